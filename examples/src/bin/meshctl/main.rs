@@ -1,0 +1,2 @@
+//! meshctl: the mesh command line.
+fn main() {}

@@ -1,0 +1,14 @@
+//! mesh-core: the pure data and algorithms every other mesh crate stands on.
+//!
+//! Nothing here does IO, reads the environment or the clock: functions take values and return
+//! values or typed errors. The value tree is [`serde_json::Value`], whose maps keep keys sorted,
+//! which is also the order Kubernetes' YAML printer uses.
+
+pub mod component;
+pub use component::{ComponentName, ParseComponentNameError};
+
+pub mod yaml;
+pub use yaml::{YamlError, from_yaml_str, from_yaml_stream, to_yaml_string};
+
+/// The dynamic value tree used for IstioOperator documents, chart values and rendered objects.
+pub type Value = serde_json::Value;

@@ -1,0 +1,1 @@
+//! One renderer per component: effective chart values in, Kubernetes objects out.
