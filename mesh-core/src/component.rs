@@ -57,7 +57,10 @@ impl ComponentName {
 
     /// Whether `spec.components.<key>` is a list of named items (gateways) rather than one block.
     pub fn is_multi(self) -> bool {
-        matches!(self, ComponentName::IngressGateways | ComponentName::EgressGateways)
+        matches!(
+            self,
+            ComponentName::IngressGateways | ComponentName::EgressGateways
+        )
     }
 }
 

@@ -22,7 +22,10 @@ impl Object {
     }
 
     fn str_at(&self, pointer: &str) -> &str {
-        self.value.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+        self.value
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     /// `apiVersion`, e.g. `apps/v1`.
@@ -32,7 +35,10 @@ impl Object {
 
     /// The API group: the part of `apiVersion` before `/`, empty for the core group.
     pub fn group(&self) -> &str {
-        self.api_version().rsplit_once('/').map(|(g, _)| g).unwrap_or("")
+        self.api_version()
+            .rsplit_once('/')
+            .map(|(g, _)| g)
+            .unwrap_or("")
     }
 
     /// `kind`, e.g. `Deployment`.

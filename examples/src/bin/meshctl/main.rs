@@ -1,2 +1,74 @@
-//! meshctl: the mesh command line.
-fn main() {}
+//! meshctl: the mesh command line. It parses flags, calls the mesh libraries and owns IO and exit
+//! codes: 0 success, 1 differences found (diff commands), 2 bad input or failure.
+
+mod check_inject;
+mod cli_error;
+mod inject;
+mod manifest;
+mod profile;
+mod version;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+pub use cli_error::CliError;
+
+/// Istio's installer and sidecar injector, rebuilt in Rust (targets Istio 1.30.3).
+#[derive(Parser)]
+#[command(name = "meshctl", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List, dump and diff the built-in configuration profiles.
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
+    /// Generate and compare installation manifests.
+    #[command(subcommand)]
+    Manifest(manifest::ManifestCommand),
+    /// Inject the Istio sidecar into Kubernetes workloads read from a file.
+    #[command(name = "kube-inject")]
+    KubeInject(inject::KubeInjectArgs),
+    /// Experimental commands.
+    #[command(subcommand)]
+    X(XCommand),
+    /// Print the Istio version, hub and tag this build installs.
+    Version(version::VersionArgs),
+}
+
+#[derive(Subcommand)]
+enum XCommand {
+    /// Explain whether and why a pod would be injected.
+    #[command(name = "check-inject")]
+    CheckInject(check_inject::CheckInjectArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Profile(cmd) => profile::run(cmd),
+        Command::Manifest(cmd) => manifest::run(cmd),
+        Command::KubeInject(args) => inject::run(args),
+        Command::X(XCommand::CheckInject(args)) => check_inject::run(args),
+        Command::Version(args) => version::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            for line in err.lines() {
+                eprintln!("error: {line}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! The error a command returns: one or more messages, printed one per line, exit code 2.
+
+use std::fmt;
+
+/// A failed command: each message names the file or flag and the path inside it.
+#[derive(Debug)]
+pub struct CliError {
+    messages: Vec<String>,
+}
+
+impl CliError {
+    /// An error with one message.
+    pub fn msg(message: impl Into<String>) -> Self {
+        CliError {
+            messages: vec![message.into()],
+        }
+    }
+
+    /// An error with several messages (all validation errors, not just the first).
+    pub fn many(messages: Vec<String>) -> Self {
+        CliError { messages }
+    }
+
+    /// The messages, one per line (multi-line messages are split).
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        self.messages.iter().flat_map(|m| m.lines())
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.messages.join("\n"))
+    }
+}
+
+impl<E: std::error::Error> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError::msg(e.to_string())
+    }
+}
