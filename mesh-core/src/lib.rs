@@ -12,3 +12,17 @@ pub use yaml::{YamlError, from_yaml_str, from_yaml_stream, to_yaml_string};
 
 /// The dynamic value tree used for IstioOperator documents, chart values and rendered objects.
 pub type Value = serde_json::Value;
+
+pub mod path;
+pub use path::{Path, Segment, SetFlag, SetFlagError, SetPathError};
+
+pub mod merge;
+pub use merge::{merge_keep_nulls, merge_patch, overlay_operator};
+
+pub mod suggest;
+
+pub mod schema;
+pub use schema::{Problem, SchemaError, Shape};
+
+pub mod operator;
+pub use operator::{IstioOperator, ValidationError};
