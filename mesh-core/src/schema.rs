@@ -29,6 +29,8 @@ pub enum Shape {
     Map(Box<Shape>),
     /// A map with known fields only.
     Object(Vec<(String, Shape)>),
+    /// A map with some known fields; any other key's value has the second shape.
+    Open(Vec<(String, Shape)>, Box<Shape>),
 }
 
 impl Shape {
@@ -57,7 +59,7 @@ impl Shape {
             Shape::IntOrString => "an integer or a string",
             Shape::Scalar => "a boolean, number or string",
             Shape::List(_) => "a list",
-            Shape::Map(_) | Shape::Object(_) => "a map",
+            Shape::Map(_) | Shape::Object(_) | Shape::Open(..) => "a map",
         }
     }
 }
@@ -153,6 +155,16 @@ fn walk(value: &Value, shape: &Shape, path: &str, out: &mut Vec<SchemaError>) {
             }
             true
         }
+        (Shape::Open(fields, rest), Value::Object(m)) => {
+            for (k, v) in m {
+                let s = fields
+                    .iter()
+                    .find(|(name, _)| name == k)
+                    .map_or(&**rest, |(_, s)| s);
+                walk(v, s, &join(path, k), out);
+            }
+            true
+        }
         (Shape::Object(fields), Value::Object(m)) => {
             for (k, v) in m {
                 match fields.iter().find(|(name, _)| name == k) {
@@ -228,6 +240,20 @@ mod tests {
                 "spec.replicas: expected an integer, got string",
                 "spec.zzzzzz: unknown field",
             ]
+        );
+    }
+
+    #[test]
+    fn open_objects_check_known_and_other_keys() {
+        let shape = Shape::Open(
+            vec![("known".into(), Shape::Any)],
+            Box::new(Shape::object([("port", Shape::Int)])),
+        );
+        assert!(check(&json!({"known": {"x": 1}, "gw": {"port": 1}}), &shape, "").is_empty());
+        let errs = check(&json!({"gw": {"prot": 1}}), &shape, "g");
+        assert_eq!(
+            errs[0].to_string(),
+            "g.gw.prot: unknown field (did you mean \"port\"?)"
         );
     }
 

@@ -4,6 +4,7 @@
 mod check_inject;
 mod cli_error;
 mod inject;
+mod inputs;
 mod manifest;
 mod profile;
 mod version;

@@ -1,0 +1,141 @@
+//! The built-in profiles, compiled in, and profiles read from an Istio release folder.
+
+use crate::error::ResolveError;
+use mesh_core::suggest::closest;
+use std::path::{Path, PathBuf};
+
+/// The hub an Istio 1.30.3 release build of istioctl compiles in.
+pub const HUB: &str = "docker.io/istio";
+/// The tag an Istio 1.30.3 release build of istioctl compiles in.
+pub const TAG: &str = "1.30.3";
+/// The Istio version mesh reproduces.
+pub const ISTIO_VERSION: &str = "1.30.3";
+
+/// The built-in profiles: `(name, YAML text)`, sorted by name.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("ambient", include_str!("../profiles/ambient.yaml")),
+    ("default", include_str!("../profiles/default.yaml")),
+    ("demo", include_str!("../profiles/demo.yaml")),
+    ("empty", include_str!("../profiles/empty.yaml")),
+    ("minimal", include_str!("../profiles/minimal.yaml")),
+    ("openshift", include_str!("../profiles/openshift.yaml")),
+    (
+        "openshift-ambient",
+        include_str!("../profiles/openshift-ambient.yaml"),
+    ),
+    ("preview", include_str!("../profiles/preview.yaml")),
+    ("remote", include_str!("../profiles/remote.yaml")),
+    ("stable", include_str!("../profiles/stable.yaml")),
+];
+
+/// Where profiles come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ProfileSource {
+    /// mesh's built-in profiles.
+    #[default]
+    Builtin,
+    /// An Istio release's `manifests/` folder (`--manifests DIR`, istioctl's `-d`): profiles are
+    /// read from `DIR/profiles/<name>.yaml`.
+    Dir(PathBuf),
+}
+
+impl ProfileSource {
+    /// The names of the available profiles, sorted.
+    pub fn names(&self) -> Result<Vec<String>, ResolveError> {
+        match self {
+            ProfileSource::Builtin => Ok(BUILTIN.iter().map(|(n, _)| (*n).to_string()).collect()),
+            ProfileSource::Dir(dir) => {
+                let pdir = dir.join("profiles");
+                let entries = std::fs::read_dir(&pdir).map_err(|e| ResolveError::Io {
+                    path: pdir.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                let mut names: Vec<String> = entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| {
+                        e.file_name()
+                            .to_str()
+                            .and_then(|n| n.strip_suffix(".yaml"))
+                            .map(str::to_string)
+                    })
+                    .collect();
+                names.sort();
+                Ok(names)
+            }
+        }
+    }
+
+    /// The text of profile `name` and a name for it in messages.
+    pub fn read(&self, name: &str) -> Result<(String, String), ResolveError> {
+        let unknown = |names: Vec<String>| ResolveError::UnknownProfile {
+            name: name.to_string(),
+            suggestion: closest(name, names.iter().map(String::as_str)).map(str::to_string),
+            available: names.clone(),
+        };
+        match self {
+            ProfileSource::Builtin => BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(n, t)| (format!("profile {n}"), (*t).to_string()))
+                .ok_or_else(|| unknown(self.names().unwrap_or_default())),
+            ProfileSource::Dir(dir) => {
+                if !is_plain_name(name) {
+                    return Err(unknown(self.names()?));
+                }
+                let file = profile_file(dir, name);
+                match std::fs::read_to_string(&file) {
+                    Ok(text) => Ok((file.display().to_string(), text)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        Err(unknown(self.names()?))
+                    }
+                    Err(e) => Err(ResolveError::Io {
+                        path: file.display().to_string(),
+                        message: e.to_string(),
+                    }),
+                }
+            }
+        }
+    }
+}
+
+/// A profile name must not walk out of the profiles folder.
+fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        && !name.starts_with('.')
+}
+
+fn profile_file(dir: &Path, name: &str) -> PathBuf {
+    dir.join("profiles").join(format!("{name}.yaml"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_names_are_sorted_and_complete() {
+        let names = ProfileSource::Builtin.names().unwrap();
+        assert_eq!(names.len(), 10);
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+    }
+
+    #[test]
+    fn unknown_profile_suggests_the_closest() {
+        let err = ProfileSource::Builtin.read("deafult").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown profile \"deafult\" (did you mean \"default\"?); available: ambient, default, demo, empty, minimal, openshift, openshift-ambient, preview, remote, stable"
+        );
+    }
+
+    #[test]
+    fn dir_source_rejects_path_names() {
+        let src = ProfileSource::Dir(PathBuf::from("/nonexistent"));
+        assert!(src.read("../etc").is_err());
+    }
+}

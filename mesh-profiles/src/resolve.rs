@@ -1,0 +1,552 @@
+//! Resolution of profile + `-f` files + `--set` flags into one IstioOperator, as istioctl
+//! 1.30.3's `MergeInputs` does, then validation and the per-component chart values.
+//!
+//! Precedence: the `default` profile < the chosen profile < the compiled-in hub and tag < files
+//! (left to right) < `--set` flags (in order). Then istioctl's translation: `spec.hub`, `tag`,
+//! `revision`, `compatibilityVersion` and `meshConfig` are copied into `spec.values`, component
+//! enablement into `values.pilot.enabled` / `values.pilot.cni.enabled`, and
+//! `values.global.istioNamespace` decides `metadata.namespace`; finally the user's own
+//! `spec.values` are applied again on top, so that what a user wrote always wins.
+
+use crate::ComponentValues;
+use crate::error::{ResolveError, SourcedError};
+use crate::profiles::{HUB, ProfileSource, TAG};
+use crate::values_shape::values_shape;
+// TEMPORARY until the values model lands.
+mod values {
+    pub fn component_values(_: &mesh_core::Value) -> Result<Vec<crate::ComponentValues>, String> {
+        Ok(Vec::new())
+    }
+}
+use mesh_core::path::{self, kind_name};
+use mesh_core::schema::check;
+use mesh_core::{
+    Path, SetFlag, ValidationError, Value, from_yaml_stream, merge_keep_nulls, overlay_operator,
+};
+use serde_json::json;
+
+/// One `-f` file: its name (for messages) and content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    /// The file name as the user gave it (`-` for stdin).
+    pub name: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// Everything a user can pass to choose and customise an installation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inputs {
+    /// `-f` files, in order.
+    pub files: Vec<InputFile>,
+    /// `--set` flags (`path=value`, relative to `spec`), in order.
+    pub set_flags: Vec<String>,
+    /// Where profiles come from.
+    pub profiles: ProfileSource,
+}
+
+impl Inputs {
+    /// Inputs with only `--set` flags.
+    pub fn with_sets<I: IntoIterator<Item = S>, S: Into<String>>(flags: I) -> Self {
+        Inputs {
+            set_flags: flags.into_iter().map(Into::into).collect(),
+            ..Inputs::default()
+        }
+    }
+}
+
+/// The outcome of resolution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// The merged, translated and validated IstioOperator (`unvalidatedValues` applied).
+    pub operator: Value,
+    /// The enabled component instances with their effective chart values, in install order.
+    pub components: Vec<ComponentValues>,
+}
+
+impl Resolved {
+    /// The install namespace (`metadata.namespace` of the merged operator).
+    pub fn namespace(&self) -> &str {
+        self.operator
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("istio-system")
+    }
+}
+
+/// Merges the inputs, validates the result and computes every component's chart values.
+pub fn resolve(inputs: &Inputs) -> Result<Resolved, ResolveError> {
+    let mut operator = merge_inputs(inputs)?;
+    // Like istioctl, unvalidatedValues join the values only after validation.
+    if let Some(extra) = operator
+        .pointer("/spec/unvalidatedValues")
+        .filter(|v| v.is_object())
+        .cloned()
+    {
+        merge_keep_nulls(&mut operator, json!({"spec": {"values": extra}}));
+    }
+    let components =
+        values::component_values(&operator).map_err(|e| ResolveError::Values(e.to_string()))?;
+    Ok(Resolved {
+        operator,
+        components,
+    })
+}
+
+/// Parsed user inputs: each file's document and each flag, kept apart for error attribution.
+struct UserInputs {
+    files: Vec<(String, Value)>,
+    flags: Vec<SetFlag>,
+}
+
+/// Merges profile, files and flags into one validated IstioOperator (istioctl's `MergeInputs`
+/// plus its validation). `unvalidatedValues` are not yet applied: see [`resolve`].
+pub fn merge_inputs(inputs: &Inputs) -> Result<Value, ResolveError> {
+    let user = parse_user_inputs(inputs)?;
+    let shape = values_shape();
+
+    // Check each input on its own first, so that errors name the file or flag at fault.
+    let mut errors: Vec<SourcedError> = Vec::new();
+    for (name, doc) in &user.files {
+        errors.extend(schema_errors(doc, shape).map(|e| SourcedError {
+            source: Some(name.clone()),
+            error: e,
+        }));
+    }
+    for flag in &user.flags {
+        let mut doc = json!({"spec": {}});
+        // A flag that cannot be applied to an empty document is reported when merging.
+        if path::set(&mut doc, &flag.path.prefixed(&["spec"]), flag.value.clone()).is_ok() {
+            errors.extend(schema_errors(&doc, shape).map(|e| SourcedError {
+                source: Some(format!("--set {}", flag_text(flag))),
+                error: e,
+            }));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ResolveError::Invalid(errors));
+    }
+
+    let mut user_config = json!({"apiVersion": "install.istio.io/v1alpha1", "kind": "IstioOperator", "metadata": {}, "spec": {}});
+    for (_, doc) in &user.files {
+        overlay_operator(&mut user_config, doc.clone());
+    }
+    for flag in &user.flags {
+        path::set(
+            &mut user_config,
+            &flag.path.prefixed(&["spec"]),
+            flag.value.clone(),
+        )
+        .map_err(|e| ResolveError::SetPath {
+            flag: flag_text(flag),
+            message: e.to_string(),
+        })?;
+    }
+
+    let profile = user_config
+        .pointer("/spec/profile")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let user_values = user_config.pointer("/spec/values").cloned();
+    let mut merged = read_profile(&inputs.profiles, &profile)?;
+    for (k, v) in [("hub", HUB), ("tag", TAG)] {
+        set_spec(&mut merged, k, Value::from(v));
+    }
+    overlay_operator(&mut merged, user_config);
+    translate(&mut merged);
+    if let Some(v) = user_values {
+        merge_keep_nulls(&mut merged, json!({"spec": {"values": v}}));
+    }
+
+    let errors: Vec<SourcedError> = mesh_core::operator::validate(&merged, shape)
+        .into_iter()
+        .map(|error| SourcedError {
+            source: source_of(&error, &user),
+            error,
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(ResolveError::Invalid(errors));
+    }
+    Ok(merged)
+}
+
+fn flag_text(flag: &SetFlag) -> String {
+    format!(
+        "{}={}",
+        flag.raw_path,
+        match &flag.value {
+            Value::String(s) => s.clone(),
+            v => v.to_string(),
+        }
+    )
+}
+
+fn schema_errors<'a>(
+    doc: &Value,
+    shape: &'a mesh_core::Shape,
+) -> impl Iterator<Item = ValidationError> + use<'a> {
+    check(doc, &mesh_core::operator::operator_shape(shape.clone()), "")
+        .into_iter()
+        .map(|e| {
+            let text = e.to_string();
+            let message = text
+                .strip_prefix(&format!("{}: ", e.path))
+                .unwrap_or(&text)
+                .to_string();
+            ValidationError {
+                path: e.path,
+                message,
+            }
+        })
+}
+
+fn parse_user_inputs(inputs: &Inputs) -> Result<UserInputs, ResolveError> {
+    let mut files = Vec::new();
+    for f in &inputs.files {
+        let mut docs = from_yaml_stream(&f.text, &f.name)?;
+        if docs.len() > 1 {
+            return Err(ResolveError::MultipleDocuments {
+                file: f.name.clone(),
+                count: docs.len(),
+            });
+        }
+        let mut doc = docs.pop().unwrap_or_else(|| json!({}));
+        if !doc.is_object() {
+            return Err(ResolveError::NotAMap {
+                file: f.name.clone(),
+                found: kind_name(&doc),
+            });
+        }
+        // As istioctl: an empty `spec:` is allowed and means nothing.
+        if doc.get("spec").is_some_and(Value::is_null) {
+            if let Value::Object(m) = &mut doc {
+                m.remove("spec");
+            }
+        }
+        files.push((f.name.clone(), doc));
+    }
+    let flags = inputs
+        .set_flags
+        .iter()
+        .map(|s| s.parse::<SetFlag>())
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(UserInputs { files, flags })
+}
+
+/// The `default` profile with `profile` merged over it.
+fn read_profile(source: &ProfileSource, profile: &str) -> Result<Value, ResolveError> {
+    let profile = if profile.is_empty() {
+        "default"
+    } else {
+        profile
+    };
+    let mut base = parse_profile(source, "default")?;
+    if profile != "default" {
+        let top = parse_profile(source, profile)?;
+        overlay_operator(&mut base, top);
+    }
+    Ok(base)
+}
+
+fn parse_profile(source: &ProfileSource, name: &str) -> Result<Value, ResolveError> {
+    let (file, text) = source.read(name)?;
+    let mut docs = from_yaml_stream(&text, &file)?;
+    match docs.pop() {
+        Some(doc) if doc.is_object() && docs.is_empty() => Ok(doc),
+        Some(doc) if docs.is_empty() => Err(ResolveError::NotAMap {
+            file,
+            found: kind_name(&doc),
+        }),
+        Some(_) => Err(ResolveError::MultipleDocuments {
+            file,
+            count: docs.len() + 1,
+        }),
+        None => Ok(json!({})),
+    }
+}
+
+fn set_spec(doc: &mut Value, key: &str, value: Value) {
+    if let Some(Value::Object(spec)) = doc.get_mut("spec") {
+        spec.insert(key.to_string(), value);
+    } else if let Value::Object(m) = doc {
+        m.insert("spec".to_string(), json!({ key: value }));
+    }
+}
+
+/// istioctl's `translateIstioOperatorToHelm`.
+fn translate(doc: &mut Value) {
+    for (from, to) in [
+        ("hub", "values.global.hub"),
+        ("tag", "values.global.tag"),
+        ("revision", "values.revision"),
+        ("compatibilityVersion", "values.compatibilityVersion"),
+    ] {
+        let Some(v) = doc
+            .pointer(&format!("/spec/{from}"))
+            .filter(|v| !v.is_null())
+            .cloned()
+        else {
+            continue;
+        };
+        // istioctl re-reads the value as a --set flag, so it is typed again (`revision: "1"` -> 1),
+        // except on the always-string paths.
+        let text = match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        if let Ok(flag) = format!("{to}={text}").parse::<SetFlag>() {
+            let _ = path::set(doc, &flag.path.prefixed(&["spec"]), flag.value);
+        }
+    }
+    if let Some(mesh) = doc
+        .pointer("/spec/meshConfig")
+        .filter(|v| v.is_object())
+        .cloned()
+    {
+        merge_keep_nulls(doc, json!({"spec": {"values": {"meshConfig": mesh}}}));
+    }
+    let enabled = |doc: &Value, c: &str| {
+        doc.pointer(&format!("/spec/components/{c}/enabled"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
+    let pilot = enabled(doc, "pilot");
+    let cni = enabled(doc, "cni");
+    for (p, v) in [
+        ("values.pilot.enabled", pilot),
+        ("values.pilot.cni.enabled", cni),
+    ] {
+        if let Ok(path) = p.parse::<Path>() {
+            let _ = path::set(doc, &path.prefixed(&["spec"]), Value::Bool(v));
+        }
+    }
+    if let Some(ns) = doc
+        .pointer("/spec/values/global/istioNamespace")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
+        let ns = ns.to_string();
+        merge_keep_nulls(doc, json!({"metadata": {"namespace": ns}}));
+    }
+}
+
+/// Which user input set the value an error is about: the last flag whose path is a prefix of
+/// the error's path (or the reverse), else the last file that holds the path.
+fn source_of(error: &ValidationError, user: &UserInputs) -> Option<String> {
+    let rel = error.path.strip_prefix("spec.").unwrap_or(&error.path);
+    if let Some(flag) = user
+        .flags
+        .iter()
+        .rev()
+        .find(|f| rel.starts_with(&f.raw_path) || f.raw_path.starts_with(rel))
+    {
+        return Some(format!("--set {}", flag_text(flag)));
+    }
+    let p = error.path.parse::<Path>().ok()?;
+    user.files
+        .iter()
+        .rev()
+        .find(|(_, doc)| path::get(doc, &p).is_some())
+        .map(|(n, _)| n.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn merged(flags: &[&str]) -> Value {
+        merge_inputs(&Inputs::with_sets(flags.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn default_profile_gets_compiled_hub_and_tag() {
+        let m = merged(&[]);
+        assert_eq!(m.pointer("/spec/hub"), Some(&json!("docker.io/istio")));
+        assert_eq!(
+            m.pointer("/spec/values/global/hub"),
+            Some(&json!("docker.io/istio"))
+        );
+        assert_eq!(m.pointer("/spec/values/global/tag"), Some(&json!("1.30.3")));
+        assert_eq!(m.pointer("/spec/values/pilot/enabled"), Some(&json!(true)));
+        assert_eq!(
+            m.pointer("/spec/values/pilot/cni/enabled"),
+            Some(&json!(false))
+        );
+        assert_eq!(
+            m.pointer("/metadata/namespace"),
+            Some(&json!("istio-system"))
+        );
+    }
+
+    #[test]
+    fn set_beats_file_beats_profile() {
+        let inputs = Inputs {
+            files: vec![InputFile {
+                name: "a.yaml".into(),
+                text: "spec:\n  values:\n    pilot:\n      traceSampling: 5\n".into(),
+            }],
+            set_flags: vec!["values.pilot.traceSampling=50".into()],
+            profiles: ProfileSource::Builtin,
+        };
+        let m = merge_inputs(&inputs).unwrap();
+        assert_eq!(
+            m.pointer("/spec/values/pilot/traceSampling"),
+            Some(&json!(50))
+        );
+    }
+
+    #[test]
+    fn files_merge_left_to_right() {
+        let file = |n: &str, t: &str| InputFile {
+            name: n.into(),
+            text: t.into(),
+        };
+        let inputs = Inputs {
+            files: vec![
+                file("a.yaml", "spec:\n  revision: a\n  tag: x\n"),
+                file("b.yaml", "spec:\n  revision: b\n"),
+            ],
+            ..Inputs::default()
+        };
+        let m = merge_inputs(&inputs).unwrap();
+        assert_eq!(m.pointer("/spec/revision"), Some(&json!("b")));
+        assert_eq!(m.pointer("/spec/values/revision"), Some(&json!("b")));
+        assert_eq!(m.pointer("/spec/values/global/tag"), Some(&json!("x")));
+    }
+
+    #[test]
+    fn profile_from_set_or_file() {
+        let m = merged(&["profile=demo"]);
+        assert_eq!(m.pointer("/spec/values/profile"), Some(&json!("demo")));
+        assert_eq!(
+            m.pointer("/spec/components/egressGateways/0/enabled"),
+            Some(&json!(true))
+        );
+        let inputs = Inputs {
+            files: vec![InputFile {
+                name: "f.yaml".into(),
+                text: "spec:\n  profile: minimal\n".into(),
+            }],
+            ..Inputs::default()
+        };
+        let m = merge_inputs(&inputs).unwrap();
+        assert_eq!(
+            m.pointer("/spec/components/ingressGateways/0/enabled"),
+            Some(&json!(false))
+        );
+    }
+
+    #[test]
+    fn translation_copies_spec_fields_into_values() {
+        let m = merged(&[
+            "revision=canary",
+            "compatibilityVersion=1.28",
+            "meshConfig.accessLogFile=/dev/stdout",
+            "components.cni.enabled=true",
+        ]);
+        assert_eq!(m.pointer("/spec/values/revision"), Some(&json!("canary")));
+        assert_eq!(
+            m.pointer("/spec/values/compatibilityVersion"),
+            Some(&json!("1.28"))
+        );
+        assert_eq!(
+            m.pointer("/spec/values/meshConfig/accessLogFile"),
+            Some(&json!("/dev/stdout"))
+        );
+        assert_eq!(
+            m.pointer("/spec/values/pilot/cni/enabled"),
+            Some(&json!(true))
+        );
+    }
+
+    #[test]
+    fn user_values_win_over_translation() {
+        let m = merged(&["values.pilot.cni.enabled=true"]);
+        assert_eq!(
+            m.pointer("/spec/values/pilot/cni/enabled"),
+            Some(&json!(true))
+        );
+        assert_eq!(m.pointer("/spec/components/cni/enabled"), None);
+    }
+
+    #[test]
+    fn istio_namespace_sets_metadata_namespace() {
+        let m = merged(&["values.global.istioNamespace=mesh-system"]);
+        assert_eq!(
+            m.pointer("/metadata/namespace"),
+            Some(&json!("mesh-system"))
+        );
+    }
+
+    #[test]
+    fn errors_name_the_file_or_flag() {
+        let inputs = Inputs {
+            files: vec![InputFile {
+                name: "my.yaml".into(),
+                text: "spec:\n  componets: {}\n".into(),
+            }],
+            set_flags: vec!["revison=x".into()],
+            ..Inputs::default()
+        };
+        let err = merge_inputs(&inputs).unwrap_err().to_string();
+        assert!(
+            err.contains("my.yaml: spec.componets: unknown field (did you mean \"components\"?)"),
+            "{err}"
+        );
+        assert!(
+            err.contains(
+                "--set revison=x: spec.revison: unknown field (did you mean \"revision\"?)"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn semantic_errors_are_attributed() {
+        let err = merge_inputs(&Inputs::with_sets(["revision=Bad_Rev"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("--set revision=Bad_Rev: spec.revision: invalid revision"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_files() {
+        let one = |t: &str| Inputs {
+            files: vec![InputFile {
+                name: "x.yaml".into(),
+                text: t.into(),
+            }],
+            ..Inputs::default()
+        };
+        assert!(matches!(
+            merge_inputs(&one("a: [1")),
+            Err(ResolveError::Yaml(_))
+        ));
+        assert!(matches!(
+            merge_inputs(&one("spec: {}\n---\nspec: {}\n")),
+            Err(ResolveError::MultipleDocuments { count: 2, .. })
+        ));
+        assert!(matches!(
+            merge_inputs(&one("- a\n")),
+            Err(ResolveError::NotAMap { found: "list", .. })
+        ));
+        assert!(merge_inputs(&one("")).is_ok());
+        assert!(merge_inputs(&one("spec:\n")).is_ok());
+    }
+
+    #[test]
+    fn bad_selector_and_unknown_profile() {
+        let err = merge_inputs(&Inputs::with_sets([
+            "components.ingressGateways[name:nope].enabled=true",
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("[name:nope]"), "{err}");
+        let err = merge_inputs(&Inputs::with_sets(["profile=dmeo"])).unwrap_err();
+        assert!(err.to_string().contains("did you mean \"demo\""), "{err}");
+    }
+}
