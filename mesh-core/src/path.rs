@@ -342,7 +342,7 @@ pub fn get<'a>(root: &'a Value, path: &Path) -> Option<&'a Value> {
 fn item_matches(item: &Value, key: &str, value: &str) -> bool {
     match item.get(key) {
         Some(Value::String(s)) => s == value,
-        Some(v @ (Value::Number(_) | Value::Bool(_))) => v.to_string() == value,
+        Some(v @ (Value::Number(_) | Value::Bool(_))) => *v == value,
         _ => false,
     }
 }

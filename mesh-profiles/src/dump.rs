@@ -46,8 +46,9 @@ pub enum DumpError {
     NotFound(String),
 }
 
-/// Prints `operator`, or the subtree at `config_path` (relative to the document root, e.g.
-/// `spec.values.global`, or relative to `spec` as in istioctl, e.g. `values.global`).
+/// Prints `operator`, or the subtree at `config_path`: relative to the document root when its
+/// first key is there (`spec.values.global`), else relative to `spec` as in istioctl
+/// (`values.global`).
 ///
 /// Flags are printed relative to `spec` so they can be passed back as `--set`; leaves that
 /// cannot be expressed as a flag (nulls, empty maps and lists) are left out.
@@ -60,8 +61,10 @@ pub fn dump(
         None => (operator.clone(), Path::default()),
         Some(p) => {
             let parsed: Path = p.parse()?;
-            let absolute = if matches!(parsed.0.first(), Some(Segment::Key(k)) if k == "spec" || k == "metadata" || k == "apiVersion" || k == "kind")
-            {
+            // Relative to the document root when the first key is there, else to `spec`.
+            let at_root =
+                matches!(parsed.0.first(), Some(Segment::Key(k)) if operator.get(k).is_some());
+            let absolute = if at_root {
                 parsed
             } else {
                 parsed.prefixed(&["spec"])

@@ -32,4 +32,4 @@ pub mod diff;
 pub use diff::unified_diff;
 
 pub mod values;
-pub use values::{Chart, ValuesError, chart_values};
+pub use values::{Chart, ValuesError, chart_values, component_values};

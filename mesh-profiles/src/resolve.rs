@@ -8,16 +8,10 @@
 //! `values.global.istioNamespace` decides `metadata.namespace`; finally the user's own
 //! `spec.values` are applied again on top, so that what a user wrote always wins.
 
-use crate::ComponentValues;
 use crate::error::{ResolveError, SourcedError};
 use crate::profiles::{HUB, ProfileSource, TAG};
 use crate::values_shape::values_shape;
-// TEMPORARY until the values model lands.
-mod values {
-    pub fn component_values(_: &mesh_core::Value) -> Result<Vec<crate::ComponentValues>, String> {
-        Ok(Vec::new())
-    }
-}
+use crate::{ComponentValues, values};
 use mesh_core::path::{self, kind_name};
 use mesh_core::schema::check;
 use mesh_core::{
@@ -220,10 +214,10 @@ fn parse_user_inputs(inputs: &Inputs) -> Result<UserInputs, ResolveError> {
             });
         }
         // As istioctl: an empty `spec:` is allowed and means nothing.
-        if doc.get("spec").is_some_and(Value::is_null) {
-            if let Value::Object(m) = &mut doc {
-                m.remove("spec");
-            }
+        if doc.get("spec").is_some_and(Value::is_null)
+            && let Value::Object(m) = &mut doc
+        {
+            m.remove("spec");
         }
         files.push((f.name.clone(), doc));
     }

@@ -46,6 +46,7 @@ const FREE_FORM: &[&str] = &[
     "config",
     "tolerations",
     "topologySpreadConstraints",
+    "lifecycle",
 ];
 
 /// Keys the charts or istioctl read that no default declares.
@@ -58,7 +59,10 @@ fn extra_keys() -> Value {
         "ownerName": "",
         "revisionTags": [],
         "platform": "",
-        "global": {"platform": "", "profile": "", "remotePilotAddress": "", "externalIstiod": false},
+        "global": {
+            "platform": "", "profile": "", "remotePilotAddress": "", "externalIstiod": false,
+            "proxy": {"holdApplicationUntilProxyStarts": false, "lifecycle": {}, "excludeInterfaces": "", "includeInterfaces": ""},
+        },
         "pilot": {"enabled": false, "cni": {"enabled": false, "provider": ""}},
     })
 }

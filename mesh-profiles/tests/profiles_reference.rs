@@ -37,11 +37,11 @@ fn builtin_profiles_equal_istio_profiles() {
             name,
         )
         .unwrap();
-        if let Some(Value::Object(spec)) = theirs.get_mut("spec") {
-            if spec.contains_key("hub") {
-                spec.insert("hub".into(), Value::from(HUB));
-                spec.insert("tag".into(), Value::from(TAG));
-            }
+        if let Some(Value::Object(spec)) = theirs.get_mut("spec")
+            && spec.contains_key("hub")
+        {
+            spec.insert("hub".into(), Value::from(HUB));
+            spec.insert("tag".into(), Value::from(TAG));
         }
         assert_eq!(mine, theirs, "profile {name} differs from Istio's");
     }

@@ -60,23 +60,24 @@ pub fn validate(iop: &Value, values_shape: &Shape) -> Vec<ValidationError> {
     for (path, k8s) in k8s_blocks(spec) {
         check_k8s_types(&path, k8s, &mut errs);
     }
-    if let Some(rev) = spec.get("revision").and_then(Value::as_str) {
-        if !rev.is_empty() && !is_dns1123_label(rev) {
-            errs.push(ValidationError::new(
+    if let Some(rev) = spec.get("revision").and_then(Value::as_str)
+        && !rev.is_empty()
+        && !is_dns1123_label(rev)
+    {
+        errs.push(ValidationError::new(
                 "spec.revision",
                 format!("invalid revision {rev:?}: must be a DNS-1123 label (lower case letters, digits and '-', at most 63 characters, starting and ending with a letter or digit)"),
             ));
-        }
     }
-    if let Some(hub) = spec.get("hub").and_then(Value::as_str) {
-        if let Err(m) = check_hub(hub) {
-            errs.push(ValidationError::new("spec.hub", m));
-        }
+    if let Some(hub) = spec.get("hub").and_then(Value::as_str)
+        && let Err(m) = check_hub(hub)
+    {
+        errs.push(ValidationError::new("spec.hub", m));
     }
-    if let Some(tag) = spec.get("tag").filter(|t| !t.is_null()) {
-        if let Err(m) = check_tag(&scalar_text(tag)) {
-            errs.push(ValidationError::new("spec.tag", m));
-        }
+    if let Some(tag) = spec.get("tag").filter(|t| !t.is_null())
+        && let Err(m) = check_tag(&scalar_text(tag))
+    {
+        errs.push(ValidationError::new("spec.tag", m));
     }
     check_gateways(spec, &mut errs);
     check_proxy_traffic(spec, &mut errs);
@@ -187,10 +188,10 @@ fn check_hub(hub: &str) -> Result<(), String> {
         {
             return bad("invalid registry host");
         }
-        if let Some(p) = port {
-            if p.parse::<u16>().is_err() {
-                return bad("invalid registry port");
-            }
+        if let Some(p) = port
+            && p.parse::<u16>().is_err()
+        {
+            return bad("invalid registry port");
         }
     }
     for comp in parts {
