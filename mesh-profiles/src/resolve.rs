@@ -13,7 +13,6 @@ use crate::profiles::{HUB, ProfileSource, TAG};
 use crate::values_shape::values_shape;
 use crate::{ComponentValues, values};
 use mesh_core::path::{self, kind_name};
-use mesh_core::schema::check;
 use mesh_core::{
     Path, SetFlag, ValidationError, Value, from_yaml_stream, merge_keep_nulls, overlay_operator,
 };
@@ -177,23 +176,8 @@ fn flag_text(flag: &SetFlag) -> String {
     )
 }
 
-fn schema_errors<'a>(
-    doc: &Value,
-    shape: &'a mesh_core::Shape,
-) -> impl Iterator<Item = ValidationError> + use<'a> {
-    check(doc, &mesh_core::operator::operator_shape(shape.clone()), "")
-        .into_iter()
-        .map(|e| {
-            let text = e.to_string();
-            let message = text
-                .strip_prefix(&format!("{}: ", e.path))
-                .unwrap_or(&text)
-                .to_string();
-            ValidationError {
-                path: e.path,
-                message,
-            }
-        })
+fn schema_errors(doc: &Value, shape: &mesh_core::Shape) -> impl Iterator<Item = ValidationError> {
+    mesh_core::operator::validate_structure(doc, shape).into_iter()
 }
 
 fn parse_user_inputs(inputs: &Inputs) -> Result<UserInputs, ResolveError> {

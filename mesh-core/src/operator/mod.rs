@@ -9,4 +9,4 @@ pub use types::{
     BaseComponentSpec, ComponentSpec, GatewayComponentSpec, IstioComponentSpec, IstioOperator,
     IstioOperatorSpec, KubernetesOverlay, KubernetesResources, OverlayPatch,
 };
-pub use validate::{ValidationError, validate};
+pub use validate::{ValidationError, validate, validate_structure};

@@ -37,11 +37,10 @@ impl ValidationError {
     }
 }
 
-/// Validates a merged IstioOperator document: unknown fields and types (against the operator
-/// schema, with `values` checked against `values_shape`), Kubernetes settings against their API
-/// types, then istioctl's semantic rules (revision, hub, tag, gateway names, gateway ports that
-/// need root, proxy IP ranges and port lists). Returns every problem found.
-pub fn validate(iop: &Value, values_shape: &Shape) -> Vec<ValidationError> {
+/// Checks the structure of an IstioOperator document, whole or partial (one `-f` file):
+/// unknown fields and types against the operator schema (with `values` checked against
+/// `values_shape`), and Kubernetes settings against their API types.
+pub fn validate_structure(iop: &Value, values_shape: &Shape) -> Vec<ValidationError> {
     let mut errs: Vec<ValidationError> = check(iop, &operator_shape(values_shape.clone()), "")
         .into_iter()
         .map(|e| {
@@ -60,6 +59,15 @@ pub fn validate(iop: &Value, values_shape: &Shape) -> Vec<ValidationError> {
     for (path, k8s) in k8s_blocks(spec) {
         check_k8s_types(&path, k8s, &mut errs);
     }
+    errs
+}
+
+/// Validates a merged IstioOperator document: [`validate_structure`], then istioctl's semantic
+/// rules (revision, hub, tag, gateway names, gateway ports that need root, proxy IP ranges and
+/// port lists). Returns every problem found.
+pub fn validate(iop: &Value, values_shape: &Shape) -> Vec<ValidationError> {
+    let mut errs = validate_structure(iop, values_shape);
+    let spec = iop.get("spec").unwrap_or(&Value::Null);
     if let Some(rev) = spec.get("revision").and_then(Value::as_str)
         && !rev.is_empty()
         && !is_dns1123_label(rev)

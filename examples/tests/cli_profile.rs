@@ -1,0 +1,207 @@
+//! meshctl's profile, version and bad-input behaviour, run as a process: output, exit codes,
+//! error lines on stderr.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn meshctl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshctl"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn meshctl_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meshctl"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn temp_file(name: &str, content: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("meshctl-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+#[test]
+fn profile_list_names_all_profiles() {
+    let out = meshctl(&["profile", "list"]);
+    assert!(out.status.success());
+    let s = text(&out.stdout);
+    for p in [
+        "ambient",
+        "default",
+        "demo",
+        "empty",
+        "minimal",
+        "openshift",
+        "openshift-ambient",
+        "preview",
+        "remote",
+        "stable",
+    ] {
+        assert!(s.lines().any(|l| l.trim() == p), "{p} missing in {s}");
+    }
+}
+
+#[test]
+fn profile_diff_exit_codes() {
+    let same = meshctl(&["profile", "diff", "default", "default"]);
+    assert_eq!(same.status.code(), Some(0));
+    assert!(text(&same.stdout).contains("Profiles are identical"));
+    let diff = meshctl(&["profile", "diff", "default", "demo"]);
+    assert_eq!(diff.status.code(), Some(1));
+    assert!(
+        text(&diff.stdout).contains("+  profile: demo"),
+        "{}",
+        text(&diff.stdout)
+    );
+}
+
+#[test]
+fn dump_round_trips_through_a_file_and_stdin() {
+    let dumped = meshctl(&["profile", "dump", "demo"]);
+    assert!(dumped.status.success());
+    let file = temp_file("demo.yaml", &text(&dumped.stdout));
+    let again = meshctl(&["profile", "dump", "-f", file.to_str().unwrap()]);
+    assert_eq!(text(&again.stdout), text(&dumped.stdout));
+    let stdin = meshctl_stdin(&["profile", "dump", "-f", "-"], &text(&dumped.stdout));
+    assert_eq!(text(&stdin.stdout), text(&dumped.stdout));
+}
+
+#[test]
+fn dump_config_path_and_formats() {
+    let out = meshctl(&[
+        "profile",
+        "dump",
+        "-p",
+        "values.global.istioNamespace",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(text(&out.stdout), "\"istio-system\"\n");
+    let out = meshctl(&["profile", "dump", "demo", "-p", "components", "-o", "flags"]);
+    assert!(text(&out.stdout).contains("components.egressGateways[0].enabled=true\n"));
+    let out = meshctl(&[
+        "profile",
+        "dump",
+        "--values",
+        "-p",
+        "Pilot/istiod.autoscaleEnabled",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(text(&out.stdout), "true\n");
+}
+
+#[test]
+fn version_prints_istio_version_hub_and_tag() {
+    let out = meshctl(&["version"]);
+    let s = text(&out.stdout);
+    assert!(s.contains("1.30.3") && s.contains("docker.io/istio"), "{s}");
+}
+
+fn assert_bad_input(out: &Output, wants: &[&str]) {
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", text(&out.stderr));
+    let err = text(&out.stderr);
+    for w in wants {
+        assert!(err.contains(w), "want {w:?} in stderr:\n{err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_inputs_exit_2_with_clear_errors() {
+    let malformed = temp_file("malformed.yaml", "spec:\n  components: [\n");
+    assert_bad_input(
+        &meshctl(&["profile", "dump", "-f", malformed.to_str().unwrap()]),
+        &["malformed.yaml", "invalid YAML"],
+    );
+
+    let two = temp_file("two.yaml", "spec: {}\n---\nspec: {}\n");
+    assert_bad_input(
+        &meshctl(&["profile", "dump", "-f", two.to_str().unwrap()]),
+        &["two.yaml", "2 YAML documents"],
+    );
+
+    let unknown = temp_file(
+        "unknown.yaml",
+        "spec:\n  componets: {}\n  components:\n    pilot:\n      k8s:\n        replicaCuont: 2\n  values:\n    pilot:\n      autoscaleEnabeld: false\n",
+    );
+    assert_bad_input(
+        &meshctl(&["profile", "dump", "-f", unknown.to_str().unwrap()]),
+        &[
+            "unknown.yaml: spec.componets: unknown field (did you mean \"components\"?)",
+            "unknown.yaml: spec.components.pilot.k8s.replicaCuont: unknown field (did you mean \"replicaCount\"?)",
+            "unknown.yaml: spec.values.pilot.autoscaleEnabeld: unknown field (did you mean \"autoscaleEnabled\"?)",
+        ],
+    );
+
+    let wrong_type = temp_file(
+        "types.yaml",
+        "spec:\n  components:\n    pilot:\n      enabled: maybe\n      k8s:\n        resources: 5\n",
+    );
+    assert_bad_input(
+        &meshctl(&["profile", "dump", "-f", wrong_type.to_str().unwrap()]),
+        &[
+            "types.yaml: spec.components.pilot.enabled: expected a boolean, got string",
+            "spec.components.pilot.k8s.resources",
+        ],
+    );
+
+    assert_bad_input(
+        &meshctl(&[
+            "profile",
+            "dump",
+            "--set",
+            "components.ingressGateways[name:nope].enabled=true",
+        ]),
+        &[
+            "--set components.ingressGateways[name:nope].enabled=true",
+            "[name:nope]",
+        ],
+    );
+    assert_bad_input(
+        &meshctl(&["profile", "dump", "--set", "novalue"]),
+        &["expected path=value"],
+    );
+    assert_bad_input(
+        &meshctl(&["profile", "dump", "dmeo"]),
+        &["unknown profile \"dmeo\" (did you mean \"demo\"?)"],
+    );
+    assert_bad_input(
+        &meshctl(&["profile", "dump", "--set", "revision=Not_Valid"]),
+        &["--set revision=Not_Valid: spec.revision: invalid revision"],
+    );
+    assert_bad_input(
+        &meshctl(&["profile", "dump", "-f", "/nonexistent/file.yaml"]),
+        &["/nonexistent/file.yaml"],
+    );
+    assert_bad_input(
+        &meshctl(&["profile", "dump", "-o", "xml"]),
+        &["unknown output format \"xml\""],
+    );
+    assert_bad_input(
+        &meshctl(&["profile", "dump", "-p", "values.nope"]),
+        &["--config-path values.nope"],
+    );
+    assert_bad_input(&meshctl(&["profile", "frobnicate"]), &["frobnicate"]);
+}
