@@ -4,6 +4,9 @@
 //! values or typed errors. The value tree is [`serde_json::Value`], whose maps keep keys sorted,
 //! which is also the order Kubernetes' YAML printer uses.
 
+// Library code never unwraps what comes from input; tests may (clippy.toml allows it there).
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod component;
 pub use component::{ComponentName, ParseComponentNameError};
 

@@ -10,6 +10,9 @@
 //! # Ok::<(), mesh_profiles::ResolveError>(())
 //! ```
 
+// Library code never unwraps what comes from input; tests may (clippy.toml allows it there).
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod component_values;
 pub use component_values::ComponentValues;
 
