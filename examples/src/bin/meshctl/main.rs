@@ -6,6 +6,7 @@ mod cli_error;
 mod inject;
 mod inputs;
 mod manifest;
+mod manifest_diff;
 mod profile;
 mod version;
 

@@ -1,0 +1,134 @@
+//! The injector's configuration as a cluster mounts it: the values, mesh config and injector
+//! config files, read into a snapshot and turned into an [`Injector`].
+
+use mesh_inject::{InjectConfig, InjectError, Injector, MeshConfig, NativeSidecars};
+use std::path::{Path, PathBuf};
+
+/// Why the injector configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A configuration file could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// A configuration file is not valid UTF-8 YAML/JSON of the expected shape.
+    #[error("{}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the path inside the file when known.
+        message: String,
+    },
+    /// The injector rejected the configuration (the message names the file and path).
+    #[error("{0}")]
+    Inject(#[from] InjectError),
+}
+
+/// Where the configuration files are and the settings that do not come from files.
+#[derive(Debug, Clone)]
+pub struct ConfigFiles {
+    /// Injector values (the `values` key of the `istio-sidecar-injector` ConfigMap).
+    pub values: PathBuf,
+    /// Mesh config (the `mesh` key of the `istio` ConfigMap); Istio's defaults when absent.
+    pub mesh_config: Option<PathBuf>,
+    /// Injector config (the `config` key of the `istio-sidecar-injector` ConfigMap).
+    pub inject_config: PathBuf,
+    /// Control plane revision stamped on injected pods.
+    pub revision: String,
+    /// Whether `istio-proxy` is injected as a native sidecar.
+    pub native_sidecars: NativeSidecars,
+    /// Compliance policy written to proxies (empty for none).
+    pub compliance_policy: String,
+}
+
+impl ConfigFiles {
+    /// Every file the configuration is read from, for the reload watcher.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        let mut paths = vec![self.values.clone(), self.inject_config.clone()];
+        paths.extend(self.mesh_config.clone());
+        paths
+    }
+}
+
+/// The raw contents of the configuration files at one moment; two equal snapshots build the same
+/// injector, so the watcher rebuilds only when a snapshot changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    values: Vec<u8>,
+    mesh_config: Option<Vec<u8>>,
+    inject_config: Vec<u8>,
+}
+
+/// Reads every configuration file.
+pub fn read_snapshot(files: &ConfigFiles) -> Result<Snapshot, ConfigError> {
+    Ok(Snapshot {
+        values: read(&files.values)?,
+        mesh_config: files.mesh_config.as_deref().map(read).transpose()?,
+        inject_config: read(&files.inject_config)?,
+    })
+}
+
+/// Builds the injector from a snapshot and the settings in `files`.
+pub fn build_injector(snapshot: &Snapshot, files: &ConfigFiles) -> Result<Injector, ConfigError> {
+    let values_text = text(&snapshot.values, &files.values)?;
+    let values = mesh_core::from_yaml_str(values_text, &files.values.display().to_string())
+        .map_err(|e| parse_error(&files.values, e.message))?;
+    let mesh = match (&snapshot.mesh_config, &files.mesh_config) {
+        (Some(bytes), Some(path)) => {
+            MeshConfig::from_yaml(text(bytes, path)?, &path.display().to_string())?
+        }
+        _ => MeshConfig::default(),
+    };
+    let config = inject_config(&snapshot.inject_config, &files.inject_config)?;
+    let injector = Injector::new(
+        config,
+        values,
+        mesh,
+        files.revision.clone(),
+        files.native_sidecars,
+    )?;
+    Ok(if files.compliance_policy.is_empty() {
+        injector
+    } else {
+        injector.with_compliance_policy(files.compliance_policy.clone())
+    })
+}
+
+/// Reads the files and builds the injector in one step (startup).
+pub fn load(files: &ConfigFiles) -> Result<(Snapshot, Injector), ConfigError> {
+    let snapshot = read_snapshot(files)?;
+    let injector = build_injector(&snapshot, files)?;
+    Ok((snapshot, injector))
+}
+
+fn inject_config(bytes: &[u8], path: &Path) -> Result<InjectConfig, ConfigError> {
+    let doc = mesh_core::from_yaml_str(text(bytes, path)?, &path.display().to_string())
+        .map_err(|e| parse_error(path, e.message))?;
+    if doc.is_null() {
+        return Ok(InjectConfig::default());
+    }
+    serde_json::from_value(doc)
+        .map_err(|e| parse_error(path, format!("invalid injector config: {e}")))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    std::fs::read(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn text<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, ConfigError> {
+    std::str::from_utf8(bytes).map_err(|e| parse_error(path, format!("not UTF-8: {e}")))
+}
+
+fn parse_error(path: &Path, message: String) -> ConfigError {
+    ConfigError::Parse {
+        path: path.to_path_buf(),
+        message,
+    }
+}

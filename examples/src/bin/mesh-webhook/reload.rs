@@ -1,0 +1,253 @@
+//! Live configuration: values swapped atomically while requests use the previous one, and a
+//! watcher thread that polls the mounted files and swaps in what changed.
+//!
+//! Polling compares file contents rather than relying on inotify: Kubernetes updates ConfigMap
+//! and Secret volumes by swapping a `..data` symlink, which inotify watches on the files miss,
+//! and a content comparison cannot be fooled by coarse mtimes. The files are small.
+
+use crate::config::{self, ConfigFiles, Snapshot};
+use crate::metrics::{Metrics, ReloadKind};
+use crate::tls::{self, CertFiles, CertSnapshot};
+use mesh_inject::Injector;
+use rustls::crypto::CryptoProvider;
+use rustls::sign::CertifiedKey;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// A value readers share and a writer replaces; readers keep the `Arc` they took, so a swap
+/// never disturbs a request in flight.
+#[derive(Debug)]
+pub struct Live<T> {
+    current: RwLock<Arc<T>>,
+}
+
+impl<T> Live<T> {
+    /// Starts with `value`.
+    pub fn new(value: T) -> Self {
+        Live {
+            current: RwLock::new(Arc::new(value)),
+        }
+    }
+
+    /// The current value.
+    pub fn get(&self) -> Arc<T> {
+        // A poisoned lock only means a writer panicked between two plain assignments; the
+        // value inside is still a whole `Arc`.
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the value for every later [`Live::get`].
+    pub fn set(&self, value: T) {
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(value);
+    }
+}
+
+/// Something the watcher re-reads.
+pub trait Source: Send {
+    /// What it is, for logs and metrics.
+    fn kind(&self) -> ReloadKind;
+    /// Re-reads the files. `Ok(false)`: nothing changed; `Ok(true)`: reloaded; `Err`: the new
+    /// files are unusable and the previous value stays in service.
+    fn poll(&mut self) -> Result<bool, String>;
+}
+
+/// The injector, rebuilt when the values, mesh config or injector config change.
+pub struct InjectorSource {
+    files: ConfigFiles,
+    /// The last contents seen, usable or not, so a broken file is reported once.
+    seen: Snapshot,
+    live: Arc<Live<Injector>>,
+}
+
+impl InjectorSource {
+    /// Watches `files`; `seen` is what the live injector was built from.
+    pub fn new(files: ConfigFiles, seen: Snapshot, live: Arc<Live<Injector>>) -> Self {
+        InjectorSource { files, seen, live }
+    }
+}
+
+impl Source for InjectorSource {
+    fn kind(&self) -> ReloadKind {
+        ReloadKind::Injector
+    }
+
+    fn poll(&mut self) -> Result<bool, String> {
+        let snapshot = config::read_snapshot(&self.files).map_err(|e| e.to_string())?;
+        if snapshot == self.seen {
+            return Ok(false);
+        }
+        self.seen = snapshot;
+        let injector =
+            config::build_injector(&self.seen, &self.files).map_err(|e| e.to_string())?;
+        self.live.set(injector);
+        Ok(true)
+    }
+}
+
+/// The serving certificate, replaced when the certificate or key file changes.
+pub struct CertSource {
+    files: CertFiles,
+    seen: CertSnapshot,
+    live: Arc<Live<CertifiedKey>>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl CertSource {
+    /// Watches `files`; `seen` is what the live certificate was loaded from.
+    pub fn new(
+        files: CertFiles,
+        seen: CertSnapshot,
+        live: Arc<Live<CertifiedKey>>,
+        provider: Arc<CryptoProvider>,
+    ) -> Self {
+        CertSource {
+            files,
+            seen,
+            live,
+            provider,
+        }
+    }
+}
+
+impl Source for CertSource {
+    fn kind(&self) -> ReloadKind {
+        ReloadKind::Certificate
+    }
+
+    fn poll(&mut self) -> Result<bool, String> {
+        let snapshot = tls::read_snapshot(&self.files).map_err(|e| e.to_string())?;
+        if snapshot == self.seen {
+            return Ok(false);
+        }
+        self.seen = snapshot;
+        let key = tls::certified_key(&self.seen, &self.files, &self.provider)
+            .map_err(|e| e.to_string())?;
+        self.live.set(key);
+        Ok(true)
+    }
+}
+
+/// The polling thread; stopped by [`Watcher::stop`] or by being dropped.
+pub struct Watcher {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watcher {
+    /// Starts polling `sources` every `interval`.
+    pub fn spawn(
+        mut sources: Vec<Box<dyn Source>>,
+        interval: Duration,
+        metrics: Arc<Metrics>,
+    ) -> std::io::Result<Self> {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("config-watcher".to_string())
+            .spawn(move || {
+                // The last error per source, so a file that stays broken is logged once.
+                let mut last_errors: Vec<Option<String>> = vec![None; sources.len()];
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
+                    for (source, last_error) in sources.iter_mut().zip(&mut last_errors) {
+                        poll_one(source.as_mut(), last_error, &metrics);
+                    }
+                }
+            })?;
+        Ok(Watcher {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops the thread and waits for it.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn poll_one(source: &mut dyn Source, last_error: &mut Option<String>, metrics: &Metrics) {
+    let kind = source.kind();
+    match source.poll() {
+        Ok(false) => {}
+        Ok(true) => {
+            *last_error = None;
+            metrics.reloaded(kind, true);
+            tracing::info!(kind = ?kind, "configuration reloaded");
+        }
+        Err(message) => {
+            if last_error.as_deref() != Some(message.as_str()) {
+                metrics.reloaded(kind, false);
+                tracing::warn!(kind = ?kind, error = %message, "reload failed; keeping the configuration in service");
+                *last_error = Some(message);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Scripted {
+        results: Vec<Result<bool, String>>,
+    }
+
+    impl Source for Scripted {
+        fn kind(&self) -> ReloadKind {
+            ReloadKind::Injector
+        }
+        fn poll(&mut self) -> Result<bool, String> {
+            self.results.remove(0)
+        }
+    }
+
+    #[test]
+    fn live_value_swaps_without_disturbing_holders() {
+        let live = Live::new(1);
+        let held = live.get();
+        live.set(2);
+        assert_eq!(*held, 1);
+        assert_eq!(*live.get(), 2);
+    }
+
+    #[test]
+    fn a_persistent_error_is_counted_once() {
+        let metrics = Metrics::default();
+        let mut source = Scripted {
+            results: vec![
+                Err("bad".into()),
+                Err("bad".into()),
+                Ok(true),
+                Err("bad".into()),
+            ],
+        };
+        let mut last = None;
+        for _ in 0..4 {
+            poll_one(&mut source, &mut last, &metrics);
+        }
+        let text = metrics.render();
+        assert!(
+            text.contains("mesh_webhook_reloads_total{kind=\"injector\",result=\"error\"} 2\n")
+        );
+        assert!(
+            text.contains("mesh_webhook_reloads_total{kind=\"injector\",result=\"success\"} 1\n")
+        );
+    }
+}

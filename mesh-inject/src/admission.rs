@@ -1,0 +1,268 @@
+//! The admission handler: AdmissionReview bytes in, AdmissionReview response out, as a pure function.
+//!
+//! The response is written in the request's `apiVersion` (`admission.k8s.io/v1` or `v1beta1`). An
+//! injected pod is allowed with a base64 JSON patch; a pod the injector skips is allowed without
+//! one; any failure, including a review that cannot be read, is `allowed: false` with the message.
+
+use crate::config::InjectConfig;
+use crate::error::InjectError;
+use crate::inject::{Injector, PodContext};
+use crate::patch::{create_patch, patch_bytes};
+use crate::policy::{PodFacts, injector_decision};
+use serde_json::{Map, Value, json};
+use std::fmt;
+
+/// `admission.k8s.io/v1`, also used to answer reviews whose version cannot be read.
+pub const ADMISSION_V1: &str = "admission.k8s.io/v1";
+/// `admission.k8s.io/v1beta1`.
+pub const ADMISSION_V1BETA1: &str = "admission.k8s.io/v1beta1";
+
+/// What the admission handler needs from an injector.
+pub trait PodInjector {
+    /// The error injection can fail with; its message goes into the response.
+    type Error: fmt::Display;
+    /// The injector configuration (policy, never/always selectors) the skip decision reads.
+    fn inject_config(&self) -> &InjectConfig;
+    /// Returns the injected pod (idempotent: injecting an injected pod changes nothing).
+    fn inject_pod_in(&self, pod: &Value, context: &PodContext) -> Result<Value, Self::Error>;
+}
+
+impl PodInjector for Injector {
+    type Error = InjectError;
+
+    fn inject_config(&self) -> &InjectConfig {
+        self.config()
+    }
+
+    fn inject_pod_in(&self, pod: &Value, context: &PodContext) -> Result<Value, InjectError> {
+        Injector::inject_pod_in(self, pod, context)
+    }
+}
+
+/// What the handler did, for logs and metrics; the response says the same to the API server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The pod was injected; the response carries the patch (this many operations).
+    Injected {
+        /// Number of patch operations.
+        operations: usize,
+    },
+    /// The injector skips the pod; allowed without a patch.
+    Skipped {
+        /// Why, from the policy.
+        reason: String,
+    },
+    /// The review or the pod could not be handled; denied with this message.
+    Failed {
+        /// The message put in `response.status.message`.
+        message: String,
+    },
+}
+
+/// The handler's result: the AdmissionReview to send back and what happened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Admission {
+    /// The response AdmissionReview (serialise it as the HTTP body).
+    pub review: Value,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+impl Admission {
+    /// The response AdmissionReview as JSON bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // A Value with string keys always serialises.
+        serde_json::to_vec(&self.review).unwrap_or_default()
+    }
+}
+
+/// Handles one AdmissionReview request body. Never panics: every failure becomes a denial.
+pub fn review(body: &[u8], injector: &impl PodInjector) -> Admission {
+    review_in(body, injector, &PodContext::default())
+}
+
+/// Like [`review`], with what the server knows besides the body (proxy environment from the
+/// injection URL, the namespace's annotations, OpenShift). The namespace is taken from the
+/// request unless `context` names one.
+pub fn review_in(body: &[u8], injector: &impl PodInjector, context: &PodContext) -> Admission {
+    let (api_version, uid, result) = match read_request(body) {
+        Ok(req) => {
+            let mut context = context.clone();
+            if context.namespace.as_deref().is_none_or(str::is_empty) && !req.namespace.is_empty() {
+                context.namespace = Some(req.namespace.clone());
+            }
+            let result = admit(req.pod, &context, injector);
+            (req.api_version, req.uid, result)
+        }
+        Err(message) => (ADMISSION_V1.to_string(), String::new(), Err(message)),
+    };
+    let mut response = Map::new();
+    response.insert("uid".into(), Value::String(uid));
+    let outcome = match result {
+        Ok(Admitted::Patched(patch)) => {
+            let operations = patch.0.len();
+            response.insert("allowed".into(), Value::Bool(true));
+            response.insert("patch".into(), Value::String(base64(&patch_bytes(&patch))));
+            response.insert("patchType".into(), Value::String("JSONPatch".into()));
+            Outcome::Injected { operations }
+        }
+        Ok(Admitted::Skipped(reason)) => {
+            response.insert("allowed".into(), Value::Bool(true));
+            Outcome::Skipped { reason }
+        }
+        Err(message) => {
+            response.insert("allowed".into(), Value::Bool(false));
+            response.insert("status".into(), json!({ "message": message }));
+            Outcome::Failed { message }
+        }
+    };
+    Admission {
+        review: json!({
+            "apiVersion": api_version,
+            "kind": "AdmissionReview",
+            "response": response,
+        }),
+        outcome,
+    }
+}
+
+/// The parts of an AdmissionReview request the handler uses.
+struct Request {
+    api_version: String,
+    uid: String,
+    namespace: String,
+    pod: Value,
+}
+
+fn read_request(body: &[u8]) -> Result<Request, String> {
+    let review: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("could not decode the AdmissionReview body: {e}"))?;
+    let field = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
+    let api_version = field(&review, "apiVersion").unwrap_or_default();
+    if api_version != ADMISSION_V1 && api_version != ADMISSION_V1BETA1 {
+        return Err(format!(
+            "apiVersion: expected {ADMISSION_V1} or {ADMISSION_V1BETA1}, found {api_version:?}"
+        ));
+    }
+    let kind = field(&review, "kind").unwrap_or_default();
+    if kind != "AdmissionReview" {
+        return Err(format!("kind: expected AdmissionReview, found {kind:?}"));
+    }
+    let request = review
+        .get("request")
+        .filter(|r| r.is_object())
+        .ok_or("request: missing or not a map")?;
+    let pod = request
+        .get("object")
+        .filter(|o| o.is_object())
+        .cloned()
+        .ok_or("request.object: missing or not a map")?;
+    Ok(Request {
+        api_version,
+        uid: field(request, "uid").unwrap_or_default(),
+        namespace: field(request, "namespace").unwrap_or_default(),
+        pod,
+    })
+}
+
+/// A successful admission: a patch, or a skip with its reason.
+enum Admitted {
+    Patched(json_patch::Patch),
+    Skipped(String),
+}
+
+fn admit(
+    mut pod: Value,
+    context: &PodContext,
+    injector: &impl PodInjector,
+) -> Result<Admitted, String> {
+    let namespace = context.namespace.as_deref().unwrap_or_default();
+    prepare_pod(&mut pod, namespace);
+    let mut facts = PodFacts::from_pod(&pod).map_err(|e| format!("request.object: {e}"))?;
+    if facts.namespace.is_empty() {
+        facts.namespace = namespace.to_string();
+    }
+    let decision = injector_decision(injector.inject_config(), &facts);
+    if !decision.inject {
+        return Ok(Admitted::Skipped(decision.reason));
+    }
+    let injected = injector
+        .inject_pod_in(&pod, context)
+        .map_err(|e| format!("pod injection failed: {e}"))?;
+    Ok(Admitted::Patched(create_patch(&pod, &injected)))
+}
+
+/// Drops `managedFields` (large, and irrelevant to injection) and fills in the namespace from the
+/// request when the pod has none, as pods created by controllers do. The patch is computed from
+/// this prepared pod, so it touches neither.
+pub fn prepare_pod(pod: &mut Value, namespace: &str) {
+    // A pod without a metadata map is left as it is: a patch computed against an added map would
+    // not apply to the object the API server holds.
+    let Some(metadata) = pod.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    metadata.remove("managedFields");
+    let has_namespace = metadata
+        .get("namespace")
+        .and_then(Value::as_str)
+        .is_some_and(|ns| !ns.is_empty());
+    if !has_namespace && !namespace.is_empty() {
+        metadata.insert("namespace".into(), Value::String(namespace.to_string()));
+    }
+}
+
+/// Standard base64 with padding (the encoding of `[]byte` fields in Kubernetes JSON).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let sextet = |shift: u32| char::from(ALPHABET[((n >> shift) & 63) as usize]);
+        out.push(sextet(18));
+        out.push(sextet(12));
+        out.push(if chunk.len() > 1 { sextet(6) } else { '=' });
+        out.push(if chunk.len() > 2 { sextet(0) } else { '=' });
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, encoded) in cases {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+        assert_eq!(base64(&[0xfb, 0xff]), "+/8=");
+    }
+
+    #[test]
+    fn prepare_pod_fills_namespace_and_drops_managed_fields() {
+        let mut pod = json!({"metadata": {"name": "p", "managedFields": [{}]}});
+        prepare_pod(&mut pod, "ns");
+        assert_eq!(pod, json!({"metadata": {"name": "p", "namespace": "ns"}}));
+        let mut pod = json!({"metadata": {"namespace": "own"}});
+        prepare_pod(&mut pod, "ns");
+        assert_eq!(pod["metadata"]["namespace"], "own");
+        let mut pod = json!({"spec": {}});
+        prepare_pod(&mut pod, "ns");
+        assert_eq!(pod, json!({"spec": {}}));
+    }
+}

@@ -1,0 +1,1101 @@
+//! The injector: the public [`Injector`] and the injection pipeline (strip a previous injection,
+//! render the selected templates, strategic-merge them onto the pod, re-apply the user's own
+//! proxy container settings, then Prometheus merge, probe rewriting, status and ordering).
+
+use crate::annotations as ann;
+use crate::config::InjectConfig;
+use crate::error::{AnnotationProblem, InjectError};
+use crate::mesh_config::{MeshConfig, ProxyConfig};
+use crate::status::{self, InjectionStatus};
+use crate::template::{DeployMeta, TemplateData, TypeMeta};
+use crate::values::Values;
+use crate::{gateway, grpc, merge, normalize, probes, prometheus, sidecar};
+use mesh_core::Value;
+use serde_json::{Map, json};
+use std::collections::BTreeMap;
+
+/// Whether `istio-proxy` is injected as a native sidecar (an init container with
+/// `restartPolicy: Always`). The pod annotation `sidecar.istio.io/nativeSidecar` overrides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NativeSidecars {
+    /// Decided by the caller's environment; the library has no cluster to ask, so `Auto`
+    /// injects classic sidecars (as istioctl does with local files).
+    #[default]
+    Auto,
+    /// Native sidecars (all kubelets are 1.33 or later, or forced on).
+    Enabled,
+    /// Classic sidecars in `containers`.
+    Disabled,
+}
+
+/// Per-request inputs that depend on where the pod is created (webhook path).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodContext {
+    /// The namespace of the admission request, used when the pod has none.
+    pub namespace: Option<String>,
+    /// Proxy environment overrides from the injection URL (`ISTIO_META_CLUSTER_ID`,
+    /// `ISTIO_META_NETWORK`, ...).
+    pub proxy_envs: BTreeMap<String, String>,
+    /// Annotations of the pod's namespace; with OpenShift their UID/GID ranges choose the proxy
+    /// user.
+    pub namespace_annotations: Option<BTreeMap<String, String>>,
+    /// Whether the cluster is OpenShift (`PLATFORM=openshift`).
+    pub openshift: bool,
+}
+
+/// A template the injector can apply.
+#[derive(Debug, Clone, PartialEq)]
+enum Template {
+    Sidecar,
+    Gateway,
+    GrpcSimple,
+    GrpcAgent,
+    /// A custom template without Go template actions: a fixed pod overlay.
+    Static(Value),
+    /// A template mesh does not render (custom Go template or unparsable body).
+    Unsupported(InjectError),
+}
+
+/// Istio's sidecar injector, natively: built once from the injector configuration, values, mesh
+/// config, revision and native-sidecar mode, then used for any number of pods.
+///
+/// [`Injector::inject_pod`] takes a pod (as the admission webhook receives it) and returns the
+/// injected pod. Injecting an already injected pod gives the same pod again.
+#[derive(Debug, Clone)]
+pub struct Injector {
+    config: InjectConfig,
+    templates: BTreeMap<String, Template>,
+    values: Values,
+    mesh: MeshConfig,
+    revision: String,
+    native_sidecars: bool,
+    compliance_policy: String,
+}
+
+/// Which defaults a request uses: the webhook reads the injector config; kube-inject always
+/// uses the `sidecar` template and applies the proxy config annotation to the mesh config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Webhook,
+    KubeInject,
+}
+
+/// One injection request: the pod and what is known about its workload.
+pub(crate) struct Request<'a> {
+    pub pod: &'a Value,
+    pub deploy: DeployMeta,
+    pub type_meta: TypeMeta,
+    pub mode: Mode,
+    pub context: &'a PodContext,
+}
+
+impl Injector {
+    /// Builds an injector. `values` is the injector values tree (ConfigMap
+    /// `istio-sidecar-injector`, key `values`); `revision` is the control plane revision (empty
+    /// for the default one).
+    pub fn new(
+        config: InjectConfig,
+        values: Value,
+        mesh: MeshConfig,
+        revision: impl Into<String>,
+        native: NativeSidecars,
+    ) -> Result<Self, InjectError> {
+        let values = Values::new(values)?;
+        let templates = config
+            .templates
+            .iter()
+            .map(|(name, body)| (name.clone(), classify_template(name, body)))
+            .collect();
+        Ok(Injector {
+            config,
+            templates,
+            values,
+            mesh,
+            revision: revision.into(),
+            native_sidecars: native == NativeSidecars::Enabled,
+            compliance_policy: String::new(),
+        })
+    }
+
+    /// Sets the compliance policy (`COMPLIANCE_POLICY`, e.g. `fips-140-2`) written to proxies.
+    pub fn with_compliance_policy(mut self, policy: impl Into<String>) -> Self {
+        self.compliance_policy = policy.into();
+        self
+    }
+
+    /// The injector configuration.
+    pub fn config(&self) -> &InjectConfig {
+        &self.config
+    }
+
+    /// The mesh config.
+    pub fn mesh(&self) -> &MeshConfig {
+        &self.mesh
+    }
+
+    /// The injector values.
+    pub fn values(&self) -> &Values {
+        &self.values
+    }
+
+    /// The revision this injector stamps on pods.
+    pub fn revision(&self) -> &str {
+        &self.revision
+    }
+
+    /// Injects a pod as the admission webhook does, with no namespace information.
+    /// The input is a Pod object (`metadata`, `spec`); the result is the injected Pod.
+    pub fn inject_pod(&self, pod: &Value) -> Result<Value, InjectError> {
+        self.inject_pod_in(pod, &PodContext::default())
+    }
+
+    /// Injects a pod as the admission webhook does, with namespace-dependent inputs.
+    pub fn inject_pod_in(&self, pod: &Value, context: &PodContext) -> Result<Value, InjectError> {
+        let mut pod = pod.clone();
+        if !pod.is_object() {
+            return Err(InjectError::input("pod", "(root)", "expected a Pod object"));
+        }
+        if let (Some(ns), Some(meta)) = (&context.namespace, pod.get_mut("metadata"))
+            && meta
+                .get("namespace")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            && let Some(m) = meta.as_object_mut()
+        {
+            m.insert("namespace".into(), json!(ns));
+        }
+        let (deploy, type_meta) = deploy_meta_from_pod(&pod);
+        let injected = self.inject(&Request {
+            pod: &pod,
+            deploy,
+            type_meta,
+            mode: Mode::Webhook,
+            context,
+        })?;
+        let mut out = pod;
+        if let Some(m) = out.as_object_mut() {
+            for key in ["metadata", "spec"] {
+                if let Some(v) = injected.get(key) {
+                    m.insert(key.to_string(), v.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs the pipeline; returns `{metadata, spec}` of the injected pod.
+    pub(crate) fn inject(&self, req: &Request<'_>) -> Result<Value, InjectError> {
+        let mut pod = json!({
+            "metadata": req.pod.get("metadata").cloned().unwrap_or(json!({})),
+            "spec": req.pod.get("spec").cloned().unwrap_or(json!({})),
+        });
+        normalize_pod(&mut pod)?;
+        let annotations = string_map(&pod, "annotations")?;
+        let labels = string_map(&pod, "labels")?;
+        let problems = ann::validate(&annotations);
+        if !problems.is_empty() {
+            return Err(InjectError::InvalidAnnotations(problems));
+        }
+
+        let proxy_config = self.proxy_config_for(&annotations)?;
+        let mesh = match req.mode {
+            Mode::KubeInject => self.mesh.with_proxy_config(proxy_config.clone()),
+            Mode::Webhook => self.mesh.clone(),
+        };
+        let proxy_envs = self.proxy_envs(req, &labels);
+
+        let stripped = reinsert_overrides(strip_pod(&pod, mesh.default_config().status_port()))?;
+        let stripped_annotations = string_map(&stripped, "annotations")?;
+        let stripped_labels = string_map(&stripped, "labels")?;
+        let (proxy_uid, proxy_gid) = proxy_ids(req.context);
+        let empty_spec = json!({});
+        let data = TemplateData {
+            type_meta: &req.type_meta,
+            deploy: &req.deploy,
+            annotations: &stripped_annotations,
+            labels: &stripped_labels,
+            spec: stripped.get("spec").unwrap_or(&empty_spec),
+            proxy_config: &proxy_config,
+            mesh: &mesh,
+            values: &self.values,
+            revision: &self.revision,
+            proxy_image: crate::template::proxy_image(
+                &self.values,
+                &proxy_config,
+                &stripped_annotations,
+            ),
+            proxy_uid,
+            proxy_gid,
+            native_sidecars: self.native_sidecars,
+            compliance_policy: &self.compliance_policy,
+        };
+
+        let mut merged = pod.clone();
+        let mut template_pod = json!({});
+        for name in self.select_templates(req.mode, &annotations) {
+            let overlay = self.render(&name, &data)?;
+            merge::merge_pod(&mut template_pod, &overlay);
+            // A native sidecar template puts the proxy in initContainers while a user's proxy
+            // customization sits in containers: move it so the two merge. (When the pod already
+            // has an init proxy, as on re-injection, moving would duplicate it.)
+            if has_container(&template_pod, "initContainers", "istio-proxy")
+                && has_container(&merged, "containers", "istio-proxy")
+                && !has_container(&merged, "initContainers", "istio-proxy")
+            {
+                move_container(&mut merged, "containers", "initContainers", "istio-proxy");
+            }
+            merge::merge_pod(&mut merged, &overlay);
+        }
+
+        reapply_overwritten_containers(&mut merged, &pod, &template_pod, &proxy_config)?;
+        self.post_process(
+            &mut merged,
+            &template_pod,
+            &mesh,
+            &proxy_config,
+            &proxy_envs,
+        );
+        normalize_pod(&mut merged)?;
+        Ok(merged)
+    }
+
+    /// The proxy config for a pod: the mesh default with the pod's annotation applied.
+    fn proxy_config_for(
+        &self,
+        annotations: &BTreeMap<String, String>,
+    ) -> Result<ProxyConfig, InjectError> {
+        match annotations.get(ann::PROXY_CONFIG) {
+            None => Ok(self.mesh.default_config().clone()),
+            Some(text) => self
+                .mesh
+                .default_config()
+                .apply_yaml(text)
+                .map_err(|reason| {
+                    InjectError::InvalidAnnotations(vec![AnnotationProblem {
+                        name: ann::PROXY_CONFIG.to_string(),
+                        value: text.clone(),
+                        reason,
+                    }])
+                }),
+        }
+    }
+
+    /// Cluster and network overrides written to the proxy env after rendering.
+    fn proxy_envs(
+        &self,
+        req: &Request<'_>,
+        labels: &BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
+        let mut envs = req.context.proxy_envs.clone();
+        let mut cluster = self.values.str("global.multiCluster.clusterName");
+        let mut network = self.values.str("global.network");
+        if let Some(c) = envs.get("ISTIO_META_CLUSTER_ID").filter(|c| !c.is_empty()) {
+            cluster = c.clone();
+        }
+        if let Some(n) = envs.get("ISTIO_META_NETWORK").filter(|n| !n.is_empty()) {
+            network = n.clone();
+        }
+        if let Some(n) = labels.get(ann::LABEL_NETWORK) {
+            network = n.clone();
+        }
+        if !cluster.is_empty() {
+            envs.insert("ISTIO_META_CLUSTER_ID".to_string(), cluster);
+        }
+        if !network.is_empty() {
+            envs.insert("ISTIO_META_NETWORK".to_string(), network);
+        }
+        envs
+    }
+
+    /// The template names for a pod: its `inject.istio.io/templates` annotation or the
+    /// defaults, with aliases expanded (one level).
+    fn select_templates(&self, mode: Mode, annotations: &BTreeMap<String, String>) -> Vec<String> {
+        let names: Vec<String> = match annotations.get(ann::INJECT_TEMPLATES) {
+            Some(list) => list.split(',').map(|n| n.trim().to_string()).collect(),
+            None if mode == Mode::KubeInject || self.config.default_templates.is_empty() => {
+                vec!["sidecar".to_string()]
+            }
+            None => self.config.default_templates.clone(),
+        };
+        let mut out = Vec::new();
+        for name in names {
+            match (mode, self.config.aliases.get(&name)) {
+                (Mode::Webhook, Some(expanded)) => out.extend(expanded.iter().cloned()),
+                _ => out.push(name),
+            }
+        }
+        out
+    }
+
+    fn render(&self, name: &str, data: &TemplateData<'_>) -> Result<Value, InjectError> {
+        let template = match self.templates.get(name) {
+            Some(t) => t,
+            None => match builtin(name) {
+                Some(t) => return render_builtin(&t, data),
+                None => {
+                    return Err(InjectError::UnknownTemplate {
+                        name: name.to_string(),
+                        known: self
+                            .templates
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+            },
+        };
+        render_builtin(template, data)
+    }
+
+    fn post_process(
+        &self,
+        pod: &mut Value,
+        template_pod: &Value,
+        mesh: &MeshConfig,
+        proxy_config: &ProxyConfig,
+        proxy_envs: &BTreeMap<String, String>,
+    ) {
+        ensure_map(pod, "annotations");
+        ensure_map(pod, "labels");
+        if !proxy_envs.is_empty()
+            && let Some(env) = sidecar_env(pod)
+        {
+            env.retain(|e| {
+                e.get("name")
+                    .and_then(Value::as_str)
+                    .is_none_or(|n| !proxy_envs.contains_key(n))
+            });
+            env.extend(
+                proxy_envs
+                    .iter()
+                    .map(|(k, v)| json!({"name": k, "value": v})),
+            );
+        }
+
+        let status_port = mesh.default_config().status_port();
+        let mut annotations = take_map(pod, "annotations");
+        prometheus::apply_merge(
+            &mut annotations,
+            sidecar_env(pod),
+            mesh.enable_prometheus_merge(),
+            status_port,
+        );
+        put_map(pod, "annotations", annotations);
+
+        self.apply_rewrite(pod, status_port);
+
+        let mut annotations = take_map(pod, "annotations");
+        if let Some(nw) = proxy_envs.get("ISTIO_META_NETWORK") {
+            let mut labels = take_map(pod, "labels");
+            labels.insert(ann::LABEL_NETWORK.to_string(), json!(nw));
+            put_map(pod, "labels", labels);
+        }
+        let empty = json!({});
+        let status = InjectionStatus::from_template_spec(
+            template_pod.get("spec").unwrap_or(&empty),
+            &self.revision,
+        );
+        annotations.insert(
+            ann::SIDECAR_STATUS.to_string(),
+            json!(status.to_annotation()),
+        );
+        for (k, v) in &self.config.injected_annotations {
+            annotations.insert(k.clone(), json!(v));
+        }
+        let before_proxy = annotations
+            .get(ann::INIT_CONTAINERS_BEFORE_PROXY)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        put_map(pod, "annotations", annotations);
+
+        let hold = proxy_config.hold_application_until_proxy_starts()
+            || self
+                .values
+                .truthy("global.proxy.holdApplicationUntilProxyStarts");
+        reorder(pod, hold, &before_proxy);
+    }
+
+    fn apply_rewrite(&self, pod: &mut Value, status_port: i64) {
+        if find_sidecar(pod).is_none() {
+            return;
+        }
+        let annotations: BTreeMap<String, String> = pod
+            .pointer("/metadata/annotations")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let setting = self
+            .values
+            .truthy("sidecarInjectorWebhook.rewriteAppHTTPProbe");
+        if !probes::should_rewrite(&annotations, setting) {
+            return;
+        }
+        if let Some(probers) = probes::dump_app_probers(pod, &annotations) {
+            let previously_injected = annotations.contains_key(ann::SIDECAR_STATUS);
+            if let Some(env) = sidecar_env(pod) {
+                probes::merge_or_append_probers(previously_injected, env, &probers);
+            }
+        }
+        probes::rewrite_probes(pod, &annotations, status_port);
+    }
+}
+
+/// The built-in template of a name, if it is one mesh renders natively.
+fn builtin(name: &str) -> Option<Template> {
+    match name {
+        "sidecar" => Some(Template::Sidecar),
+        "gateway" => Some(Template::Gateway),
+        "grpc-simple" => Some(Template::GrpcSimple),
+        "grpc-agent" => Some(Template::GrpcAgent),
+        _ => None,
+    }
+}
+
+/// Decides how a configured template is applied: built-ins natively, bodies without template
+/// actions as fixed overlays, anything else not at all.
+fn classify_template(name: &str, body: &str) -> Template {
+    if let Some(t) = builtin(name) {
+        return t;
+    }
+    if body.contains("{{") {
+        return Template::Unsupported(InjectError::UnsupportedTemplate {
+            name: name.to_string(),
+        });
+    }
+    match mesh_core::from_yaml_str(body, name) {
+        Ok(v @ (Value::Object(_) | Value::Null)) => Template::Static(v),
+        Ok(_) => Template::Unsupported(InjectError::InvalidTemplate {
+            name: name.to_string(),
+            message: "expected a pod overlay (a map with metadata and spec)".to_string(),
+        }),
+        Err(e) => Template::Unsupported(InjectError::InvalidTemplate {
+            name: name.to_string(),
+            message: e.message,
+        }),
+    }
+}
+
+fn render_builtin(template: &Template, data: &TemplateData<'_>) -> Result<Value, InjectError> {
+    match template {
+        Template::Sidecar => sidecar::render(data),
+        Template::Gateway => gateway::render(data),
+        Template::GrpcSimple => grpc::render_simple(data),
+        Template::GrpcAgent => grpc::render_agent(data),
+        Template::Static(v) => Ok(if v.is_null() { json!({}) } else { v.clone() }),
+        Template::Unsupported(e) => Err(e.clone()),
+    }
+}
+
+/// Brings a pod to the shape Kubernetes' Go types give it; errors name the bad field.
+fn normalize_pod(pod: &mut Value) -> Result<(), InjectError> {
+    if let Some(meta) = pod.get_mut("metadata") {
+        normalize::normalize_metadata(meta);
+    }
+    if let Some(spec) = pod.get_mut("spec") {
+        normalize::normalize_pod_spec(spec)
+            .map_err(|e| InjectError::input("pod", e, "invalid quantity"))?;
+    }
+    Ok(())
+}
+
+/// A string map of the pod metadata (`labels` or `annotations`).
+fn string_map(pod: &Value, field: &str) -> Result<BTreeMap<String, String>, InjectError> {
+    let Some(m) = pod
+        .pointer(&format!("/metadata/{field}"))
+        .and_then(Value::as_object)
+    else {
+        return Ok(BTreeMap::new());
+    };
+    m.iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Ok((k.clone(), s.clone())),
+            Value::Null => Ok((k.clone(), String::new())),
+            other => Err(InjectError::input(
+                "pod",
+                format!("metadata.{field}.{k}"),
+                format!("expected a string, found {other}"),
+            )),
+        })
+        .collect()
+}
+
+fn ensure_map(pod: &mut Value, field: &str) {
+    if let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut)
+        && !meta.get(field).is_some_and(Value::is_object)
+    {
+        meta.insert(field.to_string(), json!({}));
+    }
+}
+
+fn take_map(pod: &mut Value, field: &str) -> Map<String, Value> {
+    match pod
+        .get_mut("metadata")
+        .and_then(Value::as_object_mut)
+        .and_then(|m| m.remove(field))
+    {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+fn put_map(pod: &mut Value, field: &str, map: Map<String, Value>) {
+    if let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert(field.to_string(), Value::Object(map));
+    }
+}
+
+fn containers_mut<'a>(pod: &'a mut Value, list: &str) -> Option<&'a mut Vec<Value>> {
+    pod.get_mut("spec")?.get_mut(list)?.as_array_mut()
+}
+
+fn container_name(c: &Value) -> Option<&str> {
+    c.get("name").and_then(Value::as_str)
+}
+
+fn find_in<'a>(pod: &'a Value, list: &str, name: &str) -> Option<&'a Value> {
+    pod.get("spec")?
+        .get(list)?
+        .as_array()?
+        .iter()
+        .find(|c| container_name(c) == Some(name))
+}
+
+fn has_container(pod: &Value, list: &str, name: &str) -> bool {
+    find_in(pod, list, name).is_some()
+}
+
+/// A container by name, in `containers` first, then `initContainers`.
+fn find_container_in_pod<'a>(pod: &'a Value, name: &str) -> Option<&'a Value> {
+    find_in(pod, "containers", name).or_else(|| find_in(pod, "initContainers", name))
+}
+
+fn find_sidecar(pod: &Value) -> Option<&Value> {
+    find_container_in_pod(pod, "istio-proxy")
+}
+
+fn find_container_mut<'a>(pod: &'a mut Value, name: &str) -> Option<&'a mut Value> {
+    let in_containers = has_container(pod, "containers", name);
+    let list = if in_containers {
+        "containers"
+    } else {
+        "initContainers"
+    };
+    containers_mut(pod, list)?
+        .iter_mut()
+        .find(|c| container_name(c) == Some(name))
+}
+
+/// The proxy container's env list (created when missing).
+fn sidecar_env(pod: &mut Value) -> Option<&mut Vec<Value>> {
+    let c = find_container_mut(pod, "istio-proxy")?.as_object_mut()?;
+    if !c.get("env").is_some_and(Value::is_array) {
+        c.insert("env".to_string(), json!([]));
+    }
+    c.get_mut("env")?.as_array_mut()
+}
+
+fn move_container(pod: &mut Value, from: &str, to: &str, name: &str) {
+    let Some(list) = containers_mut(pod, from) else {
+        return;
+    };
+    let Some(i) = list.iter().position(|c| container_name(c) == Some(name)) else {
+        return;
+    };
+    let c = list.remove(i);
+    if let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) {
+        let target = spec.entry(to.to_string()).or_insert_with(|| json!([]));
+        if !target.is_array() {
+            *target = json!([]);
+        }
+        if let Some(a) = target.as_array_mut() {
+            a.push(c);
+        }
+    }
+}
+
+/// Removes what a previous injection added, so the templates see the user's pod.
+fn strip_pod(pod: &Value, status_port: i64) -> Value {
+    let mut out = pod.clone();
+    let anns = pod
+        .pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let Some(prev) = status::from_annotations(&anns) else {
+        if anns.contains_key(ann::SIDECAR_STATUS)
+            && let Some(m) = out
+                .pointer_mut("/metadata/annotations")
+                .and_then(Value::as_object_mut)
+        {
+            m.remove(ann::SIDECAR_STATUS);
+        }
+        return out;
+    };
+    for (list, names) in [
+        ("containers", &prev.containers),
+        ("initContainers", &prev.init_containers),
+    ] {
+        if let Some(cs) = containers_mut(&mut out, list) {
+            cs.retain(|c| container_name(c).is_none_or(|n| !names.iter().any(|x| x == n)));
+        }
+    }
+    if let Some(m) = out
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    {
+        if prometheus::current_port(m).as_deref() == Some(status_port.to_string().as_str()) {
+            prometheus::clear_annotations(m);
+        }
+        m.remove(ann::SIDECAR_STATUS);
+    }
+    out
+}
+
+/// The containers recorded in `proxy.istio.io/overrides`.
+fn parse_overrides(pod: &Value) -> Result<(Vec<Value>, Vec<Value>), InjectError> {
+    let Some(text) = pod
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(ann::PROXY_OVERRIDES))
+        .and_then(Value::as_str)
+    else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let bad = |m: String| {
+        InjectError::InvalidAnnotations(vec![AnnotationProblem {
+            name: ann::PROXY_OVERRIDES.to_string(),
+            value: text.to_string(),
+            reason: m,
+        }])
+    };
+    let v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+    let list = |k: &str| -> Result<Vec<Value>, InjectError> {
+        match v.get(k) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(a)) => Ok(a.clone()),
+            Some(_) => Err(bad(format!("{k}: expected a list of containers"))),
+        }
+    };
+    Ok((list("containers")?, list("initContainers")?))
+}
+
+/// Puts back the user's containers recorded in the overrides annotation (for re-injection).
+fn reinsert_overrides(mut pod: Value) -> Result<Value, InjectError> {
+    let (containers, init) = parse_overrides(&pod)?;
+    for (list, items) in [("containers", containers), ("initContainers", init)] {
+        for c in items {
+            let Some(name) = container_name(&c).map(str::to_string) else {
+                continue;
+            };
+            if has_container(&pod, list, &name) {
+                continue;
+            }
+            if let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) {
+                let target = spec.entry(list.to_string()).or_insert_with(|| json!([]));
+                if let Some(a) = target.as_array_mut() {
+                    a.push(c);
+                }
+            }
+        }
+    }
+    Ok(pod)
+}
+
+/// Re-applies containers the user defined with the same name as an injected one (usually
+/// `istio-proxy`), so their settings win over the template; records them for re-injection.
+fn reapply_overwritten_containers(
+    merged: &mut Value,
+    original: &Value,
+    template_pod: &Value,
+    proxy_config: &ProxyConfig,
+) -> Result<(), InjectError> {
+    let (existing_containers, existing_init) = parse_overrides(original)?;
+    let anns = original
+        .pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let already_injected = anns.contains_key(ann::SIDECAR_STATUS);
+    let prev = status::from_annotations(&anns).unwrap_or_default();
+    let find = |list: &[Value], name: &str| -> Option<Value> {
+        list.iter()
+            .find(|c| container_name(c) == Some(name))
+            .cloned()
+    };
+
+    let mut overrides = Map::new();
+    for (list, skip, existing) in [
+        ("containers", &prev.containers, &existing_containers),
+        ("initContainers", &prev.init_containers, &existing_init),
+    ] {
+        let mut applied = Vec::new();
+        let names: Vec<String> = template_pod
+            .pointer(&format!("/spec/{list}"))
+            .and_then(Value::as_array)
+            .map(|cs| {
+                cs.iter()
+                    .filter_map(container_name)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for name in names {
+            // A container the previous injection added is re-rendered from the template; only
+            // the user's recorded customizations are applied again (Istio drops them here,
+            // which makes re-injection lose them; mesh keeps re-injection idempotent).
+            let previously_added = already_injected && skip.contains(&name);
+            let found = find(existing, &name).or_else(|| {
+                if previously_added {
+                    return None;
+                }
+                if list == "containers" {
+                    find_in(original, "containers", &name).cloned()
+                } else {
+                    find_container_in_pod(original, &name).cloned()
+                }
+            });
+            let Some(mut overlay) = found else { continue };
+            if overlay.get("image").and_then(Value::as_str) == Some("auto")
+                && let Some(m) = overlay.as_object_mut()
+            {
+                m.remove("image");
+            }
+            merge::merge_pod(merged, &json!({"spec": {list: [overlay.clone()]}}));
+            applied.push(overlay);
+        }
+        if !applied.is_empty() {
+            overrides.insert(list.to_string(), Value::Array(applied));
+        }
+    }
+    if !already_injected && !overrides.is_empty() {
+        ensure_map(merged, "annotations");
+        if let Some(m) = merged
+            .pointer_mut("/metadata/annotations")
+            .and_then(Value::as_object_mut)
+        {
+            m.insert(
+                ann::PROXY_OVERRIDES.to_string(),
+                json!(Value::Object(overrides).to_string()),
+            );
+        }
+    }
+    adjust_init_container_user(merged, original, proxy_config);
+    Ok(())
+}
+
+/// Makes the init/validation container match a user-chosen proxy UID/GID.
+fn adjust_init_container_user(merged: &mut Value, original: &Value, proxy_config: &ProxyConfig) {
+    // On re-injection the proxy in the pod is the injected one; the user's own proxy container
+    // is the one recorded in the overrides annotation.
+    let (recorded, recorded_init) = parse_overrides(original).unwrap_or_default();
+    let recorded = recorded
+        .into_iter()
+        .chain(recorded_init)
+        .find(|c| container_name(c) == Some("istio-proxy"));
+    let user = recorded.or_else(|| find_sidecar(original).cloned());
+    let Some(user_sc) = user.as_ref().and_then(|c| c.get("securityContext")) else {
+        return;
+    };
+    let run_as_user = user_sc.get("runAsUser").and_then(Value::as_i64);
+    let run_as_group = user_sc.get("runAsGroup").and_then(Value::as_i64);
+    if run_as_user.is_none() && run_as_group.is_none() {
+        return;
+    }
+    let init_name = ["istio-init", "istio-validation"]
+        .into_iter()
+        .find(|n| has_container(merged, "initContainers", n));
+    let Some(init_name) = init_name else {
+        return;
+    };
+    let tproxy = proxy_config.interception_mode() == "TPROXY"
+        || merged
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.get(ann::INTERCEPTION_MODE))
+            .and_then(Value::as_str)
+            == Some("TPROXY");
+    if tproxy
+        && run_as_user.is_some()
+        && let Some(sc) = find_container_mut(merged, "istio-proxy")
+            .and_then(|c| c.get_mut("securityContext"))
+            .and_then(Value::as_object_mut)
+    {
+        sc.insert("runAsUser".to_string(), json!(0));
+    }
+    let Some(init) = containers_mut(merged, "initContainers")
+        .and_then(|cs| cs.iter_mut().find(|c| container_name(c) == Some(init_name)))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    if !tproxy && init_name == "istio-validation" {
+        let sc = init
+            .entry("securityContext".to_string())
+            .or_insert_with(|| json!({}));
+        if let Some(sc) = sc.as_object_mut() {
+            if let Some(u) = run_as_user {
+                sc.insert("runAsUser".to_string(), json!(u));
+            }
+            if let Some(g) = run_as_group {
+                sc.insert("runAsGroup".to_string(), json!(g));
+            }
+        }
+    }
+    let Some(uid) = run_as_user.filter(|u| *u != 0) else {
+        return;
+    };
+    if let Some(args) = init.get_mut("args").and_then(Value::as_array_mut)
+        && let Some(i) = args.iter().position(|a| a.as_str() == Some("-u"))
+        && i + 1 < args.len()
+    {
+        args[i + 1] = json!(uid.to_string());
+    }
+}
+
+/// Moves a container first or last in a list.
+fn move_to(list: &mut Vec<Value>, name: &str, first: bool) {
+    if let Some(i) = list.iter().position(|c| container_name(c) == Some(name)) {
+        let c = list.remove(i);
+        if first {
+            list.insert(0, c);
+        } else {
+            list.push(c);
+        }
+    }
+}
+
+/// Orders containers: the proxy last (first when holding the application); with a native
+/// sidecar: init/validation, containers named in `before_proxy`, proxy, core dump, the rest;
+/// otherwise validation first and init (then core dump) last.
+fn reorder(pod: &mut Value, hold: bool, before_proxy: &str) {
+    if let Some(cs) = containers_mut(pod, "containers") {
+        move_to(cs, "istio-proxy", hold);
+    }
+    let native = has_container(pod, "initContainers", "istio-proxy");
+    let Some(init) = containers_mut(pod, "initContainers") else {
+        return;
+    };
+    if native {
+        let mut names: Vec<&str> = Vec::new();
+        for n in before_proxy.split(',').filter(|n| !n.is_empty()) {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        move_to(init, "enable-core-dump", true);
+        move_to(init, "istio-proxy", true);
+        for n in names.iter().rev() {
+            move_to(init, n, true);
+        }
+        move_to(init, "istio-validation", true);
+        move_to(init, "istio-init", true);
+    } else {
+        move_to(init, "istio-validation", true);
+        move_to(init, "istio-init", false);
+        move_to(init, "enable-core-dump", false);
+    }
+}
+
+/// The workload a pod belongs to, guessed from its owner references and labels as Istio does.
+pub fn deploy_meta_from_pod(pod: &Value) -> (DeployMeta, TypeMeta) {
+    let meta = pod.get("metadata");
+    let get = |k: &str| {
+        meta.and_then(|m| m.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let label = |k: &str| {
+        meta.and_then(|m| m.get("labels"))
+            .and_then(|l| l.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut deploy = DeployMeta {
+        name: get("name"),
+        namespace: get("namespace"),
+    };
+    let mut type_meta = TypeMeta {
+        api_version: "v1".to_string(),
+        kind: "Pod".to_string(),
+    };
+    if !get("generateName").is_empty() {
+        let controller = meta
+            .and_then(|m| m.get("ownerReferences"))
+            .and_then(Value::as_array)
+            .and_then(|refs| {
+                refs.iter()
+                    .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+            });
+        if let Some(r) = controller {
+            let field = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            type_meta = TypeMeta {
+                api_version: field("apiVersion"),
+                kind: field("kind"),
+            };
+            let owner = field("name");
+            deploy.name = owner.clone();
+            let hash = label("pod-template-hash");
+            let rollout_hash = label("rollouts-pod-template-hash");
+            if type_meta.kind == "ReplicaSet" && !hash.is_empty() && owner.ends_with(&hash) {
+                deploy.name = owner
+                    .strip_suffix(&format!("-{hash}"))
+                    .unwrap_or(&owner)
+                    .to_string();
+                type_meta.kind = "Deployment".to_string();
+            } else if type_meta.kind == "ReplicaSet"
+                && !rollout_hash.is_empty()
+                && owner.ends_with(&rollout_hash)
+            {
+                deploy.name = owner
+                    .strip_suffix(&format!("-{rollout_hash}"))
+                    .unwrap_or(&owner)
+                    .to_string();
+                type_meta.kind = "Rollout".to_string();
+                type_meta.api_version = "v1alpha1".to_string();
+            } else if type_meta.kind == "ReplicationController"
+                && !label("deploymentconfig").is_empty()
+            {
+                deploy.name = label("deploymentconfig");
+                type_meta.kind = "DeploymentConfig".to_string();
+            } else if type_meta.kind == "Job"
+                && let Some(base) = cron_job_base(&owner)
+            {
+                deploy.name = base;
+                type_meta.kind = "CronJob".to_string();
+                type_meta.api_version = "batch/v1".to_string();
+            }
+        }
+    }
+    if deploy.name.is_empty() {
+        deploy.name = get("name");
+    }
+    (deploy, type_meta)
+}
+
+/// The CronJob name of a Job named `<cronjob>-<8 to 10 digit timestamp>`.
+fn cron_job_base(job: &str) -> Option<String> {
+    let (base, suffix) = job.rsplit_once('-')?;
+    let digits = suffix.len();
+    ((8..=10).contains(&digits) && suffix.bytes().all(|b| b.is_ascii_digit()) && !base.is_empty())
+        .then(|| base.to_string())
+}
+
+/// The proxy UID and GID: 1337, or on OpenShift the top of the namespace's allocated ranges.
+fn proxy_ids(context: &PodContext) -> (i64, i64) {
+    let mut ids = (1337, 1337);
+    if !context.openshift {
+        return ids;
+    }
+    let Some(ns) = &context.namespace_annotations else {
+        return ids;
+    };
+    if let Some(max) = ns
+        .get("openshift.io/sa.scc.uid-range")
+        .and_then(|r| range_max(r))
+    {
+        ids.0 = max;
+    }
+    if let Some(max) = ns
+        .get("openshift.io/sa.scc.supplemental-groups")
+        .and_then(|g| g.split(',').next())
+        .and_then(range_max)
+    {
+        ids.1 = max;
+    }
+    ids
+}
+
+/// The largest ID of an OpenShift range: `start/size` or `start-end`.
+fn range_max(range: &str) -> Option<i64> {
+    let range = range.trim();
+    if let Some((start, size)) = range.split_once('/') {
+        let start: i64 = start.trim().parse().ok()?;
+        let size: i64 = size.trim().parse().ok()?;
+        return (size > 0).then(|| start + size - 1);
+    }
+    let (_, end) = range.split_once('-')?;
+    end.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deploy_meta_follows_replicaset_owner() {
+        let pod = json!({"metadata": {
+            "generateName": "hello-5d4f8-", "labels": {"pod-template-hash": "5d4f8"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "hello-5d4f8", "controller": true}]
+        }});
+        let (d, t) = deploy_meta_from_pod(&pod);
+        assert_eq!(d.name, "hello");
+        assert_eq!(t.kind, "Deployment");
+        assert_eq!(t.api_version, "apps/v1");
+    }
+
+    #[test]
+    fn deploy_meta_detects_cronjob() {
+        let pod = json!({"metadata": {
+            "generateName": "x-",
+            "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": "backup-28471234", "controller": true}]
+        }});
+        let (d, t) = deploy_meta_from_pod(&pod);
+        assert_eq!((d.name.as_str(), t.kind.as_str()), ("backup", "CronJob"));
+    }
+
+    #[test]
+    fn openshift_ids_come_from_namespace_ranges() {
+        let mut ns = BTreeMap::new();
+        ns.insert(
+            "openshift.io/sa.scc.uid-range".to_string(),
+            "1000620000/10000".to_string(),
+        );
+        ns.insert(
+            "openshift.io/sa.scc.supplemental-groups".to_string(),
+            "1000620000/10000".to_string(),
+        );
+        let ctx = PodContext {
+            namespace_annotations: Some(ns),
+            openshift: true,
+            ..Default::default()
+        };
+        assert_eq!(proxy_ids(&ctx), (1000629999, 1000629999));
+        assert_eq!(proxy_ids(&PodContext::default()), (1337, 1337));
+    }
+
+    #[test]
+    fn reorders_native_sidecar_first() {
+        let mut pod = json!({"spec": {"initContainers": [
+            {"name": "user-init"}, {"name": "istio-init"}, {"name": "istio-proxy"}
+        ], "containers": [{"name": "app"}]}});
+        reorder(&mut pod, false, "");
+        let names: Vec<&str> = pod["spec"]["initContainers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["istio-init", "istio-proxy", "user-init"]);
+    }
+
+    #[test]
+    fn reorders_classic_init_last() {
+        let mut pod = json!({"spec": {"initContainers": [
+            {"name": "istio-init"}, {"name": "user-init"}
+        ], "containers": [{"name": "istio-proxy"}, {"name": "app"}]}});
+        reorder(&mut pod, false, "");
+        assert_eq!(
+            pod["spec"]["initContainers"][1]["name"],
+            json!("istio-init")
+        );
+        assert_eq!(pod["spec"]["containers"][1]["name"], json!("istio-proxy"));
+        reorder(&mut pod, true, "");
+        assert_eq!(pod["spec"]["containers"][0]["name"], json!("istio-proxy"));
+    }
+}

@@ -1,0 +1,125 @@
+//! The `sidecar.istio.io/status` annotation: what the injection added (init containers,
+//! containers, volumes, image pull secrets) and the revision, used to undo it on re-injection.
+
+use mesh_core::Value;
+use serde_json::{Map, json};
+
+/// What an injection added to a pod, by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InjectionStatus {
+    /// Added init containers.
+    pub init_containers: Vec<String>,
+    /// Added containers.
+    pub containers: Vec<String>,
+    /// Added volumes.
+    pub volumes: Vec<String>,
+    /// Added image pull secrets.
+    pub image_pull_secrets: Vec<String>,
+    /// The injecting revision (`default` when none).
+    pub revision: String,
+}
+
+fn names(spec: &Value, field: &str) -> Vec<String> {
+    spec.get(field)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.get("name").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl InjectionStatus {
+    /// The status of a rendered template pod spec.
+    pub fn from_template_spec(spec: &Value, revision: &str) -> Self {
+        InjectionStatus {
+            init_containers: names(spec, "initContainers"),
+            containers: names(spec, "containers"),
+            volumes: names(spec, "volumes"),
+            image_pull_secrets: names(spec, "imagePullSecrets"),
+            revision: if revision.is_empty() {
+                "default".to_string()
+            } else {
+                revision.to_string()
+            },
+        }
+    }
+
+    /// Reads a status annotation; `None` when it is not valid JSON of the right shape.
+    pub fn parse(text: &str) -> Option<Self> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        let obj = v.as_object()?;
+        let list = |k: &str| -> Option<Vec<String>> {
+            match obj.get(k) {
+                None | Some(Value::Null) => Some(Vec::new()),
+                Some(Value::Array(a)) => a.iter().map(|s| s.as_str().map(str::to_string)).collect(),
+                Some(_) => None,
+            }
+        };
+        Some(InjectionStatus {
+            init_containers: list("initContainers")?,
+            containers: list("containers")?,
+            volumes: list("volumes")?,
+            image_pull_secrets: list("imagePullSecrets")?,
+            revision: obj
+                .get("revision")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+        })
+    }
+
+    /// The annotation value (empty lists print as `null`, as Istio's do).
+    pub fn to_annotation(&self) -> String {
+        let list = |l: &[String]| {
+            if l.is_empty() { Value::Null } else { json!(l) }
+        };
+        // Field order of Istio's status struct.
+        let fields = [
+            ("initContainers", list(&self.init_containers)),
+            ("containers", list(&self.containers)),
+            ("volumes", list(&self.volumes)),
+            ("imagePullSecrets", list(&self.image_pull_secrets)),
+            ("revision", json!(self.revision)),
+        ];
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}:{}", json!(k), v))
+            .collect();
+        format!("{{{}}}", body.join(","))
+    }
+}
+
+/// Parses the status annotation from pod annotations, if present and valid.
+pub fn from_annotations(annotations: &Map<String, Value>) -> Option<InjectionStatus> {
+    annotations
+        .get(crate::annotations::SIDECAR_STATUS)
+        .and_then(Value::as_str)
+        .and_then(InjectionStatus::parse)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_with_nulls_for_empty_lists() {
+        let spec = json!({"initContainers": [{"name": "istio-init"}, {"name": "istio-proxy"}], "volumes": [{"name": "v"}]});
+        let s = InjectionStatus::from_template_spec(&spec, "");
+        let text = s.to_annotation();
+        assert_eq!(
+            text,
+            r#"{"initContainers":["istio-init","istio-proxy"],"containers":null,"volumes":["v"],"imagePullSecrets":null,"revision":"default"}"#
+        );
+        assert_eq!(InjectionStatus::parse(&text), Some(s));
+    }
+
+    #[test]
+    fn rejects_bad_status() {
+        assert_eq!(InjectionStatus::parse("not json"), None);
+        assert_eq!(InjectionStatus::parse(r#"{"containers": "x"}"#), None);
+    }
+}

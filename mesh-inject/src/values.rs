@@ -1,0 +1,164 @@
+//! The injector values (`istio-sidecar-injector` ConfigMap, key `values`) and the small value
+//! helpers the built-in templates need: path lookup, truthiness, and Go's way of printing a value.
+
+use crate::error::InjectError;
+use mesh_core::Value;
+
+/// The injector values: a JSON/YAML tree with typed accessors for the settings injection reads.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Values {
+    root: Value,
+}
+
+impl Values {
+    /// Wraps a parsed values tree; `null` is treated as an empty map.
+    pub fn new(root: Value) -> Result<Self, InjectError> {
+        match root {
+            Value::Null => Ok(Values {
+                root: Value::Object(Default::default()),
+            }),
+            Value::Object(_) => Ok(Values { root }),
+            other => Err(InjectError::InvalidValues {
+                source_name: "values".to_string(),
+                path: "(root)".to_string(),
+                message: format!("expected a map, found {}", kind_name(&other)),
+            }),
+        }
+    }
+
+    /// Parses values from JSON or YAML text; `source_name` names the file in errors.
+    pub fn from_text(text: &str, source_name: &str) -> Result<Self, InjectError> {
+        let root = mesh_core::from_yaml_str(text, source_name).map_err(|e| {
+            InjectError::InvalidValues {
+                source_name: source_name.to_string(),
+                path: "(root)".to_string(),
+                message: e.message,
+            }
+        })?;
+        Values::new(root).map_err(|e| match e {
+            InjectError::InvalidValues { path, message, .. } => InjectError::InvalidValues {
+                source_name: source_name.to_string(),
+                path,
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// The whole tree.
+    pub fn root(&self) -> &Value {
+        &self.root
+    }
+
+    /// The value at a dotted path (`global.proxy.image`), if present and not null.
+    pub fn get(&self, path: &str) -> Option<&Value> {
+        lookup(&self.root, path)
+    }
+
+    /// The value at `path` printed the way Go's `fmt.Sprint` prints it; `""` when absent.
+    pub fn str(&self, path: &str) -> String {
+        self.get(path).map(go_string).unwrap_or_default()
+    }
+
+    /// Whether the value at `path` is "true" in Go template terms (set, non-zero, non-empty).
+    pub fn truthy(&self, path: &str) -> bool {
+        self.get(path).is_some_and(truthy)
+    }
+
+    /// The value at `path` as printed by Go (`<nil>` when absent), as the `annotation`
+    /// template function does with its default argument.
+    pub fn sprint(&self, path: &str) -> String {
+        self.get(path)
+            .map(go_string)
+            .unwrap_or_else(|| "<nil>".to_string())
+    }
+}
+
+/// Looks up a dotted path in a value tree; null leaves count as absent.
+pub fn lookup<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut cur = root;
+    for part in path.split('.') {
+        cur = cur.as_object()?.get(part)?;
+    }
+    if cur.is_null() { None } else { Some(cur) }
+}
+
+/// Go template truthiness: false, 0, "", empty lists and maps and null are false.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+/// Prints a scalar the way Go's `fmt.Sprint` prints the same value decoded from JSON
+/// (numbers are float64 there: integral values print without a fraction).
+pub fn go_string(v: &Value) -> String {
+    match v {
+        Value::Null => "<nil>".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.to_string()
+            } else if let Some(u) = n.as_u64() {
+                u.to_string()
+            } else {
+                let f = n.as_f64().unwrap_or_default();
+                if f.fract() == 0.0 && f.abs() < 1e21 {
+                    format!("{f:.0}")
+                } else {
+                    f.to_string()
+                }
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A short name of a value's kind, for error messages.
+pub fn kind_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn prints_like_go() {
+        assert_eq!(go_string(&json!(15020)), "15020");
+        assert_eq!(go_string(&json!(15020.0)), "15020");
+        assert_eq!(go_string(&json!(0.5)), "0.5");
+        assert_eq!(go_string(&json!(true)), "true");
+        assert_eq!(go_string(&json!(null)), "<nil>");
+    }
+
+    #[test]
+    fn looks_up_paths_and_truthiness() {
+        let v = Values::new(json!({"global": {"proxy": {"image": "proxyv2", "x": 0, "m": {}}}}))
+            .unwrap();
+        assert_eq!(v.str("global.proxy.image"), "proxyv2");
+        assert!(!v.truthy("global.proxy.x"));
+        assert!(!v.truthy("global.proxy.m"));
+        assert!(!v.truthy("global.missing"));
+        assert_eq!(v.sprint("global.missing"), "<nil>");
+    }
+
+    #[test]
+    fn rejects_non_map_root() {
+        assert!(Values::new(json!([1])).is_err());
+    }
+}

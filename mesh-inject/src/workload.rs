@@ -1,0 +1,492 @@
+//! kube-inject: sidecar injection into the pod templates of workload documents (Pod,
+//! Deployment, DaemonSet, ReplicaSet, StatefulSet, Job, CronJob, ReplicationController,
+//! DeploymentConfig and v1 List); other kinds pass through unchanged, host-network and opted-out
+//! workloads are skipped with a warning.
+
+use crate::annotations as ann;
+use crate::error::InjectError;
+use crate::inject::{Injector, Mode, PodContext, Request, deploy_meta_from_pod};
+use crate::normalize;
+use crate::template::{DeployMeta, TypeMeta};
+use mesh_core::Value;
+use serde_json::json;
+
+/// One output document of kube-inject.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Document {
+    /// A workload (injected, or skipped with a warning), in the shape Kubernetes prints it.
+    Object(Value),
+    /// A document of a kind kube-inject does not handle, as it was written.
+    Unchanged(String),
+}
+
+impl Document {
+    /// The document as YAML text (no leading `---`).
+    pub fn to_yaml(&self) -> String {
+        match self {
+            Document::Object(v) => mesh_core::to_yaml_string(v),
+            Document::Unchanged(text) => {
+                let mut t = text.trim_matches('\n').to_string();
+                t.push('\n');
+                t
+            }
+        }
+    }
+}
+
+/// The result of kube-inject over a YAML stream.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KubeInjectOutput {
+    /// The output documents, in input order.
+    pub documents: Vec<Document>,
+    /// Warnings (skipped workloads), one line each.
+    pub warnings: Vec<String>,
+}
+
+impl KubeInjectOutput {
+    /// The documents as one YAML stream, each followed by `---`.
+    pub fn to_yaml(&self) -> String {
+        let mut out = String::new();
+        for d in &self.documents {
+            out.push_str(&d.to_yaml());
+            out.push_str("---\n");
+        }
+        out
+    }
+}
+
+/// Where the pod template of a workload kind lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Pod,
+    /// `spec.template` (Deployment, DaemonSet, ...).
+    Template,
+    /// `spec.jobTemplate` metadata and `spec.jobTemplate.spec.template.spec`.
+    CronJob,
+    List,
+}
+
+/// The workload kinds kube-inject handles, by API version and kind.
+fn shape(api_version: &str, kind: &str) -> Option<Shape> {
+    let apps = matches!(
+        api_version,
+        "apps/v1" | "apps/v1beta1" | "apps/v1beta2" | "extensions/v1beta1"
+    );
+    match (api_version, kind) {
+        ("v1", "Pod") => Some(Shape::Pod),
+        ("v1", "List") => Some(Shape::List),
+        ("v1", "ReplicationController") => Some(Shape::Template),
+        ("v1" | "apps.openshift.io/v1", "DeploymentConfig") => Some(Shape::Template),
+        (_, "Deployment" | "DaemonSet" | "ReplicaSet" | "StatefulSet") if apps => {
+            Some(Shape::Template)
+        }
+        ("batch/v1", "Job") => Some(Shape::Template),
+        ("batch/v1" | "batch/v1beta1", "CronJob") => Some(Shape::CronJob),
+        _ => None,
+    }
+}
+
+fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
+    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Splits a YAML stream into document texts at `---` separator lines.
+fn split_documents(text: &str) -> Vec<String> {
+    let mut docs = Vec::new();
+    let mut cur = String::new();
+    for line in text.lines() {
+        let is_separator =
+            line.starts_with("---") && line[3..].chars().next().is_none_or(char::is_whitespace);
+        if is_separator {
+            docs.push(std::mem::take(&mut cur));
+            let rest = line[3..].trim();
+            if !rest.is_empty() && !rest.starts_with('#') {
+                cur.push_str(rest);
+                cur.push('\n');
+            }
+            continue;
+        }
+        if line.starts_with("...") && line.trim() == "..." {
+            continue;
+        }
+        cur.push_str(line);
+        cur.push('\n');
+    }
+    docs.push(cur);
+    docs
+}
+
+impl Injector {
+    /// kube-inject over a YAML stream: every workload document gets the sidecar; `source_name`
+    /// names the input in errors.
+    pub fn kube_inject(
+        &self,
+        text: &str,
+        source_name: &str,
+    ) -> Result<KubeInjectOutput, InjectError> {
+        let mut out = KubeInjectOutput::default();
+        for (i, doc) in split_documents(text).into_iter().enumerate() {
+            let value = mesh_core::from_yaml_str(&doc, source_name).map_err(|e| {
+                InjectError::input(source_name, format!("document {}", i + 1), e.message)
+            })?;
+            if value.is_null() {
+                continue;
+            }
+            let api_version = str_at(&value, "/apiVersion");
+            let kind = str_at(&value, "/kind");
+            if shape(api_version, kind).is_none() {
+                out.documents.push(Document::Unchanged(doc));
+                continue;
+            }
+            let injected = self
+                .kube_inject_object(&value, &mut out.warnings)
+                .map_err(|e| e.with_source(source_name))?;
+            out.documents.push(Document::Object(injected));
+        }
+        Ok(out)
+    }
+
+    /// kube-inject of one parsed object; objects of other kinds are returned unchanged.
+    pub fn kube_inject_object(
+        &self,
+        obj: &Value,
+        warnings: &mut Vec<String>,
+    ) -> Result<Value, InjectError> {
+        let api_version = str_at(obj, "/apiVersion").to_string();
+        let kind = str_at(obj, "/kind").to_string();
+        let Some(shape) = shape(&api_version, &kind) else {
+            return Ok(obj.clone());
+        };
+        if !obj.is_object() {
+            return Err(InjectError::input("input", "(root)", "expected an object"));
+        }
+        let mut out = obj.clone();
+        if shape == Shape::List {
+            if let Some(Value::Array(items)) = out.get_mut("items") {
+                for (i, item) in items.iter_mut().enumerate() {
+                    *item = self
+                        .kube_inject_object(item, warnings)
+                        .map_err(|e| match e {
+                            InjectError::InvalidInput {
+                                source_name,
+                                path,
+                                message,
+                            } => InjectError::InvalidInput {
+                                source_name,
+                                path: format!("items[{i}].{path}"),
+                                message,
+                            },
+                            other => other,
+                        })?;
+                }
+            }
+            ensure_object(&mut out, "metadata");
+            return Ok(out);
+        }
+        let type_meta = TypeMeta {
+            api_version: api_version.clone(),
+            kind: kind.clone(),
+        };
+        let (meta_ptr, spec_ptr) = match shape {
+            Shape::Pod => ("/metadata", "/spec"),
+            Shape::CronJob => (
+                "/spec/jobTemplate/metadata",
+                "/spec/jobTemplate/spec/template/spec",
+            ),
+            Shape::Template | Shape::List => ("/spec/template/metadata", "/spec/template/spec"),
+        };
+        if shape == Shape::Template && !out.pointer("/spec/template").is_some_and(Value::is_object)
+        {
+            return Err(InjectError::input(
+                "input",
+                "spec.template",
+                "spec.template is required value",
+            ));
+        }
+        let pod = json!({
+            "metadata": out.pointer(meta_ptr).cloned().unwrap_or(json!({})),
+            "spec": out.pointer(spec_ptr).cloned().unwrap_or(json!({})),
+        });
+        let (deploy, pod_type) = if shape == Shape::Pod {
+            deploy_meta_from_pod(&pod)
+        } else {
+            (
+                DeployMeta {
+                    name: str_at(&out, "/metadata/name").to_string(),
+                    namespace: str_at(&out, "/metadata/namespace").to_string(),
+                },
+                type_meta.clone(),
+            )
+        };
+        let name = non_empty(str_at(&pod, "/metadata/name"), &deploy.name);
+        let full_name = if deploy.namespace.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}/{name}", deploy.namespace)
+        };
+        let result = if pod.pointer("/spec/hostNetwork") == Some(&json!(true)) {
+            warnings.push(format!(
+                "===> Skipping injection because {kind} {full_name:?} has host networking enabled"
+            ));
+            None
+        } else if !injection_enabled(&pod) {
+            warnings.push(format!(
+                "===> Skipping injection because {kind} {full_name:?} has sidecar injection disabled"
+            ));
+            None
+        } else {
+            let context = PodContext::default();
+            Some(self.inject(&Request {
+                pod: &pod,
+                deploy,
+                type_meta: pod_type,
+                mode: Mode::KubeInject,
+                context: &context,
+            })?)
+        };
+        let injected = match result {
+            Some(p) => p,
+            None => {
+                let mut p = pod;
+                normalize_skipped(&mut p)?;
+                p
+            }
+        };
+        set_at(
+            &mut out,
+            meta_ptr,
+            injected.get("metadata").cloned().unwrap_or(json!({})),
+        );
+        set_at(
+            &mut out,
+            spec_ptr,
+            injected.get("spec").cloned().unwrap_or(json!({})),
+        );
+        add_go_defaults(&mut out, &api_version, &kind);
+        Ok(out)
+    }
+}
+
+fn non_empty<'a>(a: &'a str, b: &'a str) -> &'a str {
+    if a.is_empty() { b } else { a }
+}
+
+/// kube-inject's own opt-out check: the `sidecar.istio.io/inject` label (preferred) or
+/// annotation, and the Kubernetes system namespaces.
+fn injection_enabled(pod: &Value) -> bool {
+    let ns = str_at(pod, "/metadata/namespace");
+    if matches!(
+        ns,
+        "kube-system" | "kube-public" | "kube-node-lease" | "local-path-storage"
+    ) {
+        return false;
+    }
+    let label = pod
+        .pointer("/metadata/labels")
+        .and_then(|l| l.get(ann::SIDECAR_INJECT))
+        .and_then(Value::as_str);
+    let annotation = pod
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(ann::SIDECAR_INJECT))
+        .and_then(Value::as_str);
+    match label.or(annotation).map(str::to_lowercase).as_deref() {
+        None | Some("") => true,
+        Some("y" | "yes" | "true" | "on") => true,
+        Some(_) => false,
+    }
+}
+
+fn normalize_skipped(pod: &mut Value) -> Result<(), InjectError> {
+    if let Some(meta) = pod.get_mut("metadata") {
+        normalize::normalize_metadata(meta);
+    }
+    if let Some(spec) = pod.get_mut("spec") {
+        normalize::normalize_pod_spec(spec)
+            .map_err(|e| InjectError::input("input", e, "invalid quantity"))?;
+    }
+    Ok(())
+}
+
+/// Sets the value at a JSON pointer, creating the maps on the way.
+fn set_at(root: &mut Value, pointer: &str, value: Value) {
+    let mut cur = root;
+    let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        if !cur.is_object() {
+            *cur = json!({});
+        }
+        let Some(m) = cur.as_object_mut() else { return };
+        if i == parts.len() - 1 {
+            m.insert((*part).to_string(), value);
+            return;
+        }
+        cur = m.entry((*part).to_string()).or_insert_with(|| json!({}));
+    }
+}
+
+fn ensure_object(v: &mut Value, key: &str) {
+    if let Some(m) = v.as_object_mut() {
+        let entry = m.entry(key.to_string()).or_insert_with(|| json!({}));
+        if entry.is_null() {
+            *entry = json!({});
+        }
+    }
+}
+
+/// Sets each missing field to a default (keeps existing values).
+fn defaults(v: &mut Value, pointer: &str, fields: &[(&str, Value)]) {
+    if v.pointer(pointer).is_none_or(Value::is_null) {
+        set_at(v, pointer, json!({}));
+    }
+    if let Some(m) = v.pointer_mut(pointer).and_then(Value::as_object_mut) {
+        for (k, d) in fields {
+            m.entry((*k).to_string()).or_insert_with(|| d.clone());
+        }
+    }
+}
+
+/// The non-`omitempty` fields Kubernetes' Go types print for each workload kind.
+fn add_go_defaults(obj: &mut Value, api_version: &str, kind: &str) {
+    ensure_object(obj, "metadata");
+    prune_workload_spec(obj);
+    let zero = json!(0);
+    match kind {
+        "Pod" => defaults(obj, "/status", &[]),
+        "Deployment" => {
+            defaults(obj, "/spec/strategy", &[]);
+            defaults(obj, "/status", &[]);
+        }
+        "DaemonSet" => {
+            defaults(obj, "/spec/updateStrategy", &[]);
+            defaults(
+                obj,
+                "/status",
+                &[
+                    ("currentNumberScheduled", zero.clone()),
+                    ("numberMisscheduled", zero.clone()),
+                    ("desiredNumberScheduled", zero.clone()),
+                    ("numberReady", zero.clone()),
+                ],
+            );
+        }
+        "ReplicaSet" | "ReplicationController" => {
+            defaults(obj, "/status", &[("replicas", zero.clone())]);
+        }
+        "StatefulSet" => {
+            defaults(obj, "/spec/updateStrategy", &[]);
+            defaults(
+                obj,
+                "/status",
+                &[
+                    ("replicas", zero.clone()),
+                    ("availableReplicas", zero.clone()),
+                ],
+            );
+        }
+        "Job" => defaults(obj, "/status", &[]),
+        "CronJob" => {
+            defaults(obj, "/spec/jobTemplate/spec/template/metadata", &[]);
+            defaults(obj, "/status", &[]);
+        }
+        "DeploymentConfig" => {
+            defaults(obj, "/spec/strategy", &[("resources", json!({}))]);
+            defaults(
+                obj,
+                "/spec",
+                &[
+                    ("test", json!(false)),
+                    ("replicas", zero.clone()),
+                    ("triggers", Value::Null),
+                ],
+            );
+            defaults(
+                obj,
+                "/status",
+                &[
+                    ("latestVersion", zero.clone()),
+                    ("observedGeneration", zero.clone()),
+                    ("replicas", zero.clone()),
+                    ("updatedReplicas", zero.clone()),
+                    ("availableReplicas", zero.clone()),
+                    ("unavailableReplicas", zero),
+                ],
+            );
+        }
+        _ => {}
+    }
+    if matches!(
+        kind,
+        "Deployment"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "StatefulSet"
+            | "Job"
+            | "ReplicationController"
+            | "DeploymentConfig"
+    ) && obj.pointer("/spec/template").is_some()
+    {
+        defaults(obj, "/spec/template/metadata", &[]);
+    }
+    let _ = api_version;
+    strip_creation_timestamps(obj);
+}
+
+/// Drops the zero `omitempty` fields of a workload spec (`minReadySeconds: 0`, `paused: false`,
+/// nulls), as Kubernetes' Go types do.
+fn prune_workload_spec(obj: &mut Value) {
+    if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
+        spec.retain(|k, v| {
+            !(v.is_null()
+                || (k == "minReadySeconds" && v.as_i64() == Some(0))
+                || (k == "paused" && v.as_bool() == Some(false)))
+        });
+    }
+}
+
+fn strip_creation_timestamps(obj: &mut Value) {
+    for ptr in [
+        "/metadata",
+        "/spec/template/metadata",
+        "/spec/jobTemplate/metadata",
+        "/spec/jobTemplate/spec/template/metadata",
+    ] {
+        if let Some(m) = obj.pointer_mut(ptr).and_then(Value::as_object_mut)
+            && m.get("creationTimestamp").is_some_and(Value::is_null)
+        {
+            m.remove("creationTimestamp");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_documents() {
+        let docs = split_documents("a: 1\n---\nb: 2\n--- # c\nc: 3\n");
+        assert_eq!(docs, vec!["a: 1\n", "b: 2\n", "c: 3\n"]);
+    }
+
+    #[test]
+    fn opt_out_by_label_or_annotation() {
+        assert!(injection_enabled(&json!({"metadata": {}})));
+        assert!(!injection_enabled(
+            &json!({"metadata": {"annotations": {"sidecar.istio.io/inject": "false"}}})
+        ));
+        assert!(injection_enabled(&json!({"metadata": {
+            "labels": {"sidecar.istio.io/inject": "true"},
+            "annotations": {"sidecar.istio.io/inject": "false"}}})));
+        assert!(!injection_enabled(
+            &json!({"metadata": {"namespace": "kube-system"}})
+        ));
+    }
+
+    #[test]
+    fn known_shapes() {
+        assert_eq!(shape("apps/v1", "Deployment"), Some(Shape::Template));
+        assert_eq!(shape("batch/v1", "CronJob"), Some(Shape::CronJob));
+        assert_eq!(shape("v1", "Service"), None);
+        assert_eq!(shape("v1", "List"), Some(Shape::List));
+    }
+}

@@ -1,0 +1,159 @@
+//! Data-driven check against the Istio 1.30.3 inject corpus in `shared/reference/inject`:
+//! every case runs through `Injector::kube_inject` and is compared the way the conformance
+//! scorer compares (JSON-valued annotations and env parsed, `creationTimestamp: null` ignored).
+//! Skips cleanly when the corpus is not there.
+
+use mesh_core::Value;
+use mesh_inject::{InjectConfig, Injector, MeshConfig, NativeSidecars};
+use std::path::{Path, PathBuf};
+
+/// Cases mesh is known not to pass, with the reason.
+const KNOWN_FAILURES: &[(&str, &str)] = &[(
+    "custom-template",
+    "its settings hold a custom Go template, which mesh does not evaluate",
+)];
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/inject");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: reference corpus not found at {}", dir.display());
+        None
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn injector(case_dir: &Path, case: &Value) -> Injector {
+    let settings = case_dir.join(case["settings"].as_str().unwrap());
+    let config: InjectConfig = serde_saphyr::from_str(&read(&settings.join("inject-config.yaml")))
+        .expect("inject config");
+    let values = mesh_core::from_yaml_str(&read(&settings.join("values.json")), "values").unwrap();
+    let mesh = MeshConfig::from_yaml(&read(&settings.join("mesh.yaml")), "mesh.yaml").unwrap();
+    let native = if case["native_sidecars"].as_bool().unwrap_or(false) {
+        NativeSidecars::Enabled
+    } else {
+        NativeSidecars::Disabled
+    };
+    Injector::new(config, values, mesh, "", native).unwrap()
+}
+
+/// Replaces JSON text in annotations and env values by the parsed JSON, drops
+/// `creationTimestamp: null`.
+fn canonical(v: &mut Value, key: Option<&str>, in_annotations: bool) {
+    match v {
+        Value::Object(m) => {
+            if m.get("creationTimestamp").is_some_and(Value::is_null) {
+                m.remove("creationTimestamp");
+            }
+            let is_env_entry = m.contains_key("name") && m.contains_key("value");
+            for (k, child) in m.iter_mut() {
+                let parse = in_annotations || (is_env_entry && k == "value");
+                if parse && let Value::String(s) = child {
+                    let t = s.trim();
+                    if (t.starts_with('{') || t.starts_with('['))
+                        && let Ok(parsed) = serde_json::from_str::<Value>(t)
+                    {
+                        *child = parsed;
+                        continue;
+                    }
+                }
+                canonical(child, Some(k), k == "annotations");
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                canonical(item, key, false);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn docs(text: &str) -> Vec<Value> {
+    let mut out = mesh_core::from_yaml_stream(text, "docs").unwrap();
+    for d in &mut out {
+        canonical(d, None, false);
+    }
+    out
+}
+
+#[test]
+fn reference_inject_cases() {
+    let Some(dir) = corpus() else { return };
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("case.yaml").is_file())
+        .collect();
+    names.sort();
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    for case_dir in names {
+        let name = case_dir.file_name().unwrap().to_string_lossy().to_string();
+        let case = mesh_core::from_yaml_str(&read(&case_dir.join("case.yaml")), "case").unwrap();
+        if case["cli_expressible"] == Value::Bool(false) {
+            continue;
+        }
+        let known = KNOWN_FAILURES.iter().find(|(n, _)| *n == name);
+        let inj = injector(&case_dir, &case);
+        let result = inj.kube_inject(&read(&case_dir.join("input.yaml")), "input.yaml");
+        if let Some(expected_error) = case["expect_error"].as_str() {
+            match result {
+                Err(e) if e.to_string().to_lowercase().contains(expected_error) => passed += 1,
+                other => failures.push(format!("{name}: expected error {expected_error:?}, got {other:?}")),
+            }
+            continue;
+        }
+        let ok = match &result {
+            Ok(out) => docs(&out.to_yaml()) == docs(&read(&case_dir.join("expected.yaml"))),
+            Err(_) => false,
+        };
+        match (ok, known) {
+            (true, None) => passed += 1,
+            (true, Some(_)) => failures.push(format!("{name}: passes but is listed as a known failure")),
+            (false, Some((_, why))) => eprintln!("known failure {name}: {why}"),
+            (false, None) => failures.push(match result {
+                Ok(_) => format!("{name}: output differs from expected.yaml"),
+                Err(e) => format!("{name}: {e}"),
+            }),
+        }
+    }
+    eprintln!("{passed} reference cases passed");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Re-injects every expected output: the result must be the same pod. `merge-probers` starts
+/// from a pod injected by an older Istio, so its expected output is only reached after one more
+/// injection; from there on it must be stable too.
+#[test]
+fn reinjecting_reference_outputs_is_idempotent() {
+    let Some(dir) = corpus() else { return };
+    let mut bad = Vec::new();
+    let mut checked = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let case_dir = e.unwrap().path();
+        let name = case_dir.file_name().unwrap().to_string_lossy().to_string();
+        let skip = KNOWN_FAILURES.iter().any(|(n, _)| *n == name) || name.contains("openshift");
+        if skip || !case_dir.join("expected.yaml").is_file() {
+            continue;
+        }
+        let case = mesh_core::from_yaml_str(&read(&case_dir.join("case.yaml")), "case").unwrap();
+        let inj = injector(&case_dir, &case);
+        let mut start = read(&case_dir.join("expected.yaml"));
+        if name == "merge-probers" {
+            start = inj.kube_inject(&start, "expected.yaml").unwrap().to_yaml();
+        }
+        match inj.kube_inject(&start, "expected.yaml") {
+            Ok(again) if docs(&again.to_yaml()) == docs(&start) => checked += 1,
+            Ok(_) => bad.push(name),
+            Err(e) => bad.push(format!("{name}: {e}")),
+        }
+    }
+    bad.sort();
+    assert!(bad.is_empty(), "not idempotent: {bad:#?}");
+    assert!(checked > 0);
+}

@@ -1,0 +1,49 @@
+//! istiod (chart `istio-control/istio-discovery`): every object the chart renders for one
+//! control-plane revision.
+//!
+//! The chart reads its effective values (`.Values`, already merged by the values model: chart
+//! defaults < helm profile < compatibility version < platform < istioctl's values, with
+//! `.Values.pilot.*` lifted to the top level) and renders: the istiod ServiceAccount and RBAC,
+//! the reader ClusterRole, the `istio` mesh ConfigMap, the sidecar injector ConfigMap, the
+//! `values` ConfigMap, the injection MutatingWebhookConfiguration, the revision's validating
+//! webhook (and, for the stable channel, a ValidatingAdmissionPolicy), the Deployment, HPA or
+//! PodDisruptionBudget, the Service, and the optional extras (revision tags, remote istiod
+//! Service/EndpointSlice, gateway class defaults, JWKS CA, NetworkPolicy, ServiceMonitor).
+
+mod chart;
+mod deployment;
+mod extras;
+mod injector;
+mod mesh_config;
+mod rbac;
+mod scaling;
+mod service;
+mod values_map;
+pub(crate) mod webhooks;
+
+pub use injector::builtin_template_names;
+
+use super::{RenderContext, RenderError};
+use crate::Object;
+use mesh_core::ComponentName;
+use mesh_profiles::ComponentValues;
+
+/// Renders istiod from its effective chart values: all objects of the `istio-discovery` chart,
+/// in no particular order.
+pub fn render_pilot(cv: &ComponentValues, ctx: &RenderContext) -> Result<Vec<Object>, RenderError> {
+    let chart = chart::Chart::new(&cv.values, &cv.original, &cv.namespace, ctx);
+    let mut values = Vec::new();
+    values.extend(rbac::render(&chart)?);
+    values.extend(mesh_config::render(&chart)?);
+    values.extend(injector::render(&chart)?);
+    values.extend(values_map::render(&chart)?);
+    values.extend(webhooks::render(&chart)?);
+    values.extend(deployment::render(&chart)?);
+    values.extend(scaling::render(&chart)?);
+    values.extend(service::render(&chart)?);
+    values.extend(extras::render(&chart)?);
+    Ok(values
+        .into_iter()
+        .map(|v| Object::new(Some(ComponentName::Pilot), v))
+        .collect())
+}

@@ -1,0 +1,125 @@
+//! Pilot against every manifest case of the reference corpus, fed with the chart values the
+//! case's own `values` ConfigMap records (`merged-values`, `original-values`): every object of
+//! the istiod chart must be rendered, equal under the scorer's rules, and nothing else.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod pilot_support;
+
+use mesh_core::{ComponentName, Value};
+use mesh_manifest::render::RenderContext;
+use mesh_manifest::render::pilot::render_pilot;
+use mesh_profiles::ComponentValues;
+use pilot_support::{compare, expected_objects, from_chart, manifest_cases, reference_dir};
+
+/// The chart values recorded in the case's `values[-<rev>]` ConfigMap, if istiod is installed.
+fn recorded_values(expected: &[Value]) -> Option<ComponentValues> {
+    let cm = expected.iter().find(|o| {
+        o.get("kind").and_then(Value::as_str) == Some("ConfigMap")
+            && pilot_support::label(o, "operator.istio.io/component") == "Pilot"
+            && pilot_support::name(o).starts_with("values")
+    })?;
+    let data = |key: &str| -> Value {
+        let text = cm
+            .pointer(&format!("/data/{key}"))
+            .and_then(Value::as_str)
+            .unwrap();
+        serde_json::from_str(text).unwrap()
+    };
+    Some(ComponentValues {
+        component: ComponentName::Pilot,
+        name: "istiod".to_string(),
+        namespace: cm
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_string(),
+        values: data("merged-values"),
+        original: data("original-values"),
+        k8s: None,
+    })
+}
+
+#[test]
+fn pilot_matches_every_reference_case() {
+    let Some(reference) = reference_dir() else {
+        eprintln!("reference corpus not found; skipping");
+        return;
+    };
+    let ctx = RenderContext::default();
+    let mut failures = Vec::new();
+    let (mut equal, mut total) = (0, 0);
+    for (case, dir) in manifest_cases(&reference) {
+        let expected = expected_objects(&dir);
+        let want: Vec<Value> = expected
+            .iter()
+            .filter(|o| from_chart(o, "istiod"))
+            .cloned()
+            .collect();
+        let Some(cv) = recorded_values(&expected) else {
+            assert!(
+                want.is_empty(),
+                "{case}: istiod objects without a values ConfigMap"
+            );
+            continue;
+        };
+        let got: Vec<Value> = render_pilot(&cv, &ctx)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.value)
+            .collect();
+        let cmp = compare(&want, &got);
+        eprintln!("{case}: Pilot objects {}/{} equal", cmp.equal, cmp.expected);
+        equal += cmp.equal;
+        total += cmp.expected;
+        if !cmp.problems.is_empty() {
+            failures.push(format!("{case}:\n  {}", cmp.problems.join("\n  ")));
+        }
+    }
+    eprintln!("total: Pilot objects {equal}/{total} equal");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_comparison_catches_changes_but_not_template_bodies() {
+    let Some(reference) = reference_dir() else {
+        eprintln!("reference corpus not found; skipping");
+        return;
+    };
+    let expected = expected_objects(&reference.join("manifest/profile-default"));
+    let want: Vec<Value> = expected
+        .iter()
+        .filter(|o| from_chart(o, "istiod"))
+        .cloned()
+        .collect();
+    assert_eq!(compare(&want, &want).problems.len(), 0);
+
+    let mut changed = want.clone();
+    let deployment = changed
+        .iter_mut()
+        .find(|o| o["kind"] == "Deployment")
+        .unwrap();
+    deployment["spec"]["template"]["spec"]["containers"][0]["args"][1] = "--other".into();
+    assert_eq!(compare(&want, &changed).problems.len(), 1);
+
+    let injector_config = |objects: &mut Vec<Value>, f: &dyn Fn(&mut Value)| {
+        let cm = objects
+            .iter_mut()
+            .find(|o| o["metadata"]["name"] == "istio-sidecar-injector")
+            .unwrap();
+        let mut config =
+            mesh_core::from_yaml_str(cm["data"]["config"].as_str().unwrap(), "config").unwrap();
+        f(&mut config);
+        cm["data"]["config"] = mesh_core::to_yaml_string(&config).into();
+    };
+    let mut bodies = want.clone();
+    injector_config(&mut bodies, &|c| {
+        c["templates"]["sidecar"] = "other body".into()
+    });
+    assert_eq!(compare(&want, &bodies).problems.len(), 0);
+    let mut keys = want.clone();
+    injector_config(&mut keys, &|c| {
+        c["templates"].as_object_mut().unwrap().remove("waypoint");
+    });
+    assert_eq!(compare(&want, &keys).problems.len(), 1);
+}

@@ -1,0 +1,253 @@
+//! Shared helpers of the Pilot and Base conformance tests: the reference corpus, the scorer's
+//! comparison rules (embedded documents parsed, injector templates by key, numbers by value)
+//! and the selection of each chart's objects in an expected manifest.
+
+#![allow(dead_code)] // each test binary uses a part of these helpers
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use std::path::PathBuf;
+
+use mesh_core::Value;
+use serde_json::json;
+
+/// `<workspace>/../shared/reference`, when it exists.
+pub fn reference_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference");
+    dir.join("manifest").is_dir().then_some(dir)
+}
+
+/// Every manifest case folder, sorted by name.
+pub fn manifest_cases(reference: &std::path::Path) -> Vec<(String, PathBuf)> {
+    let mut cases: Vec<(String, PathBuf)> = std::fs::read_dir(reference.join("manifest"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .filter(|(_, p)| p.join("expected.yaml").is_file())
+        .collect();
+    cases.sort();
+    cases
+}
+
+/// The documents of a case's `expected.yaml`, without its CustomResourceDefinitions (no chart
+/// compared here renders any, and they make up most of the file).
+pub fn expected_objects(case: &std::path::Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(case.join("expected.yaml")).unwrap();
+    let kept: Vec<&str> = text
+        .split("\n---")
+        .filter(|doc| !doc.contains("\nkind: CustomResourceDefinition\n"))
+        .collect();
+    mesh_core::from_yaml_stream(&kept.join("\n---"), "expected.yaml").unwrap()
+}
+
+/// The inputs a case passes to `manifest generate` (its `args` file), with `-f` files read
+/// from the case folder and `-r NAME` turned into `--set revision=NAME`.
+pub fn case_inputs(case: &std::path::Path) -> mesh_profiles::Inputs {
+    let args = std::fs::read_to_string(case.join("args")).unwrap_or_default();
+    let mut words = args.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut inputs = mesh_profiles::Inputs::default();
+    while let Some(word) = words.next() {
+        match word {
+            "--set" | "-s" => inputs.set_flags.push(words.next().unwrap().to_string()),
+            "-f" | "--filename" => {
+                let name = words.next().unwrap();
+                let text = std::fs::read_to_string(case.join(name)).unwrap();
+                inputs.files.push(mesh_profiles::InputFile {
+                    name: name.to_string(),
+                    text,
+                });
+            }
+            "-r" | "--revision" => {
+                inputs
+                    .set_flags
+                    .push(format!("revision={}", words.next().unwrap()));
+            }
+            other => panic!("unexpected argument {other}"),
+        }
+    }
+    inputs
+}
+
+/// The component values the values model computes for a case, or why it could not.
+pub fn pipeline_values(
+    case: &std::path::Path,
+) -> Result<Vec<mesh_profiles::ComponentValues>, String> {
+    let operator = mesh_profiles::merge_inputs(&case_inputs(case)).map_err(|e| e.to_string())?;
+    mesh_profiles::component_values(&operator).map_err(|e| e.to_string())
+}
+
+/// `metadata.labels[key]` as text.
+pub fn label<'a>(obj: &'a Value, key: &str) -> &'a str {
+    obj.pointer("/metadata/labels")
+        .and_then(|l| l.get(key))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// `metadata.name`.
+pub fn name(obj: &Value) -> &str {
+    obj.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+/// The scorer's object identity: (API group, kind, namespace, name).
+pub fn id(obj: &Value) -> (String, String, String, String) {
+    let av = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let group = av
+        .rsplit_once('/')
+        .map(|(g, _)| g)
+        .unwrap_or("")
+        .to_string();
+    let s = |p: &str| {
+        obj.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    (
+        group,
+        s("/kind"),
+        s("/metadata/namespace"),
+        s("/metadata/name"),
+    )
+}
+
+/// Whether an expected object was rendered by the chart `chart` (`istiod` or `base`): its
+/// `helm.sh/chart` label, or for the unlabelled policy bindings, their name.
+pub fn from_chart(obj: &Value, chart: &str) -> bool {
+    if obj.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition") {
+        return false;
+    }
+    let chart_label = label(obj, "helm.sh/chart");
+    if !chart_label.is_empty() {
+        return chart_label.rsplit_once('-').map(|(c, _)| c) == Some(chart);
+    }
+    let binding =
+        obj.get("kind").and_then(Value::as_str) == Some("ValidatingAdmissionPolicyBinding");
+    match chart {
+        "istiod" => binding && name(obj).starts_with("stable-channel-policy-binding"),
+        "base" => binding && name(obj).starts_with("stable-channel-default-policy-binding"),
+        _ => false,
+    }
+}
+
+/// Applies the scorer's normalisations: ConfigMap values holding documents are parsed, and the
+/// injector's templates are compared by name only.
+pub fn normalise(obj: &Value) -> Value {
+    let mut obj = obj.clone();
+    let injector = name(&obj).starts_with("istio-sidecar-injector");
+    if obj.get("kind").and_then(Value::as_str) != Some("ConfigMap") {
+        return obj;
+    }
+    if let Some(Value::Object(data)) = obj.get_mut("data") {
+        for (key, val) in data.iter_mut() {
+            let Value::String(text) = val else { continue };
+            if injector && key == "config" {
+                let mut cfg = mesh_core::from_yaml_str(text, key).unwrap();
+                if let Some(Value::Object(t)) = cfg.get_mut("templates") {
+                    for body in t.values_mut() {
+                        *body = json!("<body>");
+                    }
+                }
+                *val = json!({ "<parsed>": cfg });
+                continue;
+            }
+            let t = text.trim_start();
+            if text.contains('\n') || t.starts_with('{') || t.starts_with('[') {
+                let parsed = serde_json::from_str::<Value>(text)
+                    .ok()
+                    .or_else(|| mesh_core::from_yaml_str(text, key).ok());
+                if let Some(doc @ (Value::Object(_) | Value::Array(_))) = parsed {
+                    *val = json!({ "<parsed>": doc });
+                }
+            }
+        }
+    }
+    obj
+}
+
+/// The differences between two values under the scorer's rules (an integer equals a float of
+/// the same value), as `path: want .., got ..` lines.
+pub fn diff(want: &Value, got: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    diff_into(want, got, String::new(), &mut out);
+    out
+}
+
+fn diff_into(want: &Value, got: &Value, path: String, out: &mut Vec<String>) {
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => {
+            let keys: std::collections::BTreeSet<&String> = w.keys().chain(g.keys()).collect();
+            for k in keys {
+                let p = format!("{path}.{k}");
+                match (w.get(k), g.get(k)) {
+                    (Some(a), Some(b)) => diff_into(a, b, p, out),
+                    (Some(a), None) => out.push(format!("{p}: missing (want {a})")),
+                    (None, Some(b)) => out.push(format!("{p}: unexpected (got {b})")),
+                    (None, None) => {}
+                }
+            }
+        }
+        (Value::Array(w), Value::Array(g)) => {
+            if w.len() != g.len() {
+                out.push(format!(
+                    "{path}: list length want {}, got {}",
+                    w.len(),
+                    g.len()
+                ));
+            }
+            for (i, (a, b)) in w.iter().zip(g).enumerate() {
+                diff_into(a, b, format!("{path}[{i}]"), out);
+            }
+        }
+        (Value::Number(a), Value::Number(b)) => {
+            if a.as_f64() != b.as_f64() {
+                out.push(format!("{path}: want {a}, got {b}"));
+            }
+        }
+        (a, b) if a == b => {}
+        (a, b) => out.push(format!("{path}: want {a}, got {b}")),
+    }
+}
+
+/// The outcome of comparing one chart's rendered objects with the expected ones.
+#[derive(Debug, Default)]
+pub struct Comparison {
+    /// Expected objects found and equal.
+    pub equal: usize,
+    /// Expected objects.
+    pub expected: usize,
+    /// One line per problem.
+    pub problems: Vec<String>,
+}
+
+/// Compares rendered objects with expected ones by identity.
+pub fn compare(expected: &[Value], rendered: &[Value]) -> Comparison {
+    let mut cmp = Comparison {
+        expected: expected.len(),
+        ..Comparison::default()
+    };
+    for want in expected {
+        let wid = id(want);
+        match rendered.iter().find(|g| id(g) == wid) {
+            None => cmp.problems.push(format!("missing {wid:?}")),
+            Some(got) => {
+                let d = diff(&normalise(want), &normalise(got));
+                if d.is_empty() {
+                    cmp.equal += 1;
+                } else {
+                    let shown: Vec<String> = d.into_iter().take(8).collect();
+                    cmp.problems
+                        .push(format!("{wid:?}:\n    {}", shown.join("\n    ")));
+                }
+            }
+        }
+    }
+    for got in rendered {
+        let gid = id(got);
+        if !expected.iter().any(|w| id(w) == gid) {
+            cmp.problems.push(format!("extra {gid:?}"));
+        }
+    }
+    cmp
+}
