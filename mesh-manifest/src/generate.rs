@@ -1,10 +1,10 @@
 //! The whole pipeline from resolved configuration to ordered manifest: render each component,
 //! apply its `k8s` settings and overlays, order the result.
 
+use crate::Object;
 use crate::k8s_settings::{ComponentTarget, K8sError, apply_k8s};
 use crate::order::{Manifest, OrderError, OrderOptions, order};
 use crate::render::{self, RenderContext, RenderError};
-use crate::Object;
 use mesh_core::{ComponentName, Value};
 use mesh_profiles::{ComponentValues, Resolved};
 
@@ -32,7 +32,10 @@ pub struct GenerateOptions {
 }
 
 /// Renders one component instance and applies its `k8s` block.
-pub fn render_component(cv: &ComponentValues, ctx: &RenderContext) -> Result<Vec<Object>, GenerateError> {
+pub fn render_component(
+    cv: &ComponentValues,
+    ctx: &RenderContext,
+) -> Result<Vec<Object>, GenerateError> {
     let mut objects = match cv.component {
         ComponentName::Base => {
             let mut objs = render::crds::render_crds(&cv.values, ctx)?;
@@ -40,12 +43,18 @@ pub fn render_component(cv: &ComponentValues, ctx: &RenderContext) -> Result<Vec
             objs
         }
         ComponentName::Pilot => render::pilot::render_pilot(cv, ctx)?,
-        ComponentName::IngressGateways | ComponentName::EgressGateways => render::gateway::render_gateway(cv, ctx)?,
+        ComponentName::IngressGateways | ComponentName::EgressGateways => {
+            render::gateway::render_gateway(cv, ctx)?
+        }
         ComponentName::Cni => render::cni::render_cni(cv, ctx)?,
         ComponentName::Ztunnel => render::ztunnel::render_ztunnel(cv, ctx)?,
     };
     if let Some(k8s) = cv.k8s.as_ref().filter(|k| !k.is_null()) {
-        let revision = cv.values.get("revision").and_then(Value::as_str).unwrap_or("");
+        let revision = cv
+            .values
+            .get("revision")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let gateway = cv.component.is_multi().then_some(cv.name.as_str());
         let target = ComponentTarget::new(cv.component, gateway, revision);
         apply_k8s(&mut objects, &target, k8s, &k8s_source(cv))?;
@@ -56,7 +65,11 @@ pub fn render_component(cv: &ComponentValues, ctx: &RenderContext) -> Result<Vec
 /// Where a component's `k8s` block sits in the IstioOperator, for error messages.
 fn k8s_source(cv: &ComponentValues) -> String {
     if cv.component.is_multi() {
-        format!("spec.components.{}[name:{}].k8s", cv.component.spec_key(), cv.name)
+        format!(
+            "spec.components.{}[name:{}].k8s",
+            cv.component.spec_key(),
+            cv.name
+        )
     } else {
         format!("spec.components.{}.k8s", cv.component.spec_key())
     }
