@@ -84,8 +84,23 @@ pub fn render_all(resolved: &Resolved, ctx: &RenderContext) -> Result<Vec<Object
     Ok(out)
 }
 
-/// Renders and orders the whole installation.
+/// Renders and orders the whole installation. When `values.global.network` is set, the install
+/// namespace is labelled `topology.istio.io/network` (what `istioctl install` does to it).
 pub fn generate(resolved: &Resolved, opts: &GenerateOptions) -> Result<Manifest, GenerateError> {
     let objects = render_all(resolved, &opts.render)?;
-    Ok(order(objects, &opts.order)?)
+    let mut order_opts = opts.order.clone();
+    let network = resolved
+        .operator
+        .pointer("/spec/values/global/network")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !network.is_empty() {
+        order_opts
+            .namespace_labels
+            .entry(resolved.namespace().to_string())
+            .or_default()
+            .entry("topology.istio.io/network".to_string())
+            .or_insert_with(|| network.to_string());
+    }
+    Ok(order(objects, &order_opts)?)
 }

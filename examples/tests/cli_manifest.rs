@@ -1,0 +1,129 @@
+//! meshctl manifest generate/diff as a process: streams, staged folders, exit codes.
+
+use std::process::{Command, Output, Stdio};
+
+fn meshctl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshctl"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("meshctl-manifest-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn generate_default_starts_with_the_namespace_and_crds() {
+    let out = meshctl(&["manifest", "generate"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    let kinds: Vec<&str> = s.lines().filter_map(|l| l.strip_prefix("kind: ")).collect();
+    assert_eq!(kinds.first(), Some(&"Namespace"));
+    assert_eq!(kinds[1], "CustomResourceDefinition");
+    assert!(kinds.contains(&"Deployment") && kinds.contains(&"MutatingWebhookConfiguration"));
+    let mwc = kinds
+        .iter()
+        .position(|k| *k == "MutatingWebhookConfiguration")
+        .unwrap();
+    let svc = kinds.iter().position(|k| *k == "Service").unwrap();
+    assert!(svc < mwc, "the webhook's Service comes before the webhook");
+}
+
+#[test]
+fn no_namespace_and_revision_flags() {
+    let out = meshctl(&["manifest", "generate", "--no-namespace", "-r", "canary"]);
+    let s = text(&out.stdout);
+    assert!(!s.contains("kind: Namespace"));
+    assert!(s.contains("name: istiod-canary"));
+}
+
+#[test]
+fn output_dir_writes_numbered_stages_and_prints_how_to_apply() {
+    let dir = temp_dir("stages");
+    let out = meshctl(&[
+        "manifest",
+        "generate",
+        "--output-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files.first().map(String::as_str),
+        Some("00-namespaces-crds.yaml"),
+        "{files:?}"
+    );
+    assert!(files.len() >= 3, "{files:?}");
+    let hint = text(&out.stdout);
+    assert!(
+        hint.contains("kubectl apply -f") && hint.contains("condition=Established"),
+        "{hint}"
+    );
+}
+
+#[test]
+fn manifest_diff_exit_codes() {
+    let dir = temp_dir("diff");
+    let a = dir.join("a.yaml");
+    let b = dir.join("b.yaml");
+    std::fs::write(&a, meshctl(&["manifest", "generate"]).stdout).unwrap();
+    std::fs::write(
+        &b,
+        meshctl(&[
+            "manifest",
+            "generate",
+            "--set",
+            "values.pilot.replicaCount=3",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let same = meshctl(&["manifest", "diff", a.to_str().unwrap(), a.to_str().unwrap()]);
+    assert_eq!(same.status.code(), Some(0));
+    let diff = meshctl(&["manifest", "diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(diff.status.code(), Some(1));
+    assert!(
+        text(&diff.stdout).contains("replicas"),
+        "{}",
+        text(&diff.stdout)
+    );
+    let bad = meshctl(&["manifest", "diff", a.to_str().unwrap(), "/nonexistent.yaml"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("/nonexistent.yaml"));
+}
+
+#[test]
+fn generate_bad_input_exits_2() {
+    let out = meshctl(&[
+        "manifest",
+        "generate",
+        "--set",
+        "components.pilot.k8s.replicaCuont=2",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("did you mean \"replicaCount\""),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = meshctl(&["manifest", "generate", "--manifests", "/nonexistent-dir"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("/nonexistent-dir"),
+        "{}",
+        text(&out.stderr)
+    );
+}

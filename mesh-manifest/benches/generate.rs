@@ -1,0 +1,39 @@
+//! In-process speed of `manifest generate` for the default profile (target: <= 2 ms for
+//! render + order + serialise).
+//!
+//! Baseline in the same run: serialising the already rendered objects to YAML, the part every
+//! approach (Helm included) has to pay; report the other figures as ratios of it.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use mesh_manifest::generate::{GenerateOptions, generate, render_all};
+use mesh_manifest::{manifest_yaml, yaml_stream};
+use mesh_profiles::{Inputs, resolve};
+use std::hint::black_box;
+
+fn bench(c: &mut Criterion) {
+    let inputs = Inputs::default();
+    let resolved = resolve(&inputs).expect("default profile resolves");
+    let opts = GenerateOptions::default();
+    let objects = render_all(&resolved, &opts.render).expect("default profile renders");
+
+    let mut g = c.benchmark_group("manifest_generate_default");
+    g.bench_function("baseline_serialise_only", |b| b.iter(|| black_box(yaml_stream(black_box(&objects)))));
+    g.bench_function("resolve", |b| b.iter(|| black_box(resolve(black_box(&inputs)).ok())));
+    g.bench_function("render_order_serialise", |b| {
+        b.iter(|| {
+            let m = generate(black_box(&resolved), &opts).ok();
+            black_box(m.map(|m| manifest_yaml(&m)))
+        })
+    });
+    g.bench_function("resolve_render_order_serialise", |b| {
+        b.iter(|| {
+            let r = resolve(black_box(&inputs)).ok();
+            let m = r.and_then(|r| generate(&r, &opts).ok());
+            black_box(m.map(|m| manifest_yaml(&m)))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
