@@ -96,7 +96,7 @@ fn manifest_diff_exit_codes() {
     let diff = meshctl(&["manifest", "diff", a.to_str().unwrap(), b.to_str().unwrap()]);
     assert_eq!(diff.status.code(), Some(1));
     assert!(
-        text(&diff.stdout).contains("replicas"),
+        text(&diff.stdout).contains("replicaCount: 1 -> 3"),
         "{}",
         text(&diff.stdout)
     );
