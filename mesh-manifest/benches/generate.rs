@@ -17,8 +17,12 @@ fn bench(c: &mut Criterion) {
     let objects = render_all(&resolved, &opts.render).expect("default profile renders");
 
     let mut g = c.benchmark_group("manifest_generate_default");
-    g.bench_function("baseline_serialise_only", |b| b.iter(|| black_box(yaml_stream(black_box(&objects)))));
-    g.bench_function("resolve", |b| b.iter(|| black_box(resolve(black_box(&inputs)).ok())));
+    g.bench_function("baseline_serialise_only", |b| {
+        b.iter(|| black_box(yaml_stream(black_box(&objects))))
+    });
+    g.bench_function("resolve", |b| {
+        b.iter(|| black_box(resolve(black_box(&inputs)).ok()))
+    });
     g.bench_function("render_order_serialise", |b| {
         b.iter(|| {
             let m = generate(black_box(&resolved), &opts).ok();

@@ -112,3 +112,13 @@ fn identities_are_consistent() {
         assert_eq!(stored, 1, "{expected_name}");
     }
 }
+
+#[test]
+fn every_crd_round_trips_through_the_typed_kubernetes_api() {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    for object in render_crds(&json!({}), &RenderContext::default()).unwrap() {
+        let typed: CustomResourceDefinition = object.typed().unwrap();
+        let back = serde_json::to_value(&typed).unwrap();
+        assert_eq!(back, object.value, "{} loses fields", object.name());
+    }
+}

@@ -74,35 +74,35 @@ fn normalise(mut v: Value) -> Value {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    if kind == "ConfigMap" {
-        if let Some(Value::Object(data)) = v.get_mut("data") {
-            for (k, val) in data.iter_mut() {
-                let Value::String(text) = val else { continue };
-                if name.starts_with("istio-sidecar-injector") && k == "config" {
-                    let mut cfg = mesh_core::from_yaml_str(text, "config").unwrap();
-                    if let Some(Value::Object(t)) = cfg.get_mut("templates") {
-                        for body in t.values_mut() {
-                            *body = Value::from("<body>");
-                        }
+    if kind == "ConfigMap"
+        && let Some(Value::Object(data)) = v.get_mut("data")
+    {
+        for (k, val) in data.iter_mut() {
+            let Value::String(text) = val else { continue };
+            if name.starts_with("istio-sidecar-injector") && k == "config" {
+                let mut cfg = mesh_core::from_yaml_str(text, "config").unwrap();
+                if let Some(Value::Object(t)) = cfg.get_mut("templates") {
+                    for body in t.values_mut() {
+                        *body = Value::from("<body>");
                     }
-                    *val = cfg;
-                } else if text.contains('\n') || text.trim_start().starts_with(['{', '[']) {
-                    let parsed = serde_json::from_str::<Value>(text)
-                        .ok()
-                        .or_else(|| mesh_core::from_yaml_str(text, k).ok());
-                    if let Some(doc) = parsed.filter(|d| d.is_object() || d.is_array()) {
-                        *val = doc;
-                    }
+                }
+                *val = cfg;
+            } else if text.contains('\n') || text.trim_start().starts_with(['{', '[']) {
+                let parsed = serde_json::from_str::<Value>(text)
+                    .ok()
+                    .or_else(|| mesh_core::from_yaml_str(text, k).ok());
+                if let Some(doc) = parsed.filter(|d| d.is_object() || d.is_array()) {
+                    *val = doc;
                 }
             }
         }
     }
-    if kind == "CustomResourceDefinition" {
-        if let Some(Value::Array(versions)) = v.pointer_mut("/spec/versions") {
-            for ver in versions {
-                if let Value::Object(m) = ver {
-                    m.remove("schema");
-                }
+    if kind == "CustomResourceDefinition"
+        && let Some(Value::Array(versions)) = v.pointer_mut("/spec/versions")
+    {
+        for ver in versions {
+            if let Value::Object(m) = ver {
+                m.remove("schema");
             }
         }
     }

@@ -27,7 +27,9 @@ fn settings_inputs(dir: &std::path::Path, source: &Value) -> Inputs {
         });
     }
     // Istio's test binary was built with this hub and tag compiled in.
-    inputs.set_flags.push("hub=registry.istio.io/testing".to_string());
+    inputs
+        .set_flags
+        .push("hub=registry.istio.io/testing".to_string());
     inputs.set_flags.push("tag=latest".to_string());
     for flag in how["set"].as_array().unwrap() {
         inputs.set_flags.push(flag.as_str().unwrap().to_string());

@@ -257,3 +257,8 @@ fn object(api_version: &str, kind: &str, metadata: ObjectMap) -> ObjectMap {
     m.insert("metadata".into(), Value::Object(metadata));
     m
 }
+
+/// Helm's `a | default b` (here written `or(a, b)`): `a` when truthy, else `b`.
+fn or<'v>(a: &'v Value, b: &'v Value) -> &'v Value {
+    if truthy(a) { a } else { b }
+}

@@ -4,13 +4,13 @@
 //! value trees (see [`crate::Object`] for why not typed structs), in no particular order: ordering
 //! is [`crate::order`]'s job.
 
-pub mod cni;
 pub mod base;
+pub mod cni;
 pub mod common;
-pub mod gateway;
-pub mod ztunnel;
 pub mod crds;
+pub mod gateway;
 pub mod pilot;
+pub mod ztunnel;
 
 /// What every renderer may need besides the component's values.
 #[derive(Debug, Clone)]

@@ -3,8 +3,7 @@
 use mesh_core::Value;
 use serde_json::json;
 
-use super::Gateway;
-use super::service::or;
+use super::{Gateway, or};
 use crate::render::RenderError;
 use crate::render::common::{
     ObjectMap, bad_value, get, go_format, map_at, printed, str_at, truthy,

@@ -3,7 +3,7 @@
 use mesh_core::{ComponentName, Value};
 use serde_json::json;
 
-use super::{Gateway, object};
+use super::{Gateway, object, or};
 use crate::render::RenderError;
 use crate::render::common::{ObjectMap, bad_value, get, go_format, printed, truthy};
 
@@ -160,9 +160,4 @@ fn port_fields(port: &Value) -> Option<ObjectMap> {
         Value::Null => Some(ObjectMap::new()),
         _ => None,
     }
-}
-
-/// Helm's `a | default b` (here written `or(a, b)`): `a` when truthy, else `b`.
-pub(super) fn or<'v>(a: &'v Value, b: &'v Value) -> &'v Value {
-    if truthy(a) { a } else { b }
 }

@@ -5,6 +5,8 @@
 //! The built-in template bodies are mesh's own (see `templates/injection-templates.yaml`):
 //! mesh-inject renders those templates natively, so the bodies only document that.
 
+use std::sync::OnceLock;
+
 use mesh_core::Value;
 use serde_json::json;
 
@@ -152,19 +154,23 @@ fn templates(chart: &Chart<'_>) -> Result<ObjectMap, RenderError> {
     Ok(out)
 }
 
-/// mesh's built-in template bodies, read from the embedded data file.
-fn builtin_bodies() -> Result<ObjectMap, RenderError> {
-    let bad = |got: String| RenderError::BadValue {
+/// mesh's built-in template bodies, read once from the embedded data file.
+fn builtin_bodies() -> Result<&'static ObjectMap, RenderError> {
+    static BODIES: OnceLock<Result<ObjectMap, String>> = OnceLock::new();
+    let parsed =
+        BODIES.get_or_init(
+            || match mesh_core::from_yaml_str(TEMPLATES_FILE, TEMPLATES_PATH) {
+                Ok(Value::Object(map)) => Ok(map),
+                Ok(other) => Err(other.to_string()),
+                Err(e) => Err(e.to_string()),
+            },
+        );
+    parsed.as_ref().map_err(|got| RenderError::BadValue {
         component: COMPONENT.to_string(),
         path: TEMPLATES_PATH.to_string(),
         expected: "a map of template names to bodies".to_string(),
-        got,
-    };
-    match mesh_core::from_yaml_str(TEMPLATES_FILE, TEMPLATES_PATH) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(bad(other.to_string())),
-        Err(e) => Err(bad(e.to_string())),
-    }
+        got: got.clone(),
+    })
 }
 
 #[cfg(test)]

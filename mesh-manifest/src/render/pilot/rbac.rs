@@ -73,7 +73,7 @@ pub(super) fn render(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
         out.push(role_binding(chart));
     }
     if chart.cluster_scope() {
-        if !remote || chart.config_cluster() {
+        if has_identity {
             out.push(istiod_cluster_role(chart)?);
             if gateway_controller_enabled(chart) {
                 out.push(gateway_controller_role(chart));

@@ -32,7 +32,7 @@ pub(super) fn render(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
     if chart.cluster_scope() && !chart.on("global.operatorManageWebhooks") {
         out.push(injection_webhooks(chart, &hooks)?);
     }
-    let config_side = !chart.remote() || chart.config_cluster();
+    let config_side = !chart.remote() || chart.config_cluster() || chart.local_injector();
     if chart.cluster_scope() && chart.on("global.configValidation") && config_side {
         out.push(validating_webhooks(chart));
     }

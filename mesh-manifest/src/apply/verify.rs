@@ -1,0 +1,167 @@
+//! verify-install: compare the cluster with the install plan, object by object: present, ours,
+//! and for CRDs and workloads, ready.
+
+use super::cluster::Cluster;
+use super::error::ClusterError;
+use super::labels::{Ownership, labels_of};
+use super::plan::{InstallPlan, PlannedObject, WorkloadWait, is_rollable};
+use super::readiness::{Readiness, crd_established, crd_problem, workload_readiness};
+use super::resource::{is_crd, is_namespace};
+use super::wait::pod_reasons;
+use crate::order::ObjectId;
+use mesh_core::{ComponentName, Value};
+
+/// The state of one expected object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowStatus {
+    /// Present (and ready, where that applies).
+    Ok,
+    /// Not on the cluster.
+    Missing,
+    /// Present but not ready, with why.
+    NotReady(String),
+    /// Present but without this installation's labels (made by someone else, or by another
+    /// revision or owner).
+    NotOurs,
+}
+
+/// One row of the verification table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyRow {
+    /// The object.
+    pub id: ObjectId,
+    /// The component that renders it.
+    pub component: Option<ComponentName>,
+    /// Its state.
+    pub status: RowStatus,
+}
+
+/// The verification of a whole installation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// One row per expected object, in apply order.
+    pub rows: Vec<VerifyRow>,
+}
+
+impl VerifyReport {
+    /// Whether every object is present, ours and ready.
+    pub fn healthy(&self) -> bool {
+        self.rows.iter().all(|r| r.status == RowStatus::Ok)
+    }
+
+    /// The rows that are not [`RowStatus::Ok`].
+    pub fn problems(&self) -> impl Iterator<Item = &VerifyRow> {
+        self.rows.iter().filter(|r| r.status != RowStatus::Ok)
+    }
+}
+
+/// Judges one expected object against what the cluster has (`None`: absent).
+pub fn verify_row(
+    expected: &PlannedObject,
+    found: Option<&Value>,
+    ownership: &Ownership,
+) -> VerifyRow {
+    let status = match found {
+        None => RowStatus::Missing,
+        Some(v) => judge(expected, v, ownership),
+    };
+    VerifyRow {
+        id: expected.id.clone(),
+        component: expected.component,
+        status,
+    }
+}
+
+fn judge(expected: &PlannedObject, found: &Value, ownership: &Ownership) -> RowStatus {
+    let id = &expected.id;
+    if is_namespace(&id.group, &id.kind) {
+        let phase = found.pointer("/status/phase").and_then(Value::as_str);
+        return match phase {
+            Some("Terminating") => RowStatus::NotReady("Terminating".into()),
+            _ => RowStatus::Ok,
+        };
+    }
+    if expected.component.is_some() && !ownership.owns(labels_of(found)) {
+        return RowStatus::NotOurs;
+    }
+    if is_crd(&id.group, &id.kind) && !crd_established(found) {
+        return RowStatus::NotReady(crd_problem(found));
+    }
+    if is_rollable(id)
+        && let Readiness::NotReady(why) = workload_readiness(&id.kind, found)
+    {
+        return RowStatus::NotReady(why);
+    }
+    RowStatus::Ok
+}
+
+/// Reads every object of `plan` and judges it; workloads that are not ready get the reasons
+/// of their pods appended.
+pub async fn verify_install(
+    cluster: &Cluster,
+    plan: &InstallPlan,
+) -> Result<VerifyReport, ClusterError> {
+    let mut report = VerifyReport::default();
+    for expected in plan.objects() {
+        let found = cluster
+            .get(&expected.target, &expected.id.namespace, &expected.id.name)
+            .await?;
+        let mut row = verify_row(expected, found.as_ref(), &plan.ownership);
+        if let (RowStatus::NotReady(why), Some(server)) = (&row.status, &found)
+            && is_rollable(&expected.id)
+        {
+            let w = WorkloadWait {
+                id: expected.id.clone(),
+                target: expected.target.clone(),
+            };
+            let pods = pod_reasons(cluster, &w, server).await;
+            if !pods.is_empty() {
+                row.status = RowStatus::NotReady(format!("{why}; {}", pods.join("; ")));
+            }
+        }
+        report.rows.push(row);
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use crate::apply::resource::ApiTarget;
+    use serde_json::json;
+
+    fn planned(kind: &str, group: &str, component: Option<ComponentName>) -> PlannedObject {
+        PlannedObject {
+            id: ObjectId::new(group, kind, "istio-system", "x"),
+            component,
+            target: ApiTarget::new(group, "v1", kind, "xs", true),
+            value: json!({}),
+        }
+    }
+
+    #[test]
+    fn rows_report_missing_foreign_and_unready_objects() {
+        let owner = Ownership::from_operator(&json!({}), "1.30.3");
+        let labels = json!({"operator.istio.io/component": "Pilot", "istio.io/rev": "default",
+            "install.operator.istio.io/owning-resource-namespace": "istio-system"});
+        let dep = planned("Deployment", "apps", Some(ComponentName::Pilot));
+        assert_eq!(verify_row(&dep, None, &owner).status, RowStatus::Missing);
+        let foreign = json!({"metadata": {"name": "x"}});
+        assert_eq!(
+            verify_row(&dep, Some(&foreign), &owner).status,
+            RowStatus::NotOurs
+        );
+        let unready = json!({"metadata": {"labels": labels}, "spec": {"replicas": 1},
+            "status": {"updatedReplicas": 1, "replicas": 1, "availableReplicas": 0}});
+        assert_eq!(
+            verify_row(&dep, Some(&unready), &owner).status,
+            RowStatus::NotReady("0 of 1 updated replicas available".into())
+        );
+        let ns = planned("Namespace", "", None);
+        assert_eq!(
+            verify_row(&ns, Some(&json!({})), &owner).status,
+            RowStatus::Ok
+        );
+    }
+}
