@@ -55,8 +55,12 @@ fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
     opts.order.namespaces = !args.no_namespace;
     if let Some(dir) = &args.inputs.manifests {
         let file = dir.join("charts/base/files/crd-all.gen.yaml");
-        let text = std::fs::read_to_string(&file).map_err(|e| CliError::msg(format!("{}: {e}", file.display())))?;
-        opts.render.crds = CrdSource::File { name: file.display().to_string(), text };
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| CliError::msg(format!("{}: {e}", file.display())))?;
+        opts.render.crds = CrdSource::File {
+            name: file.display().to_string(),
+            text,
+        };
     }
     let manifest = generate(&resolved, &opts)?;
     match &args.output_dir {
@@ -66,12 +70,17 @@ fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
             let _ = out.write_all(manifest_yaml(&manifest).as_bytes());
         }
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| CliError::msg(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| CliError::msg(format!("{}: {e}", dir.display())))?;
             for f in stage_files(&manifest) {
                 let path = dir.join(&f.file_name);
-                std::fs::write(&path, &f.content).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
+                std::fs::write(&path, &f.content)
+                    .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
             }
-            print!("{}", apply_instructions(&manifest, &dir.display().to_string()));
+            print!(
+                "{}",
+                apply_instructions(&manifest, &dir.display().to_string())
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
