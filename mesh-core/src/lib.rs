@@ -11,6 +11,7 @@ pub mod component;
 pub use component::{ComponentName, ParseComponentNameError};
 
 pub mod yaml;
+pub mod yaml_emit;
 pub use yaml::{YamlError, from_yaml_str, from_yaml_stream, to_yaml_string};
 
 /// The dynamic value tree used for IstioOperator documents, chart values and rendered objects.

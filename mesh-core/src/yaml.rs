@@ -32,8 +32,8 @@ pub fn from_yaml_stream(text: &str, source_name: &str) -> Result<Vec<Value>, Yam
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
 }
 
-/// Prints a value as a block-style YAML document with sorted keys (no leading `---`).
+/// Prints a value as a block-style YAML document with sorted keys (no leading `---`), laid out
+/// and quoted as Kubernetes tooling prints (see [`crate::yaml_emit`]).
 pub fn to_yaml_string(value: &Value) -> String {
-    // Serialising a serde_json::Value cannot fail: every key is a string.
-    serde_saphyr::to_string(value).unwrap_or_default()
+    crate::yaml_emit::emit(value)
 }

@@ -20,6 +20,15 @@ fn bench(c: &mut Criterion) {
     g.bench_function("baseline_serialise_only", |b| {
         b.iter(|| black_box(yaml_stream(black_box(&objects))))
     });
+    g.bench_function("render_all", |b| {
+        b.iter(|| black_box(render_all(black_box(&resolved), &opts.render).ok()))
+    });
+    g.bench_function("order_only", |b| {
+        b.iter(|| black_box(mesh_manifest::order(black_box(objects.clone()), &opts.order).ok()))
+    });
+    g.bench_function("clone_objects", |b| {
+        b.iter(|| black_box(black_box(&objects).clone()))
+    });
     g.bench_function("resolve", |b| {
         b.iter(|| black_box(resolve(black_box(&inputs)).ok()))
     });
