@@ -277,7 +277,7 @@ fn is_special_word(s: &str) -> bool {
 /// Conservative: anything made only of digits and number punctuation that starts like a
 /// number is quoted (ints, floats, octal, hex, base 60, dates, versions like `1.28`).
 fn looks_numeric(s: &str) -> bool {
-    let starts = s.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '.');
+    let starts = s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.'));
     starts
         && s.chars().any(|c| c.is_ascii_digit())
         && s.chars().all(|c| {

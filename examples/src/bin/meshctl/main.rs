@@ -3,6 +3,8 @@
 
 mod check_inject;
 mod cli_error;
+#[cfg(feature = "kube")]
+mod cluster;
 mod inject;
 mod inputs;
 mod manifest;
@@ -39,6 +41,9 @@ enum Command {
     X(XCommand),
     /// Print the Istio version, hub and tag this build installs.
     Version(version::VersionArgs),
+    #[cfg(feature = "kube")]
+    #[command(flatten)]
+    Cluster(cluster::ClusterCommand),
 }
 
 #[derive(Subcommand)]
@@ -46,6 +51,9 @@ enum XCommand {
     /// Explain whether and why a pod would be injected.
     #[command(name = "check-inject")]
     CheckInject(check_inject::CheckInjectArgs),
+    /// Check whether the cluster is ready for an install (version, permissions, existing installs).
+    #[cfg(feature = "kube")]
+    Precheck(cluster::PrecheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +71,10 @@ fn main() -> ExitCode {
         Command::KubeInject(args) => inject::run(args),
         Command::X(XCommand::CheckInject(args)) => check_inject::run(args),
         Command::Version(args) => version::run(args),
+        #[cfg(feature = "kube")]
+        Command::Cluster(cmd) => cluster::run(cmd),
+        #[cfg(feature = "kube")]
+        Command::X(XCommand::Precheck(args)) => cluster::run_precheck(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,58 @@
+//! The cluster commands (feature `kube`): `install`, `upgrade`, `uninstall`, `verify-install`
+//! and `x precheck`, on mesh-manifest's cluster engine.
+
+mod confirm;
+mod connect;
+mod install;
+mod precheck;
+mod progress;
+mod render;
+#[cfg(test)]
+mod tests;
+mod uninstall;
+mod verify;
+
+use crate::CliError;
+use clap::Subcommand;
+use std::future::Future;
+use std::process::ExitCode;
+
+pub use precheck::PrecheckArgs;
+
+/// The cluster commands, flattened into meshctl's top-level commands.
+#[derive(Subcommand)]
+pub enum ClusterCommand {
+    /// Install Istio into the cluster (server-side apply, stage by stage, waiting for readiness).
+    Install(install::InstallArgs),
+    /// Upgrade an existing installation (an install that requires one to exist).
+    Upgrade(install::InstallArgs),
+    /// Remove an installation from the cluster.
+    Uninstall(uninstall::UninstallArgs),
+    /// Check that the cluster has every object of the installation, ready (exit 1 if not).
+    #[command(name = "verify-install")]
+    VerifyInstall(verify::VerifyArgs),
+}
+
+/// Runs a cluster command.
+pub fn run(cmd: ClusterCommand) -> Result<ExitCode, CliError> {
+    match cmd {
+        ClusterCommand::Install(args) => block_on(install::run(args, install::Mode::Install)),
+        ClusterCommand::Upgrade(args) => block_on(install::run(args, install::Mode::Upgrade)),
+        ClusterCommand::Uninstall(args) => block_on(uninstall::run(args)),
+        ClusterCommand::VerifyInstall(args) => block_on(verify::run(args)),
+    }
+}
+
+/// Runs `x precheck`.
+pub fn run_precheck(args: PrecheckArgs) -> Result<ExitCode, CliError> {
+    block_on(precheck::run(args))
+}
+
+/// Runs a command on a single-threaded runtime: the engine sends one request at a time.
+fn block_on<F: Future<Output = Result<ExitCode, CliError>>>(f: F) -> Result<ExitCode, CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::msg(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(f)
+}
