@@ -5,7 +5,15 @@ use libfuzzer_sys::fuzz_target;
 use mesh_profiles::{InputFile, Inputs, merge_inputs};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let inputs = Inputs { files: vec![InputFile { name: "fuzz.yaml".into(), text: text.to_string() }], ..Inputs::default() };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let inputs = Inputs {
+        files: vec![InputFile {
+            name: "fuzz.yaml".into(),
+            text: text.to_string(),
+        }],
+        ..Inputs::default()
+    };
     let _ = merge_inputs(&inputs);
 });

@@ -5,7 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use mesh_core::{SetFlag, path};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(flag) = text.parse::<SetFlag>() {
         let mut doc = serde_json::json!({"spec": {"components": {"ingressGateways": [{"name": "a"}]}, "values": {"l": [1, "x"]}}});
         let _ = path::set(&mut doc, &flag.path.prefixed(&["spec"]), flag.value.clone());

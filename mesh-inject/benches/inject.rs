@@ -87,6 +87,29 @@ fn bench(c: &mut Criterion) {
     c.bench_function("inject_pod hello", |b| {
         b.iter(|| injector.inject_pod(black_box(&pod)).expect("inject"))
     });
+
+    // Admission round trip: AdmissionReview bytes in, response bytes (with the base64 patch)
+    // out. Baseline in the same run: parsing and printing the same review JSON, the floor any
+    // webhook pays.
+    let review = serde_json::to_vec(&json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {"uid": "0df28fbd-5f5f-11e8-bc74-36e6bb280816", "namespace": "default",
+            "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "pods"},
+            "operation": "CREATE", "object": pod}
+    }))
+    .expect("review json");
+    let mut g = c.benchmark_group("admission_round_trip");
+    g.bench_function("baseline_json_parse_print", |b| {
+        b.iter(|| {
+            let v: Value = serde_json::from_slice(black_box(&review)).expect("json");
+            serde_json::to_vec(&v).expect("json")
+        })
+    });
+    g.bench_function("review_hello_pod", |b| {
+        b.iter(|| mesh_inject::admission::review(black_box(&review), &injector).to_bytes())
+    });
+    g.finish();
 }
 
 criterion_group!(benches, bench);

@@ -50,6 +50,17 @@ pub enum InjectError {
         /// What is wrong.
         message: String,
     },
+    /// An error inside one object of a larger input: `location` says where (a document, a list
+    /// item, a pod template).
+    #[error("{}{location}: {inner}", source_prefix(.source_name))]
+    At {
+        /// Where the input came from (empty when only the location is known).
+        source_name: String,
+        /// Where inside the input: `document 2 (Deployment web)`, `items[1]`, `spec.template`.
+        location: String,
+        /// The error itself.
+        inner: Box<InjectError>,
+    },
     /// A field of the pod (or workload) has a value the injector cannot use.
     #[error("{source_name}: {path}: {message}")]
     InvalidInput {
@@ -73,6 +84,14 @@ pub struct AnnotationProblem {
     pub reason: String,
 }
 
+fn source_prefix(source_name: &str) -> String {
+    if source_name.is_empty() {
+        String::new()
+    } else {
+        format!("{source_name}: ")
+    }
+}
+
 fn annotation_messages(problems: &[AnnotationProblem]) -> String {
     problems
         .iter()
@@ -93,6 +112,23 @@ impl InjectError {
             source_name: source_name.to_string(),
             path: path.into(),
             message: message.into(),
+        }
+    }
+
+    /// An [`InjectError::InvalidInput`] from a `path: message` text (as the normalizer reports).
+    pub fn from_path_message(source_name: &str, text: &str) -> Self {
+        match text.split_once(": ") {
+            Some((path, message)) => InjectError::input(source_name, path, message),
+            None => InjectError::input(source_name, text, "invalid value"),
+        }
+    }
+
+    /// This error located inside a larger input.
+    pub fn at(self, source_name: &str, location: impl Into<String>) -> Self {
+        InjectError::At {
+            source_name: source_name.to_string(),
+            location: location.into(),
+            inner: Box::new(self),
         }
     }
 

@@ -6,8 +6,9 @@ use crate::error::InjectError;
 use crate::sidecar::{cluster_id, readiness_probe, router_args};
 use crate::template::{
     TemplateData, bootstrap_volume, env, field_env, identity_env, image_pull_policy,
-    image_pull_secrets, istiod_ca_volume, mesh_identity_env, mtls_certs_volume, podinfo_volume,
-    proxy_metadata_env, resource_env, token_volume, workload_certs_mount, workload_certs_volume,
+    image_pull_secrets, istiod_ca_volume, mesh_identity_env, mtls_certs_volume, object,
+    podinfo_volume, proxy_metadata_env, resource_env, strings, token_volume, workload_certs_mount,
+    workload_certs_volume,
 };
 use mesh_core::Value;
 use serde_json::{Map, json};
@@ -17,22 +18,31 @@ pub(crate) fn render(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     let (name, revision) = d.canonical_labels(false);
     let mut spec = Map::new();
     let pod_sc = match d.values.get("gateways.securityContext") {
-        Some(sc) if crate::values::truthy(sc) => sc.clone(),
+        Some(sc) if crate::values::truthy(sc) => crate::template::pruned(sc),
         _ => json!({"sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]}),
     };
     spec.insert("securityContext".into(), pod_sc);
-    spec.insert("containers".into(), json!([proxy_container(d)]));
+    spec.insert("containers".into(), Value::Array(vec![proxy_container(d)]));
     spec.insert("volumes".into(), Value::Array(volumes(d)));
     if let Some(secrets) = image_pull_secrets(d) {
         spec.insert("imagePullSecrets".into(), secrets);
     }
-    Ok(json!({
-        "metadata": {
-            "labels": {ann::LABEL_CANONICAL_NAME: name, ann::LABEL_CANONICAL_REVISION: revision},
-            "annotations": d.common_annotations(),
-        },
-        "spec": spec,
-    }))
+    Ok(object([
+        (
+            "metadata",
+            object([
+                (
+                    "labels",
+                    object([
+                        (ann::LABEL_CANONICAL_NAME, Value::String(name)),
+                        (ann::LABEL_CANONICAL_REVISION, Value::String(revision)),
+                    ]),
+                ),
+                ("annotations", Value::Object(d.common_annotations())),
+            ]),
+        ),
+        ("spec", Value::Object(spec)),
+    ]))
 }
 
 fn proxy_container(d: &TemplateData<'_>) -> Value {
@@ -43,13 +53,13 @@ fn proxy_container(d: &TemplateData<'_>) -> Value {
         "ports".into(),
         json!([{"containerPort": 15090, "protocol": "TCP", "name": "http-envoy-prom"}]),
     );
-    c.insert("args".into(), json!(router_args(d)));
+    c.insert("args".into(), strings(router_args(d)));
     if let Some(lc) = d
         .values
         .get("global.proxy.lifecycle")
         .filter(|v| crate::values::truthy(v))
     {
-        c.insert("lifecycle".into(), lc.clone());
+        c.insert("lifecycle".into(), crate::template::pruned(lc));
     }
     let id = |v: i64| if v == 0 { 1337 } else { v };
     c.insert(
@@ -62,6 +72,7 @@ fn proxy_container(d: &TemplateData<'_>) -> Value {
     }
     c.insert("readinessProbe".into(), readiness_probe(d, 15021, false));
     c.insert("volumeMounts".into(), Value::Array(volume_mounts(d)));
+    c.insert("resources".into(), Value::Object(Map::new()));
     Value::Object(c)
 }
 
@@ -147,9 +158,9 @@ fn volume_mounts(d: &TemplateData<'_>) -> Vec<Value> {
 
 fn volumes(d: &TemplateData<'_>) -> Vec<Value> {
     let mut v = vec![
-        json!({"name": "workload-socket", "emptyDir": null}),
+        json!({"name": "workload-socket"}),
         json!({"name": "credential-socket", "emptyDir": {}}),
-        workload_certs_volume(d, json!({})),
+        workload_certs_volume(d, true),
     ];
     v.extend(bootstrap_volume(d));
     v.push(json!({"name": "istio-envoy", "emptyDir": {"medium": "Memory"}}));

@@ -6,8 +6,9 @@ use crate::error::InjectError;
 use crate::sidecar::{cluster_id, readiness_probe, sidecar_args};
 use crate::template::{
     TemplateData, bootstrap_volume, env, field_env, identity_env, image_pull_policy,
-    image_pull_secrets, istiod_ca_volume, mesh_identity_env, mtls_certs_volume, podinfo_volume,
-    proxy_metadata_env, token_volume, workload_certs_mount, workload_certs_volume,
+    image_pull_secrets, istiod_ca_volume, mesh_identity_env, mtls_certs_volume, object,
+    podinfo_volume, proxy_metadata_env, strings, token_volume, workload_certs_mount,
+    workload_certs_volume,
 };
 use mesh_core::Value;
 use serde_json::{Map, json};
@@ -59,40 +60,66 @@ fn container_names(d: &TemplateData<'_>) -> Vec<String> {
 /// Renders `grpc-simple`.
 pub(crate) fn render_simple(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     let bootstrap_mount = json!({"mountPath": BOOTSTRAP_DIR, "name": BOOTSTRAP_VOLUME});
-    let init = json!({
-        "name": "grpc-bootstrap-init",
-        "image": "busybox:1.28",
-        "volumeMounts": [bootstrap_mount.clone()],
-        "env": [
-            field_env("INSTANCE_IP", "status.podIP"),
-            field_env("POD_NAME", "metadata.name"),
-            field_env("POD_NAMESPACE", "metadata.namespace"),
-            env("ISTIO_NAMESPACE", format!("{}\n", d.values.str("global.istioNamespace"))),
-        ],
-        "command": ["sh", "-c", bootstrap_script()],
-    });
+    let init = object([
+        ("name", json!("grpc-bootstrap-init")),
+        ("image", json!("busybox:1.28")),
+        ("resources", json!({})),
+        ("volumeMounts", Value::Array(vec![bootstrap_mount.clone()])),
+        (
+            "env",
+            Value::Array(vec![
+                field_env("INSTANCE_IP", "status.podIP"),
+                field_env("POD_NAME", "metadata.name"),
+                field_env("POD_NAMESPACE", "metadata.namespace"),
+                env(
+                    "ISTIO_NAMESPACE",
+                    format!("{}\n", d.values.str("global.istioNamespace")),
+                ),
+            ]),
+        ),
+        (
+            "command",
+            strings(vec!["sh".into(), "-c".into(), bootstrap_script()]),
+        ),
+    ]);
     let containers: Vec<Value> = container_names(d)
         .into_iter()
         .map(|name| {
-            json!({
-                "name": name,
-                "env": [
-                    env("GRPC_XDS_BOOTSTRAP", format!("{BOOTSTRAP_DIR}bootstrap.json")),
-                    env("GRPC_GO_LOG_VERBOSITY_LEVEL", "99"),
-                    env("GRPC_GO_LOG_SEVERITY_LEVEL", "info"),
-                ],
-                "volumeMounts": [bootstrap_mount.clone()],
-            })
+            object([
+                ("name", Value::String(name)),
+                (
+                    "env",
+                    Value::Array(vec![
+                        env(
+                            "GRPC_XDS_BOOTSTRAP",
+                            format!("{BOOTSTRAP_DIR}bootstrap.json"),
+                        ),
+                        env("GRPC_GO_LOG_VERBOSITY_LEVEL", "99"),
+                        env("GRPC_GO_LOG_SEVERITY_LEVEL", "info"),
+                    ]),
+                ),
+                ("volumeMounts", Value::Array(vec![bootstrap_mount.clone()])),
+                ("resources", json!({})),
+            ])
         })
         .collect();
-    Ok(json!({
-        "metadata": {"annotations": {ann::REWRITE_APP_HTTP_PROBERS: "false"}},
-        "spec": {
-            "initContainers": [init],
-            "containers": containers,
-            "volumes": [{"name": BOOTSTRAP_VOLUME, "emptyDir": {}}],
-        },
-    }))
+    Ok(object([
+        (
+            "metadata",
+            json!({"annotations": {ann::REWRITE_APP_HTTP_PROBERS: "false"}}),
+        ),
+        (
+            "spec",
+            object([
+                ("initContainers", Value::Array(vec![init])),
+                ("containers", Value::Array(containers)),
+                (
+                    "volumes",
+                    json!([{"name": BOOTSTRAP_VOLUME, "emptyDir": {}}]),
+                ),
+            ]),
+        ),
+    ]))
 }
 
 /// Renders `grpc-agent`.
@@ -103,18 +130,25 @@ pub(crate) fn render_agent(d: &TemplateData<'_>) -> Result<Value, InjectError> {
 
     let mut containers = vec![agent_container(d)?];
     for name in d.app_containers() {
-        containers.push(json!({
-            "name": name,
-            "env": [
-                env("GRPC_XDS_EXPERIMENTAL_SECURITY_SUPPORT", "true"),
-                env("GRPC_XDS_BOOTSTRAP", "/etc/istio/proxy/grpc-bootstrap.json"),
-            ],
-            "volumeMounts": [
-                {"mountPath": "/var/lib/istio/data", "name": "istio-data"},
-                {"mountPath": "/etc/istio/proxy", "name": "istio-xds"},
-                workload_certs_mount(d),
-            ],
-        }));
+        containers.push(object([
+            ("name", Value::String(name)),
+            (
+                "env",
+                Value::Array(vec![
+                    env("GRPC_XDS_EXPERIMENTAL_SECURITY_SUPPORT", "true"),
+                    env("GRPC_XDS_BOOTSTRAP", "/etc/istio/proxy/grpc-bootstrap.json"),
+                ]),
+            ),
+            (
+                "volumeMounts",
+                Value::Array(vec![
+                    json!({"mountPath": "/var/lib/istio/data", "name": "istio-data"}),
+                    json!({"mountPath": "/etc/istio/proxy", "name": "istio-xds"}),
+                    workload_certs_mount(d),
+                ]),
+            ),
+            ("resources", json!({})),
+        ]));
     }
     let mut spec = Map::new();
     spec.insert("containers".into(), Value::Array(containers));
@@ -122,13 +156,22 @@ pub(crate) fn render_agent(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     if let Some(secrets) = image_pull_secrets(d) {
         spec.insert("imagePullSecrets".into(), secrets);
     }
-    Ok(json!({
-        "metadata": {
-            "labels": {ann::LABEL_CANONICAL_NAME: name, ann::LABEL_CANONICAL_REVISION: revision},
-            "annotations": annotations,
-        },
-        "spec": spec,
-    }))
+    Ok(object([
+        (
+            "metadata",
+            object([
+                (
+                    "labels",
+                    object([
+                        (ann::LABEL_CANONICAL_NAME, Value::String(name)),
+                        (ann::LABEL_CANONICAL_REVISION, Value::String(revision)),
+                    ]),
+                ),
+                ("annotations", Value::Object(annotations)),
+            ]),
+        ),
+        ("spec", Value::Object(spec)),
+    ]))
 }
 
 fn agent_container(d: &TemplateData<'_>) -> Result<Value, InjectError> {
@@ -139,7 +182,7 @@ fn agent_container(d: &TemplateData<'_>) -> Result<Value, InjectError> {
         "ports".into(),
         json!([{"containerPort": 15020, "protocol": "TCP", "name": "mesh-metrics"}]),
     );
-    c.insert("args".into(), json!(sidecar_args(d)));
+    c.insert("args".into(), strings(sidecar_args(d)));
     c.insert(
         "lifecycle".into(),
         json!({"postStart": {"exec": {"command": [
@@ -153,9 +196,7 @@ fn agent_container(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     let mut mounts = Vec::new();
     if d.status_port() != "0" {
         c.insert("readinessProbe".into(), readiness_probe(d, 15020, true));
-        if let Some(r) = d.proxy_resources() {
-            c.insert("resources".into(), r);
-        }
+        c.insert("resources".into(), d.resources()?);
         mounts.push(
             json!({"name": "workload-socket", "mountPath": "/var/run/secrets/workload-spiffe-uds"}),
         );
@@ -176,6 +217,7 @@ fn agent_container(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     if !mounts.is_empty() {
         c.insert("volumeMounts".into(), Value::Array(mounts));
     }
+    c.entry("resources").or_insert_with(|| json!({}));
     Ok(Value::Object(c))
 }
 
@@ -223,8 +265,8 @@ fn agent_env(d: &TemplateData<'_>) -> Vec<Value> {
 
 fn volumes(d: &TemplateData<'_>) -> Result<Vec<Value>, InjectError> {
     let mut v = vec![
-        json!({"name": "workload-socket", "emptyDir": null}),
-        workload_certs_volume(d, Value::Null),
+        json!({"name": "workload-socket"}),
+        workload_certs_volume(d, false),
     ];
     v.extend(bootstrap_volume(d));
     v.push(json!({"name": "istio-xds", "emptyDir": {"medium": "Memory"}}));

@@ -70,6 +70,8 @@ pub struct Injector {
     revision: String,
     native_sidecars: bool,
     compliance_policy: String,
+    /// `values.global.proxy.resources`, canonical, computed once.
+    values_resources: Result<Value, InjectError>,
 }
 
 /// Which defaults a request uses: the webhook reads the injector config; kube-inject always
@@ -82,7 +84,8 @@ pub(crate) enum Mode {
 
 /// One injection request: the pod and what is known about its workload.
 pub(crate) struct Request<'a> {
-    pub pod: &'a Value,
+    /// The pod: `metadata` and `spec`.
+    pub pod: Value,
     pub deploy: DeployMeta,
     pub type_meta: TypeMeta,
     pub mode: Mode,
@@ -106,9 +109,11 @@ impl Injector {
             .iter()
             .map(|(name, body)| (name.clone(), classify_template(name, body)))
             .collect();
+        let values_resources = crate::template::values_resources(&values);
         Ok(Injector {
             config,
             templates,
+            values_resources,
             values,
             mesh,
             revision: revision.into(),
@@ -151,11 +156,11 @@ impl Injector {
 
     /// Injects a pod as the admission webhook does, with namespace-dependent inputs.
     pub fn inject_pod_in(&self, pod: &Value, context: &PodContext) -> Result<Value, InjectError> {
-        let mut pod = pod.clone();
-        if !pod.is_object() {
+        let Some(input) = pod.as_object() else {
             return Err(InjectError::input("pod", "(root)", "expected a Pod object"));
-        }
-        if let (Some(ns), Some(meta)) = (&context.namespace, pod.get_mut("metadata"))
+        };
+        let mut meta = input.get("metadata").cloned().unwrap_or_else(|| json!({}));
+        if let Some(ns) = &context.namespace
             && meta
                 .get("namespace")
                 .and_then(Value::as_str)
@@ -164,32 +169,40 @@ impl Injector {
         {
             m.insert("namespace".into(), json!(ns));
         }
-        let (deploy, type_meta) = deploy_meta_from_pod(&pod);
-        let injected = self.inject(&Request {
-            pod: &pod,
+        let spec = input.get("spec").cloned().unwrap_or_else(|| json!({}));
+        let pod_view = crate::template::object([("metadata", meta), ("spec", spec)]);
+        let (deploy, type_meta) = deploy_meta_from_pod(&pod_view);
+        let injected = self.inject(Request {
+            pod: pod_view,
             deploy,
             type_meta,
             mode: Mode::Webhook,
             context,
         })?;
-        let mut out = pod;
-        if let Some(m) = out.as_object_mut() {
-            for key in ["metadata", "spec"] {
-                if let Some(v) = injected.get(key) {
-                    m.insert(key.to_string(), v.clone());
-                }
-            }
+        let mut out: Map<String, Value> = input
+            .iter()
+            .filter(|(k, _)| k.as_str() != "metadata" && k.as_str() != "spec")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Value::Object(parts) = injected {
+            out.extend(parts);
         }
-        Ok(out)
+        Ok(Value::Object(out))
     }
 
     /// Runs the pipeline; returns `{metadata, spec}` of the injected pod.
-    pub(crate) fn inject(&self, req: &Request<'_>) -> Result<Value, InjectError> {
-        let mut pod = json!({
-            "metadata": req.pod.get("metadata").cloned().unwrap_or(json!({})),
-            "spec": req.pod.get("spec").cloned().unwrap_or(json!({})),
-        });
+    pub(crate) fn inject(&self, req: Request<'_>) -> Result<Value, InjectError> {
+        let mut pod = req.pod;
+        if !pod.get("metadata").is_some_and(Value::is_object) {
+            set_field(&mut pod, "metadata", json!({}));
+        }
+        if !pod.get("spec").is_some_and(Value::is_object) {
+            set_field(&mut pod, "spec", json!({}));
+        }
         normalize_pod(&mut pod)?;
+        if req.context.openshift {
+            reset_openshift_proxy_user(&mut pod);
+        }
         let annotations = string_map(&pod, "annotations")?;
         let labels = string_map(&pod, "labels")?;
         let problems = ann::validate(&annotations);
@@ -198,65 +211,97 @@ impl Injector {
         }
 
         let proxy_config = self.proxy_config_for(&annotations)?;
+        let kube_mesh;
         let mesh = match req.mode {
-            Mode::KubeInject => self.mesh.with_proxy_config(proxy_config.clone()),
-            Mode::Webhook => self.mesh.clone(),
+            Mode::KubeInject => {
+                kube_mesh = self.mesh.with_proxy_config(proxy_config.clone());
+                &kube_mesh
+            }
+            Mode::Webhook => &self.mesh,
         };
-        let proxy_envs = self.proxy_envs(req, &labels);
+        let proxy_envs = self.proxy_envs(req.context, &labels);
 
-        let stripped = reinsert_overrides(strip_pod(&pod, mesh.default_config().status_port()))?;
-        let stripped_annotations = string_map(&stripped, "annotations")?;
-        let stripped_labels = string_map(&stripped, "labels")?;
+        let stripped_pod = strip_pod(&pod, mesh.default_config().status_port())?;
+        let stripped_maps = match &stripped_pod {
+            Some(p) => Some((string_map(p, "annotations")?, string_map(p, "labels")?)),
+            None => None,
+        };
+        let stripped = stripped_pod.as_ref().unwrap_or(&pod);
+        let (stripped_annotations, stripped_labels) = match &stripped_maps {
+            Some((a, l)) => (a, l),
+            None => (&annotations, &labels),
+        };
         let (proxy_uid, proxy_gid) = proxy_ids(req.context);
         let empty_spec = json!({});
         let data = TemplateData {
             type_meta: &req.type_meta,
             deploy: &req.deploy,
-            annotations: &stripped_annotations,
-            labels: &stripped_labels,
+            annotations: stripped_annotations,
+            labels: stripped_labels,
             spec: stripped.get("spec").unwrap_or(&empty_spec),
             proxy_config: &proxy_config,
-            mesh: &mesh,
+            mesh,
             values: &self.values,
             revision: &self.revision,
             proxy_image: crate::template::proxy_image(
                 &self.values,
                 &proxy_config,
-                &stripped_annotations,
+                stripped_annotations,
             ),
             proxy_uid,
             proxy_gid,
             native_sidecars: self.native_sidecars,
             compliance_policy: &self.compliance_policy,
+            proxy_metadata: proxy_config.proxy_metadata(),
+            values_resources: &self.values_resources,
         };
 
         let mut merged = pod.clone();
         let mut template_pod = json!({});
         for name in self.select_templates(req.mode, &annotations) {
-            let overlay = self.render(&name, &data)?;
-            merge::merge_pod(&mut template_pod, &overlay);
+            let (overlay, plain) = self.render(&name, &data)?;
+            merge::merge_pod_plain(&mut template_pod, name_skeleton(&overlay));
             // A native sidecar template puts the proxy in initContainers while a user's proxy
             // customization sits in containers: move it so the two merge. (When the pod already
             // has an init proxy, as on re-injection, moving would duplicate it.)
-            if has_container(&template_pod, "initContainers", "istio-proxy")
+            if self.moves_proxy_to_init(&annotations)
+                && has_container(&template_pod, "initContainers", "istio-proxy")
                 && has_container(&merged, "containers", "istio-proxy")
                 && !has_container(&merged, "initContainers", "istio-proxy")
             {
                 move_container(&mut merged, "containers", "initContainers", "istio-proxy");
             }
-            merge::merge_pod(&mut merged, &overlay);
+            if plain {
+                merge::merge_pod_plain(&mut merged, overlay);
+            } else {
+                // Custom overlays are user text: bring them to the Go shape first (the
+                // built-in templates are rendered in that shape).
+                let mut overlay = overlay;
+                normalize_pod(&mut overlay)?;
+                merge::merge_pod(&mut merged, overlay);
+            }
         }
 
         reapply_overwritten_containers(&mut merged, &pod, &template_pod, &proxy_config)?;
-        self.post_process(
-            &mut merged,
-            &template_pod,
-            &mesh,
-            &proxy_config,
-            &proxy_envs,
-        );
-        normalize_pod(&mut merged)?;
+        self.post_process(&mut merged, &template_pod, mesh, &proxy_config, &proxy_envs);
         Ok(merged)
+    }
+
+    /// Whether a user's `istio-proxy` in `containers` follows the native proxy into
+    /// `initContainers`: native sidecars are on (`sidecar.istio.io/nativeSidecar` set to exactly
+    /// `true` or `false` overrides the setting).
+    fn moves_proxy_to_init(&self, annotations: &BTreeMap<String, String>) -> bool {
+        match annotations.get(ann::NATIVE_SIDECAR).map(String::as_str) {
+            Some("true") => true,
+            Some("false") => false,
+            _ => self.native_sidecars,
+        }
+    }
+
+    /// Checks that a pod's `proxy.istio.io/config` annotation applies.
+    pub(crate) fn check_proxy_config_annotation(&self, pod: &Value) -> Result<(), InjectError> {
+        let annotations = string_map(pod, "annotations")?;
+        self.proxy_config_for(&annotations).map(|_| ())
     }
 
     /// The proxy config for a pod: the mesh default with the pod's annotation applied.
@@ -283,12 +328,12 @@ impl Injector {
     /// Cluster and network overrides written to the proxy env after rendering.
     fn proxy_envs(
         &self,
-        req: &Request<'_>,
+        context: &PodContext,
         labels: &BTreeMap<String, String>,
     ) -> BTreeMap<String, String> {
-        let mut envs = req.context.proxy_envs.clone();
-        let mut cluster = self.values.str("global.multiCluster.clusterName");
-        let mut network = self.values.str("global.network");
+        let mut envs = context.proxy_envs.clone();
+        let mut cluster = self.values.string("global.multiCluster.clusterName");
+        let mut network = self.values.string("global.network");
         if let Some(c) = envs.get("ISTIO_META_CLUSTER_ID").filter(|c| !c.is_empty()) {
             cluster = c.clone();
         }
@@ -327,7 +372,8 @@ impl Injector {
         out
     }
 
-    fn render(&self, name: &str, data: &TemplateData<'_>) -> Result<Value, InjectError> {
+    /// Renders a template; the flag says the overlay holds no `$patch` directives.
+    fn render(&self, name: &str, data: &TemplateData<'_>) -> Result<(Value, bool), InjectError> {
         let template = match self.templates.get(name) {
             Some(t) => t,
             None => match builtin(name) {
@@ -369,7 +415,7 @@ impl Injector {
             env.extend(
                 proxy_envs
                     .iter()
-                    .map(|(k, v)| json!({"name": k, "value": v})),
+                    .map(|(k, v)| crate::template::env(k, v.as_str())),
             );
         }
 
@@ -410,6 +456,15 @@ impl Injector {
             .to_string();
         put_map(pod, "annotations", annotations);
 
+        // The env list is created on demand above; Go leaves an empty one out.
+        if let Some(c) = find_container_mut(pod, "istio-proxy").and_then(Value::as_object_mut)
+            && c.get("env")
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty)
+        {
+            c.remove("env");
+        }
+
         let hold = proxy_config.hold_application_until_proxy_starts()
             || self
                 .values
@@ -422,7 +477,8 @@ impl Injector {
             return;
         }
         let annotations: BTreeMap<String, String> = pod
-            .pointer("/metadata/annotations")
+            .get("metadata")
+            .and_then(|m| m.get("annotations"))
             .and_then(Value::as_object)
             .map(|m| {
                 m.iter()
@@ -444,6 +500,34 @@ impl Injector {
         }
         probes::rewrite_probes(pod, &annotations, status_port);
     }
+}
+
+/// The part of a rendered template the pipeline reads back (which init containers, containers,
+/// volumes and image pull secrets it adds): the overlay reduced to item names.
+fn name_skeleton(overlay: &Value) -> Value {
+    let mut spec = Map::new();
+    for list in [
+        "initContainers",
+        "containers",
+        "volumes",
+        "imagePullSecrets",
+    ] {
+        if let Some(items) = overlay
+            .get("spec")
+            .and_then(|sp| sp.get(list))
+            .and_then(Value::as_array)
+        {
+            let names = items
+                .iter()
+                .map(|i| match i.get("name") {
+                    Some(n) => json!({"name": n}),
+                    None => json!({}),
+                })
+                .collect();
+            spec.insert(list.to_string(), Value::Array(names));
+        }
+    }
+    crate::template::object([("spec", Value::Object(spec))])
 }
 
 /// The built-in template of a name, if it is one mesh renders natively.
@@ -481,13 +565,17 @@ fn classify_template(name: &str, body: &str) -> Template {
     }
 }
 
-fn render_builtin(template: &Template, data: &TemplateData<'_>) -> Result<Value, InjectError> {
+fn render_builtin(
+    template: &Template,
+    data: &TemplateData<'_>,
+) -> Result<(Value, bool), InjectError> {
+    let plain = |v| Ok((v, true));
     match template {
-        Template::Sidecar => sidecar::render(data),
-        Template::Gateway => gateway::render(data),
-        Template::GrpcSimple => grpc::render_simple(data),
-        Template::GrpcAgent => grpc::render_agent(data),
-        Template::Static(v) => Ok(if v.is_null() { json!({}) } else { v.clone() }),
+        Template::Sidecar => plain(sidecar::render(data)?),
+        Template::Gateway => plain(gateway::render(data)?),
+        Template::GrpcSimple => plain(grpc::render_simple(data)?),
+        Template::GrpcAgent => plain(grpc::render_agent(data)?),
+        Template::Static(v) => Ok((if v.is_null() { json!({}) } else { v.clone() }, false)),
         Template::Unsupported(e) => Err(e.clone()),
     }
 }
@@ -499,7 +587,7 @@ fn normalize_pod(pod: &mut Value) -> Result<(), InjectError> {
     }
     if let Some(spec) = pod.get_mut("spec") {
         normalize::normalize_pod_spec(spec)
-            .map_err(|e| InjectError::input("pod", e, "invalid quantity"))?;
+            .map_err(|e| InjectError::from_path_message("pod", &e))?;
     }
     Ok(())
 }
@@ -507,7 +595,8 @@ fn normalize_pod(pod: &mut Value) -> Result<(), InjectError> {
 /// A string map of the pod metadata (`labels` or `annotations`).
 fn string_map(pod: &Value, field: &str) -> Result<BTreeMap<String, String>, InjectError> {
     let Some(m) = pod
-        .pointer(&format!("/metadata/{field}"))
+        .get("metadata")
+        .and_then(|m| m.get(field))
         .and_then(Value::as_object)
     else {
         return Ok(BTreeMap::new());
@@ -523,6 +612,12 @@ fn string_map(pod: &Value, field: &str) -> Result<BTreeMap<String, String>, Inje
             )),
         })
         .collect()
+}
+
+fn set_field(pod: &mut Value, field: &str, v: Value) {
+    if let Some(m) = pod.as_object_mut() {
+        m.insert(field.to_string(), v);
+    }
 }
 
 fn ensure_map(pod: &mut Value, field: &str) {
@@ -619,48 +714,66 @@ fn move_container(pod: &mut Value, from: &str, to: &str, name: &str) {
     }
 }
 
-/// Removes what a previous injection added, so the templates see the user's pod.
-fn strip_pod(pod: &Value, status_port: i64) -> Value {
-    let mut out = pod.clone();
-    let anns = pod
-        .pointer("/metadata/annotations")
+/// The pod as the templates see it: what a previous injection added removed and the user's
+/// recorded containers put back. `None` when that is the pod itself.
+fn strip_pod(pod: &Value, status_port: i64) -> Result<Option<Value>, InjectError> {
+    let Some(anns) = pod
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
         .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let Some(prev) = status::from_annotations(&anns) else {
-        if anns.contains_key(ann::SIDECAR_STATUS)
-            && let Some(m) = out
-                .pointer_mut("/metadata/annotations")
-                .and_then(Value::as_object_mut)
-        {
-            m.remove(ann::SIDECAR_STATUS);
-        }
-        return out;
+    else {
+        return Ok(None);
     };
-    for (list, names) in [
-        ("containers", &prev.containers),
-        ("initContainers", &prev.init_containers),
-    ] {
-        if let Some(cs) = containers_mut(&mut out, list) {
-            cs.retain(|c| container_name(c).is_none_or(|n| !names.iter().any(|x| x == n)));
+    if !anns.contains_key(ann::SIDECAR_STATUS) && !anns.contains_key(ann::PROXY_OVERRIDES) {
+        return Ok(None);
+    }
+    let mut out = pod.clone();
+    if anns.contains_key(ann::SIDECAR_STATUS) {
+        strip_previous_injection(&mut out, status_port);
+    }
+    reinsert_overrides(out).map(Some)
+}
+
+fn strip_previous_injection(out: &mut Value, status_port: i64) {
+    let prev = out
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(Value::as_object)
+        .and_then(status::from_annotations);
+    if let Some(prev) = prev {
+        for (list, names) in [
+            ("containers", &prev.containers),
+            ("initContainers", &prev.init_containers),
+        ] {
+            if let Some(cs) = containers_mut(out, list) {
+                cs.retain(|c| container_name(c).is_none_or(|n| !names.iter().any(|x| x == n)));
+            }
         }
     }
     if let Some(m) = out
-        .pointer_mut("/metadata/annotations")
+        .get_mut("metadata")
+        .and_then(|m| m.get_mut("annotations"))
         .and_then(Value::as_object_mut)
     {
-        if prometheus::current_port(m).as_deref() == Some(status_port.to_string().as_str()) {
+        if prev_is_some_and_port_matches(m, status_port) {
             prometheus::clear_annotations(m);
         }
         m.remove(ann::SIDECAR_STATUS);
     }
-    out
+}
+
+/// Whether the prometheus port annotation already points at the agent (set by a previous
+/// injection), so the scrape annotations are ours to drop.
+fn prev_is_some_and_port_matches(m: &Map<String, Value>, status_port: i64) -> bool {
+    status::from_annotations(m).is_some()
+        && prometheus::current_port(m).as_deref() == Some(status_port.to_string().as_str())
 }
 
 /// The containers recorded in `proxy.istio.io/overrides`.
 fn parse_overrides(pod: &Value) -> Result<(Vec<Value>, Vec<Value>), InjectError> {
     let Some(text) = pod
-        .pointer("/metadata/annotations")
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
         .and_then(|a| a.get(ann::PROXY_OVERRIDES))
         .and_then(Value::as_str)
     else {
@@ -716,12 +829,11 @@ fn reapply_overwritten_containers(
 ) -> Result<(), InjectError> {
     let (existing_containers, existing_init) = parse_overrides(original)?;
     let anns = original
-        .pointer("/metadata/annotations")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let already_injected = anns.contains_key(ann::SIDECAR_STATUS);
-    let prev = status::from_annotations(&anns).unwrap_or_default();
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(Value::as_object);
+    let already_injected = anns.is_some_and(|a| a.contains_key(ann::SIDECAR_STATUS));
+    let prev = anns.and_then(status::from_annotations).unwrap_or_default();
     let find = |list: &[Value], name: &str| -> Option<Value> {
         list.iter()
             .find(|c| container_name(c) == Some(name))
@@ -735,7 +847,8 @@ fn reapply_overwritten_containers(
     ] {
         let mut applied = Vec::new();
         let names: Vec<String> = template_pod
-            .pointer(&format!("/spec/{list}"))
+            .get("spec")
+            .and_then(|sp| sp.get(list))
             .and_then(Value::as_array)
             .map(|cs| {
                 cs.iter()
@@ -765,7 +878,11 @@ fn reapply_overwritten_containers(
             {
                 m.remove("image");
             }
-            merge::merge_pod(merged, &json!({"spec": {list: [overlay.clone()]}}));
+            let patch = crate::template::object([(
+                "spec",
+                crate::template::object([(list, Value::Array(vec![overlay.clone()]))]),
+            )]);
+            merge::merge_pod(merged, patch);
             applied.push(overlay);
         }
         if !applied.is_empty() {
@@ -775,7 +892,8 @@ fn reapply_overwritten_containers(
     if !already_injected && !overrides.is_empty() {
         ensure_map(merged, "annotations");
         if let Some(m) = merged
-            .pointer_mut("/metadata/annotations")
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
             .and_then(Value::as_object_mut)
         {
             m.insert(
@@ -814,7 +932,8 @@ fn adjust_init_container_user(merged: &mut Value, original: &Value, proxy_config
     };
     let tproxy = proxy_config.interception_mode() == "TPROXY"
         || merged
-            .pointer("/metadata/annotations")
+            .get("metadata")
+            .and_then(|m| m.get("annotations"))
             .and_then(|a| a.get(ann::INTERCEPTION_MODE))
             .and_then(Value::as_str)
             == Some("TPROXY");
@@ -853,6 +972,49 @@ fn adjust_init_container_user(merged: &mut Value, original: &Value, proxy_config
         && i + 1 < args.len()
     {
         args[i + 1] = json!(uid.to_string());
+    }
+}
+
+/// OpenShift gives every container of a pod the same UID, the proxy's included; a proxy UID equal
+/// to the application's would break traffic capture, so it is dropped in favour of the injected
+/// one (an explicitly different UID is kept).
+fn reset_openshift_proxy_user(pod: &mut Value) {
+    let Some(containers) = containers_mut(pod, "containers") else {
+        return;
+    };
+    let run_as_user = |c: &Value| {
+        c.get("securityContext")
+            .and_then(|s| s.get("runAsUser"))
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    };
+    let mut proxy_user = 0;
+    let mut app_user = 0;
+    for c in containers.iter() {
+        match container_name(c) {
+            Some("istio-proxy") => proxy_user = run_as_user(c),
+            Some("istio-init" | "istio-validation") => {}
+            _ => {
+                if c.get("securityContext")
+                    .and_then(|s| s.get("runAsUser"))
+                    .is_some()
+                {
+                    app_user = run_as_user(c);
+                }
+            }
+        }
+    }
+    if proxy_user != app_user {
+        return;
+    }
+    if let Some(sc) = containers
+        .iter_mut()
+        .find(|c| container_name(c) == Some("istio-proxy"))
+        .and_then(|c| c.get_mut("securityContext"))
+        .and_then(Value::as_object_mut)
+    {
+        sc.remove("runAsUser");
+        sc.remove("runAsGroup");
     }
 }
 

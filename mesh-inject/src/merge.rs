@@ -55,50 +55,77 @@ fn child_holder(holder: Holder, field: &str) -> Holder {
 }
 
 /// Merges `patch` (a pod: `metadata` and `spec`) into `target` (a pod) with strategic merge rules.
-pub fn merge_pod(target: &mut Value, patch: &Value) {
-    merge_value(target, patch, Holder::Pod);
+pub fn merge_pod(target: &mut Value, patch: Value) {
+    merge_value(target, patch, Holder::Pod, true);
 }
 
-fn merge_value(target: &mut Value, patch: &Value, holder: Holder) {
+/// [`merge_pod`] for a patch known to hold no `$patch` directives (mesh's own overlays): skips
+/// looking for them.
+pub fn merge_pod_plain(target: &mut Value, patch: Value) {
+    merge_value(target, patch, Holder::Pod, false);
+}
+
+fn merge_value(target: &mut Value, patch: Value, holder: Holder, directives: bool) {
     match (target, patch) {
-        (Value::Object(t), Value::Object(p)) => {
-            if p.get(PATCH_DIRECTIVE).and_then(Value::as_str) == Some("replace") {
-                *t = strip_directives(p);
+        (Value::Object(t), Value::Object(mut p)) => {
+            if directives && p.get(PATCH_DIRECTIVE).and_then(Value::as_str) == Some("replace") {
+                p.remove(PATCH_DIRECTIVE);
+                let mut replaced = Value::Object(p);
+                strip_directives(&mut replaced);
+                *t = match replaced {
+                    Value::Object(m) => m,
+                    _ => Map::new(),
+                };
                 return;
             }
-            merge_map(t, p, holder);
+            merge_map(t, p, holder, directives);
         }
-        (t, p) => *t = strip_directives_value(p),
+        (t, mut p) => {
+            if directives {
+                strip_directives(&mut p);
+            }
+            *t = p;
+        }
     }
 }
 
-fn merge_map(target: &mut Map<String, Value>, patch: &Map<String, Value>, holder: Holder) {
+fn merge_map(
+    target: &mut Map<String, Value>,
+    patch: Map<String, Value>,
+    holder: Holder,
+    directives: bool,
+) {
     for (key, pv) in patch {
-        if key == PATCH_DIRECTIVE {
+        if directives && key == PATCH_DIRECTIVE {
             continue;
         }
         if pv.is_null() {
-            target.remove(key);
+            target.remove(&key);
             continue;
         }
-        let child = child_holder(holder, key);
-        match (target.get_mut(key), pv) {
-            (Some(Value::Array(tl)), Value::Array(pl)) => match merge_key(key, holder) {
-                Some(mk) => merge_list(tl, pl, mk, child),
-                None => *tl = pl.iter().map(strip_directives_value).collect(),
+        let child = child_holder(holder, &key);
+        let list_key = merge_key(&key, holder);
+        match (target.get_mut(&key), pv) {
+            (Some(Value::Array(tl)), Value::Array(mut pl)) => match list_key {
+                Some(mk) => merge_list(tl, pl, mk, child, directives),
+                None => {
+                    if directives {
+                        pl.iter_mut().for_each(strip_directives);
+                    }
+                    *tl = pl;
+                }
             },
-            (Some(tv @ Value::Object(_)), Value::Object(_)) => merge_value(tv, pv, child),
-            _ => {
-                let cleaned = match pv {
-                    Value::Array(pl) if merge_key(key, holder).is_some() => Value::Array(
-                        pl.iter()
-                            .filter(|item| !is_delete(item))
-                            .map(strip_directives_value)
-                            .collect(),
-                    ),
-                    other => strip_directives_value(other),
-                };
-                target.insert(key.clone(), cleaned);
+            (Some(tv @ Value::Object(_)), pv @ Value::Object(_)) => {
+                merge_value(tv, pv, child, directives)
+            }
+            (_, mut pv) => {
+                if directives {
+                    if let (Value::Array(pl), Some(_)) = (&mut pv, list_key) {
+                        pl.retain(|item| !is_delete(item));
+                    }
+                    strip_directives(&mut pv);
+                }
+                target.insert(key, pv);
             }
         }
     }
@@ -107,7 +134,13 @@ fn merge_map(target: &mut Map<String, Value>, patch: &Map<String, Value>, holder
 /// Merges a keyed list. Items are merged by key; the result keeps the patch's order for the
 /// patched items and slots the items only the target has in between, by their original order
 /// (Kubernetes' "enforce the order" step of strategic merge).
-fn merge_list(target: &mut Vec<Value>, patch: &[Value], key: &str, holder: Holder) {
+fn merge_list(
+    target: &mut Vec<Value>,
+    patch: Vec<Value>,
+    key: &str,
+    holder: Holder,
+    directives: bool,
+) {
     let original_keys: Vec<Option<Value>> = target.iter().map(|t| t.get(key).cloned()).collect();
     let index_in = |keys: &[Option<Value>], v: &Value| -> Option<usize> {
         let k = v.get(key)?;
@@ -115,25 +148,34 @@ fn merge_list(target: &mut Vec<Value>, patch: &[Value], key: &str, holder: Holde
             .position(|o| o.as_ref().is_some_and(|o| same_key(o, k)))
     };
     let mut merged = std::mem::take(target);
-    let mut patch_keys: Vec<Option<Value>> = Vec::new();
-    for item in patch {
-        let Some(kv) = item.as_object().and_then(|pm| pm.get(key)) else {
+    let mut patch_keys: Vec<Option<Value>> = Vec::with_capacity(patch.len());
+    for mut item in patch {
+        let Some(kv) = item.get(key).cloned() else {
             continue;
         };
         let pos = merged
             .iter()
-            .position(|t| t.get(key).is_some_and(|tk| same_key(tk, kv)));
-        if is_delete(item) {
+            .position(|t| t.get(key).is_some_and(|tk| same_key(tk, &kv)));
+        if directives && is_delete(&item) {
             if let Some(i) = pos {
                 merged.remove(i);
             }
             continue;
         }
-        patch_keys.push(Some(kv.clone()));
+        patch_keys.push(Some(kv));
         match pos {
-            Some(i) => merge_value(&mut merged[i], item, holder),
-            None => merged.push(strip_directives_value(item)),
+            Some(i) => merge_value(&mut merged[i], item, holder, directives),
+            None => {
+                if directives {
+                    strip_directives(&mut item);
+                }
+                merged.push(item);
+            }
         }
+    }
+    if original_keys.is_empty() {
+        *target = merged;
+        return;
     }
     let (mut patched, mut server_only): (Vec<Value>, Vec<Value>) = merged
         .into_iter()
@@ -171,18 +213,15 @@ fn is_delete(item: &Value) -> bool {
     item.get(PATCH_DIRECTIVE).and_then(Value::as_str) == Some("delete")
 }
 
-fn strip_directives(m: &Map<String, Value>) -> Map<String, Value> {
-    m.iter()
-        .filter(|(k, _)| k.as_str() != PATCH_DIRECTIVE)
-        .map(|(k, v)| (k.clone(), strip_directives_value(v)))
-        .collect()
-}
-
-fn strip_directives_value(v: &Value) -> Value {
+/// Removes `$patch` directives left in a value that is inserted as a whole.
+fn strip_directives(v: &mut Value) {
     match v {
-        Value::Object(m) => Value::Object(strip_directives(m)),
-        Value::Array(a) => Value::Array(a.iter().map(strip_directives_value).collect()),
-        other => other.clone(),
+        Value::Object(m) => {
+            m.remove(PATCH_DIRECTIVE);
+            m.values_mut().for_each(strip_directives);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_directives),
+        _ => {}
     }
 }
 
@@ -201,7 +240,7 @@ mod tests {
             {"name": "istio-proxy", "image": "proxy", "args": ["proxy"], "env": [{"name": "A", "value": "b"}]},
             {"name": "new", "image": "n"}
         ], "volumes": [{"name": "v", "emptyDir": {}}]}});
-        merge_pod(&mut pod, &patch);
+        merge_pod(&mut pod, patch);
         assert_eq!(
             pod,
             json!({"spec": {"containers": [
@@ -220,7 +259,7 @@ mod tests {
         let patch = json!({"spec": {"containers": [{"name": "c",
             "env": [{"name": "B", "value": "3"}, {"name": "C", "value": "4"}],
             "ports": [{"containerPort": 80, "protocol": "TCP"}]}]}});
-        merge_pod(&mut pod, &patch);
+        merge_pod(&mut pod, patch);
         assert_eq!(
             pod["spec"]["containers"][0]["env"],
             json!([{"name": "A", "value": "1"}, {"name": "B", "value": "3"}, {"name": "C", "value": "4"}])
@@ -236,7 +275,7 @@ mod tests {
         let mut pod =
             json!({"metadata": {"labels": {"a": "1", "b": "2"}, "annotations": {"x": "y"}}});
         let patch = json!({"metadata": {"labels": {"$patch": "replace", "foo": "bar"}, "annotations": {"x": null}}});
-        merge_pod(&mut pod, &patch);
+        merge_pod(&mut pod, patch);
         assert_eq!(
             pod,
             json!({"metadata": {"labels": {"foo": "bar"}, "annotations": {}}})
@@ -248,7 +287,7 @@ mod tests {
         let mut pod = json!({"spec": {"containers": [{"name": "c", "args": ["a", "b"]}]}});
         merge_pod(
             &mut pod,
-            &json!({"spec": {"containers": [{"name": "c", "args": ["z"]}]}}),
+            json!({"spec": {"containers": [{"name": "c", "args": ["z"]}]}}),
         );
         assert_eq!(pod["spec"]["containers"][0]["args"], json!(["z"]));
     }

@@ -46,6 +46,12 @@ impl Default for ProxyConfig {
     }
 }
 
+/// Istio's default proxy config, built once.
+fn proxy_defaults() -> &'static Map<String, Value> {
+    static DEFAULTS: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    DEFAULTS.get_or_init(default_proxy_fields)
+}
+
 /// Istio's default proxy config: the fields `PROXY_CONFIG` leaves out when they keep these values.
 fn default_proxy_fields() -> Map<String, Value> {
     let v = json!({
@@ -382,7 +388,7 @@ impl ProxyConfig {
     /// The proxy config without the fields that keep their default values, as protobuf JSON:
     /// the value of the `PROXY_CONFIG` environment variable.
     pub fn cleaned_json(&self) -> String {
-        let defaults = default_proxy_fields();
+        let defaults = proxy_defaults();
         let mut out = Map::new();
         for (k, v) in &self.raw {
             if defaults.get(k) == Some(v) || v.is_null() {

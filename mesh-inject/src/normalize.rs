@@ -6,16 +6,6 @@ use crate::quantity;
 use mesh_core::Value;
 use serde_json::Map;
 
-/// Fields holding Go maps of strings: their entries are kept as they are (empty values too).
-const STRING_MAP_FIELDS: &[&str] = &[
-    "labels",
-    "annotations",
-    "nodeSelector",
-    "matchLabels",
-    "volumeAttributes",
-    "data",
-];
-
 /// Go map fields (`omitempty`): dropped when empty.
 const EMPTY_MAP_FIELDS: &[&str] = &[
     "labels",
@@ -73,7 +63,7 @@ pub fn normalize_pod_spec(spec: &mut Value) -> Result<(), String> {
     }
     if let Some(Value::Array(vols)) = m.get_mut("volumes") {
         for (i, v) in vols.iter_mut().enumerate() {
-            if let Some(limit) = v.pointer_mut("/emptyDir/sizeLimit") {
+            if let Some(limit) = v.get_mut("emptyDir").and_then(|e| e.get_mut("sizeLimit")) {
                 let canon = quantity::canonicalize_value(limit)
                     .map_err(|e| format!("spec.volumes[{i}].emptyDir.sizeLimit: {e}"))?;
                 *limit = Value::String(canon);
@@ -90,26 +80,16 @@ pub fn normalize_container(c: &mut Value) -> Result<(), String> {
     let Value::Object(m) = c else {
         return Ok(());
     };
-    if let Some(Value::Object(res)) = m.get_mut("resources") {
-        for kind in ["limits", "requests"] {
-            if let Some(Value::Object(list)) = res.get_mut(kind) {
-                let keys: Vec<String> = list.keys().cloned().collect();
-                for k in keys {
-                    let Some(q) = list.get_mut(&k) else { continue };
-                    if q.is_null() {
-                        list.remove(&k);
-                        continue;
-                    }
-                    let canon = quantity::canonicalize_value(q)
-                        .map_err(|e| format!("resources.{kind}.{k}: {e}"))?;
-                    *q = Value::String(canon);
-                }
-            }
-        }
+    if let Some(res) = m.get_mut("resources") {
+        normalize_resources(res).map_err(|e| format!("resources.{e}"))?;
     }
     if let Some(Value::Array(env)) = m.get_mut("env") {
         for (i, e) in env.iter_mut().enumerate() {
-            if let Some(div) = e.pointer_mut("/valueFrom/resourceFieldRef/divisor") {
+            let div = e
+                .get_mut("valueFrom")
+                .and_then(|v| v.get_mut("resourceFieldRef"))
+                .and_then(|r| r.get_mut("divisor"));
+            if let Some(div) = div {
                 if div.is_null() {
                     continue;
                 }
@@ -126,26 +106,60 @@ pub fn normalize_container(c: &mut Value) -> Result<(), String> {
     Ok(())
 }
 
+/// Canonicalizes the quantities of a `resources` value (`limits`, `requests`) and drops null
+/// and empty entries. Errors name the entry (`limits.cpu: ...`).
+pub fn normalize_resources(res: &mut Value) -> Result<(), String> {
+    let Value::Object(res) = res else {
+        return Ok(());
+    };
+    for kind in ["limits", "requests"] {
+        if let Some(Value::Object(list)) = res.get_mut(kind) {
+            list.retain(|_, q| !q.is_null());
+            for (k, q) in list.iter_mut() {
+                let canon =
+                    quantity::canonicalize_value(q).map_err(|e| format!("{kind}.{k}: {e}"))?;
+                *q = Value::String(canon);
+            }
+        }
+    }
+    prune_map(res, None);
+    Ok(())
+}
+
+/// Drops the empty and zero `omitempty` fields of any value (used for pieces copied from
+/// values or annotations into a rendered template).
+pub fn prune_value(v: &mut Value) {
+    match v {
+        Value::Object(m) => prune_map(m, None),
+        Value::Array(items) => items.iter_mut().for_each(prune_value),
+        _ => {}
+    }
+}
+
+fn is_string_map(key: &str) -> bool {
+    matches!(
+        key,
+        "labels" | "annotations" | "nodeSelector" | "matchLabels" | "volumeAttributes" | "data"
+    )
+}
+
 /// Drops null, empty-string, empty-list and zero/false `omitempty` fields, recursively.
 fn prune_map(m: &mut Map<String, Value>, parent: Option<&str>) {
-    let keys: Vec<String> = m.keys().cloned().collect();
-    for k in keys {
-        let Some(v) = m.get_mut(&k) else { continue };
-        let is_string_map = STRING_MAP_FIELDS.contains(&k.as_str());
+    for (k, v) in m.iter_mut() {
         match v {
-            Value::Object(child) if !is_string_map => prune_map(child, Some(&k)),
+            Value::Object(child) if !is_string_map(k) => prune_map(child, Some(k)),
             Value::Array(items) => {
                 for item in items.iter_mut() {
                     if let Value::Object(child) = item {
-                        prune_map(child, Some(&k));
+                        prune_map(child, Some(k));
                     }
                 }
             }
             _ => {}
         }
-        if should_drop(&k, v, parent) {
-            m.remove(&k);
-        }
+    }
+    if m.iter().any(|(k, v)| should_drop(k, v, parent)) {
+        m.retain(|k, v| !should_drop(k, v, parent));
     }
 }
 
@@ -156,7 +170,7 @@ fn should_drop(key: &str, v: &Value, parent: Option<&str>) -> bool {
         Value::Array(a) => a.is_empty() && key != "containers",
         Value::Object(o) => o.is_empty() && EMPTY_MAP_FIELDS.contains(&key),
         Value::Bool(false) => FALSE_DROPPED.contains(&key) && parent != Some("csi"),
-        Value::Number(n) => ZERO_DROPPED.contains(&key) && n.as_f64() == Some(0.0),
+        Value::Number(n) => n.as_f64() == Some(0.0) && ZERO_DROPPED.contains(&key),
         _ => false,
     }
 }

@@ -18,19 +18,19 @@ pub fn should_rewrite(annotations: &BTreeMap<String, String>, setting: bool) -> 
         .unwrap_or(setting)
 }
 
-/// The agent URLs of a container's readiness, liveness and startup probes and its preStop and
-/// postStart hooks.
-fn prober_urls(container: &str) -> [(&'static str, String); 5] {
-    [
-        ("readinessProbe", format!("/app-health/{container}/readyz")),
-        ("livenessProbe", format!("/app-health/{container}/livez")),
-        ("startupProbe", format!("/app-health/{container}/startupz")),
-        ("preStop", format!("/app-lifecycle/{container}/prestopz")),
-        (
-            "postStart",
-            format!("/app-lifecycle/{container}/poststartz"),
-        ),
-    ]
+/// The probes and hooks the agent takes over, with the prefix and suffix of their agent URL
+/// (`<prefix>/<container>/<suffix>`).
+const PROBERS: [(&str, &str, &str); 5] = [
+    ("readinessProbe", "/app-health", "readyz"),
+    ("livenessProbe", "/app-health", "livez"),
+    ("startupProbe", "/app-health", "startupz"),
+    ("preStop", "/app-lifecycle", "prestopz"),
+    ("postStart", "/app-lifecycle", "poststartz"),
+];
+
+/// The agent URL of a container's probe or hook.
+fn prober_url(prefix: &str, container: &str, suffix: &str) -> String {
+    format!("{prefix}/{container}/{suffix}")
 }
 
 /// Which inbound ports are captured, from the include/exclude annotations: an empty map means
@@ -81,7 +81,8 @@ fn handler_port(handler: &Value) -> i64 {
 fn named_port(pod: &Value, container: &str, name: &str) -> Option<i64> {
     for list in ["containers", "initContainers"] {
         let Some(cs) = pod
-            .pointer(&format!("/spec/{list}"))
+            .get("spec")
+            .and_then(|sp| sp.get(list))
             .and_then(Value::as_array)
         else {
             continue;
@@ -172,7 +173,8 @@ fn all_containers(pod: &Value) -> Vec<&Value> {
     let mut out = Vec::new();
     for list in ["initContainers", "containers"] {
         if let Some(cs) = pod
-            .pointer(&format!("/spec/{list}"))
+            .get("spec")
+            .and_then(|sp| sp.get(list))
             .and_then(Value::as_array)
         {
             out.extend(cs.iter());
@@ -192,7 +194,7 @@ pub fn dump_app_probers(pod: &Value, annotations: &BTreeMap<String, String>) -> 
         if name == "istio-proxy" {
             continue;
         }
-        for (field, url) in prober_urls(name) {
+        for (field, prefix, suffix) in PROBERS {
             let (handler, is_probe) = match field {
                 "preStop" | "postStart" => (c.get("lifecycle").and_then(|l| l.get(field)), false),
                 _ => (c.get(field), true),
@@ -201,7 +203,7 @@ pub fn dump_app_probers(pod: &Value, annotations: &BTreeMap<String, String>) -> 
                 continue;
             };
             if let Some(p) = internal_prober(handler, is_probe, pod, name, &ports) {
-                out.insert(url, p);
+                out.insert(prober_url(prefix, name, suffix), p);
             }
         }
     }
@@ -244,7 +246,7 @@ pub fn rewrite_probes(pod: &mut Value, annotations: &BTreeMap<String, String>, d
         None => default_port,
     };
     for list in ["containers", "initContainers"] {
-        let Some(Value::Array(cs)) = pod.pointer_mut(&format!("/spec/{list}")) else {
+        let Some(Value::Array(cs)) = pod.get_mut("spec").and_then(|sp| sp.get_mut(list)) else {
             continue;
         };
         for c in cs.iter_mut() {
@@ -254,7 +256,7 @@ pub fn rewrite_probes(pod: &mut Value, annotations: &BTreeMap<String, String>, d
             if name == "istio-proxy" {
                 continue;
             }
-            for (field, url) in prober_urls(&name) {
+            for (field, prefix, suffix) in PROBERS {
                 let is_probe = !matches!(field, "preStop" | "postStart");
                 let handler = if is_probe {
                     c.get_mut(field)
@@ -267,7 +269,12 @@ pub fn rewrite_probes(pod: &mut Value, annotations: &BTreeMap<String, String>, d
                 if !ports.is_empty() && !port_included(handler_port(handler), &ports) {
                     continue;
                 }
-                convert_handler(handler, &url, status_port, is_probe);
+                convert_handler(
+                    handler,
+                    &prober_url(prefix, &name, suffix),
+                    status_port,
+                    is_probe,
+                );
             }
         }
     }

@@ -8,24 +8,25 @@ use serde_json::{Map, json};
 /// The environment variable carrying the application's scrape settings to the agent.
 pub const PROMETHEUS_ENV: &str = "ISTIO_PROMETHEUS_ANNOTATIONS";
 
-/// Prometheus' label sanitizing: every character outside `[a-zA-Z0-9_]` becomes `_`.
-fn sanitize(key: &str) -> String {
-    key.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
+/// Whether `key`, sanitized the way Prometheus sanitizes label names (every character outside
+/// `[a-zA-Z0-9_]` becomes `_`), equals `name`.
+fn sanitized_eq(key: &str, name: &str) -> bool {
+    key.len() == name.len()
+        && key.bytes().zip(name.bytes()).all(|(k, n)| {
+            let k = if k.is_ascii_alphanumeric() || k == b'_' {
+                k
             } else {
-                '_'
-            }
+                b'_'
+            };
+            k == n
         })
-        .collect()
 }
 
 /// The annotation value whose sanitized name is `name` (`prometheus_io_port`, ...).
 fn find<'a>(annotations: &'a Map<String, Value>, name: &str) -> Option<(&'a String, &'a str)> {
     annotations
         .iter()
-        .find(|(k, _)| sanitize(k) == name)
+        .find(|(k, _)| sanitized_eq(k, name))
         .map(|(k, v)| (k, v.as_str().unwrap_or("")))
 }
 
@@ -33,7 +34,7 @@ fn find<'a>(annotations: &'a Map<String, Value>, name: &str) -> Option<(&'a Stri
 fn scrape_enabled(annotations: &Map<String, Value>) -> bool {
     annotations
         .iter()
-        .filter(|(k, _)| sanitize(k) == "prometheus_io_scrape")
+        .filter(|(k, _)| sanitized_eq(k, "prometheus_io_scrape"))
         .find_map(|(_, v)| parse_go_bool(v.as_str().unwrap_or("")))
         .unwrap_or(true)
 }
@@ -50,10 +51,13 @@ fn merge_enabled(annotations: &Map<String, Value>, mesh_setting: bool) -> bool {
 /// Removes every spelling of the three prometheus scrape annotations.
 pub fn clear_annotations(annotations: &mut Map<String, Value>) {
     annotations.retain(|k, _| {
-        !matches!(
-            sanitize(k).as_str(),
-            "prometheus_io_scrape" | "prometheus_io_port" | "prometheus_io_path"
-        )
+        ![
+            "prometheus_io_scrape",
+            "prometheus_io_port",
+            "prometheus_io_path",
+        ]
+        .iter()
+        .any(|name| sanitized_eq(k, name))
     });
 }
 
@@ -87,7 +91,7 @@ pub fn apply_merge(
         // Sorted order keeps the result stable.
         if let Some(v) = annotations
             .iter()
-            .filter(|(k, _)| sanitize(k) == name)
+            .filter(|(k, _)| sanitized_eq(k, name))
             .map(|(_, v)| v.as_str().unwrap_or(""))
             .next_back()
             && !v.is_empty()
@@ -144,7 +148,8 @@ mod tests {
 
     #[test]
     fn sanitizes_names() {
-        assert_eq!(sanitize("prometheus.io/scrape"), "prometheus_io_scrape");
-        assert_eq!(sanitize("prometheus-io/port"), "prometheus_io_port");
+        assert!(sanitized_eq("prometheus.io/scrape", "prometheus_io_scrape"));
+        assert!(sanitized_eq("prometheus-io/port", "prometheus_io_port"));
+        assert!(!sanitized_eq("prometheus.io/ports", "prometheus_io_port"));
     }
 }

@@ -6,9 +6,9 @@ use crate::annotations as ann;
 use crate::error::InjectError;
 use crate::template::{
     TemplateData, bootstrap_volume, env, field_env, identity_env, image_pull_policy,
-    image_pull_secrets, istiod_ca_volume, mesh_identity_env, mtls_certs_volume, podinfo_volume,
-    proxy_metadata_env, resource_env, token_volume, workload_certs_mount, workload_certs_volume,
-    yaml_scalar,
+    image_pull_secrets, istiod_ca_volume, mesh_identity_env, mtls_certs_volume, object,
+    podinfo_volume, proxy_metadata_env, pruned, resource_env, strings, token_volume,
+    workload_certs_mount, workload_certs_volume, yaml_scalar,
 };
 use mesh_core::Value;
 use serde_json::{Map, json};
@@ -27,23 +27,26 @@ pub(crate) fn render(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     let proxy = proxy_container(d, native, hold, tproxy)?;
     let mut init = Vec::new();
     if mode != "NONE" {
-        init.push(init_container(d, &mode, tproxy));
+        init.push(init_container(d, &mode, tproxy)?);
     }
     if native {
         init.push(proxy);
         spec.insert("initContainers".to_string(), Value::Array(init));
     } else {
         spec.insert("initContainers".to_string(), Value::Array(init));
-        spec.insert("containers".to_string(), json!([proxy]));
+        spec.insert("containers".to_string(), Value::Array(vec![proxy]));
     }
     spec.insert("volumes".to_string(), Value::Array(volumes(d)?));
     if let Some(secrets) = image_pull_secrets(d) {
         spec.insert("imagePullSecrets".to_string(), secrets);
     }
-    Ok(json!({
-        "metadata": {"labels": labels(d), "annotations": annotations(d)},
-        "spec": spec,
-    }))
+    Ok(object([
+        (
+            "metadata",
+            object([("labels", labels(d)), ("annotations", annotations(d))]),
+        ),
+        ("spec", Value::Object(spec)),
+    ]))
 }
 
 fn labels(d: &TemplateData<'_>) -> Value {
@@ -59,8 +62,7 @@ fn labels(d: &TemplateData<'_>) -> Value {
         ann::LABEL_TLS_MODE.to_string(),
         json!(label_or(ann::LABEL_TLS_MODE, "istio")),
     );
-    if d.proxy_config
-        .proxy_metadata()
+    if d.proxy_metadata
         .get("ISTIO_META_ENABLE_HBONE")
         .is_some_and(|v| v == "true")
     {
@@ -299,7 +301,7 @@ fn iptables_args(d: &TemplateData<'_>, mode: &str, tproxy: bool) -> Vec<String> 
     args
 }
 
-fn init_container(d: &TemplateData<'_>, mode: &str, tproxy: bool) -> Value {
+fn init_container(d: &TemplateData<'_>, mode: &str, tproxy: bool) -> Result<Value, InjectError> {
     let cni = d.values.truthy("pilot.cni.enabled");
     let mut c = Map::new();
     let name = if cni {
@@ -309,7 +311,7 @@ fn init_container(d: &TemplateData<'_>, mode: &str, tproxy: bool) -> Value {
     };
     c.insert("name".into(), json!(name));
     c.insert("image".into(), json!(d.image("global.proxy_init.image")));
-    c.insert("args".into(), json!(iptables_args(d, mode, tproxy)));
+    c.insert("args".into(), strings(iptables_args(d, mode, tproxy)));
     if let Some(p) = image_pull_policy(d) {
         c.insert("imagePullPolicy".into(), p);
     }
@@ -317,17 +319,12 @@ fn init_container(d: &TemplateData<'_>, mode: &str, tproxy: bool) -> Value {
     if !metadata.is_empty() {
         c.insert("env".into(), Value::Array(metadata));
     }
-    if let Some(r) = d.proxy_resources() {
-        c.insert("resources".into(), r);
-    }
-    let privileged = d
-        .values
-        .get("global.proxy.privileged")
-        .cloned()
-        .unwrap_or(json!(null));
+    c.insert("resources".into(), d.resources()?);
     let mut sc = Map::new();
-    sc.insert("allowPrivilegeEscalation".into(), privileged.clone());
-    sc.insert("privileged".into(), privileged);
+    if let Some(privileged) = d.values.get("global.proxy.privileged") {
+        sc.insert("allowPrivilegeEscalation".into(), privileged.clone());
+        sc.insert("privileged".into(), privileged.clone());
+    }
     if cni {
         sc.insert("capabilities".into(), json!({"drop": ["ALL"]}));
         sc.insert("readOnlyRootFilesystem".into(), json!(true));
@@ -351,14 +348,14 @@ fn init_container(d: &TemplateData<'_>, mode: &str, tproxy: bool) -> Value {
     }
     add_seccomp(d, &mut sc);
     c.insert("securityContext".into(), Value::Object(sc));
-    Value::Object(c)
+    Ok(Value::Object(c))
 }
 
 fn add_seccomp(d: &TemplateData<'_>, sc: &mut Map<String, Value>) {
     if let Some(p) = d.values.get("global.proxy.seccompProfile")
         && crate::values::truthy(p)
     {
-        sc.insert("seccompProfile".into(), p.clone());
+        sc.insert("seccompProfile".into(), pruned(p));
     }
 }
 
@@ -472,7 +469,7 @@ fn proxy_env(d: &TemplateData<'_>) -> Result<Vec<Value>, InjectError> {
 
 /// `ISTIO_META_CLUSTER_ID`: the multicluster name or `Kubernetes`.
 pub(crate) fn cluster_id(d: &TemplateData<'_>) -> String {
-    let name = d.values.str("global.multiCluster.clusterName");
+    let name = d.values.string("global.multiCluster.clusterName");
     if name.is_empty() {
         "Kubernetes".to_string()
     } else {
@@ -480,11 +477,16 @@ pub(crate) fn cluster_id(d: &TemplateData<'_>) -> String {
     }
 }
 
+/// A probe of the agent's health endpoint; zero and unset settings are left out, as Go
+/// leaves out a probe's zero integers.
 fn probe(port: i64, path: &str, fields: &[(&str, Value)]) -> Value {
     let mut p = Map::new();
     p.insert("httpGet".into(), json!({"path": path, "port": port}));
     for (k, v) in fields {
-        p.insert((*k).to_string(), v.clone());
+        let zero = v.is_null() || v.as_f64() == Some(0.0);
+        if !zero {
+            p.insert((*k).to_string(), v.clone());
+        }
     }
     Value::Object(p)
 }
@@ -528,8 +530,7 @@ pub(crate) fn readiness_probe(d: &TemplateData<'_>, port: i64, annotated: bool) 
 fn proxy_security_context(d: &TemplateData<'_>, tproxy: bool) -> Value {
     let mut sc = Map::new();
     let trace_logging = d
-        .proxy_config
-        .proxy_metadata()
+        .proxy_metadata
         .get("IPTABLES_TRACE_LOGGING")
         .is_some_and(|v| v == "true");
     if trace_logging {
@@ -544,15 +545,13 @@ fn proxy_security_context(d: &TemplateData<'_>, tproxy: bool) -> Value {
         sc.insert("runAsNonRoot".into(), json!(false));
         sc.insert("runAsUser".into(), json!(0));
     } else {
-        let privileged = d
-            .values
-            .get("global.proxy.privileged")
-            .cloned()
-            .unwrap_or(json!(null));
+        let privileged = d.values.get("global.proxy.privileged");
         let cap_bind = d
             .annotation_or_value(ann::CAP_NET_BIND_SERVICE, "global.proxy.capNetBindService")
             == "true";
-        sc.insert("allowPrivilegeEscalation".into(), privileged.clone());
+        if let Some(p) = privileged {
+            sc.insert("allowPrivilegeEscalation".into(), p.clone());
+        }
         let mut caps = Map::new();
         if tproxy || cap_bind {
             let mut add = Vec::new();
@@ -566,7 +565,9 @@ fn proxy_security_context(d: &TemplateData<'_>, tproxy: bool) -> Value {
         }
         caps.insert("drop".into(), json!(["ALL"]));
         sc.insert("capabilities".into(), Value::Object(caps));
-        sc.insert("privileged".into(), privileged);
+        if let Some(p) = privileged {
+            sc.insert("privileged".into(), p.clone());
+        }
         sc.insert("readOnlyRootFilesystem".into(), json!(true));
         if tproxy || cap_bind {
             sc.insert("runAsNonRoot".into(), json!(false));
@@ -603,13 +604,13 @@ fn proxy_container(
     if !outlier.is_empty() {
         args.push(format!("--outlierLogPath={outlier}"));
     }
-    c.insert("args".into(), json!(args));
+    c.insert("args".into(), strings(args));
     if let Some(lc) = d
         .values
         .get("global.proxy.lifecycle")
         .filter(|v| crate::values::truthy(v))
     {
-        c.insert("lifecycle".into(), lc.clone());
+        c.insert("lifecycle".into(), pruned(lc));
     } else if hold {
         c.insert(
             "lifecycle".into(),
@@ -652,9 +653,7 @@ fn proxy_container(
         c.insert("readinessProbe".into(), readiness_probe(d, 15021, true));
     }
     c.insert("securityContext".into(), proxy_security_context(d, tproxy));
-    if let Some(r) = d.proxy_resources() {
-        c.insert("resources".into(), r);
-    }
+    c.insert("resources".into(), d.resources()?);
     c.insert("volumeMounts".into(), Value::Array(volume_mounts(d)?));
     Ok(Value::Object(c))
 }
@@ -704,9 +703,9 @@ fn lightstep_tls(d: &TemplateData<'_>) -> bool {
 
 fn volumes(d: &TemplateData<'_>) -> Result<Vec<Value>, InjectError> {
     let mut v = vec![
-        json!({"name": "workload-socket", "emptyDir": null}),
-        json!({"name": "credential-socket", "emptyDir": null}),
-        workload_certs_volume(d, Value::Null),
+        json!({"name": "workload-socket"}),
+        json!({"name": "credential-socket"}),
+        workload_certs_volume(d, false),
     ];
     v.extend(bootstrap_volume(d));
     v.push(json!({"name": "istio-envoy", "emptyDir": {"medium": "Memory"}}));
@@ -714,7 +713,7 @@ fn volumes(d: &TemplateData<'_>) -> Result<Vec<Value>, InjectError> {
     v.push(podinfo_volume());
     v.push(token_volume(d));
     v.extend(istiod_ca_volume(d));
-    let crl = d.values.str("pilot.crlConfigMapName");
+    let crl = d.values.string("pilot.crlConfigMapName");
     let crl = if crl.is_empty() {
         "istio-ca-crl".to_string()
     } else {

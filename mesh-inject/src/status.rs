@@ -2,7 +2,7 @@
 //! containers, volumes, image pull secrets) and the revision, used to undo it on re-injection.
 
 use mesh_core::Value;
-use serde_json::{Map, json};
+use serde_json::Map;
 
 /// What an injection added to a pod, by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,22 +74,47 @@ impl InjectionStatus {
 
     /// The annotation value (empty lists print as `null`, as Istio's do).
     pub fn to_annotation(&self) -> String {
-        let list = |l: &[String]| {
-            if l.is_empty() { Value::Null } else { json!(l) }
-        };
         // Field order of Istio's status struct.
-        let fields = [
-            ("initContainers", list(&self.init_containers)),
-            ("containers", list(&self.containers)),
-            ("volumes", list(&self.volumes)),
-            ("imagePullSecrets", list(&self.image_pull_secrets)),
-            ("revision", json!(self.revision)),
-        ];
-        let body: Vec<String> = fields
-            .iter()
-            .map(|(k, v)| format!("{}:{}", json!(k), v))
-            .collect();
-        format!("{{{}}}", body.join(","))
+        let mut out = String::with_capacity(256);
+        out.push('{');
+        for (key, list) in [
+            ("initContainers", &self.init_containers),
+            ("containers", &self.containers),
+            ("volumes", &self.volumes),
+            ("imagePullSecrets", &self.image_pull_secrets),
+        ] {
+            out.push('"');
+            out.push_str(key);
+            out.push_str("\":");
+            if list.is_empty() {
+                out.push_str("null");
+            } else {
+                out.push('[');
+                for (i, name) in list.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    push_json_string(&mut out, name);
+                }
+                out.push(']');
+            }
+            out.push(',');
+        }
+        out.push_str("\"revision\":");
+        push_json_string(&mut out, &self.revision);
+        out.push('}');
+        out
+    }
+}
+
+/// Appends a JSON string literal.
+fn push_json_string(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&Value::String(s.to_string()).to_string());
     }
 }
 
@@ -107,7 +132,7 @@ mod tests {
 
     #[test]
     fn round_trips_with_nulls_for_empty_lists() {
-        let spec = json!({"initContainers": [{"name": "istio-init"}, {"name": "istio-proxy"}], "volumes": [{"name": "v"}]});
+        let spec = serde_json::json!({"initContainers": [{"name": "istio-init"}, {"name": "istio-proxy"}], "volumes": [{"name": "v"}]});
         let s = InjectionStatus::from_template_spec(&spec, "");
         let text = s.to_annotation();
         assert_eq!(

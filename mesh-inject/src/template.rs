@@ -44,6 +44,10 @@ pub(crate) struct TemplateData<'a> {
     pub proxy_gid: i64,
     pub native_sidecars: bool,
     pub compliance_policy: &'a str,
+    /// `proxyMetadata` of the proxy config, sorted.
+    pub proxy_metadata: BTreeMap<String, String>,
+    /// The canonical `values.global.proxy.resources` (computed once per injector).
+    pub values_resources: &'a Result<Value, InjectError>,
 }
 
 impl TemplateData<'_> {
@@ -169,7 +173,7 @@ impl TemplateData<'_> {
     pub fn trust_domain(&self) -> String {
         let td = self.mesh.trust_domain();
         if td.is_empty() {
-            self.values.str("global.trustDomain")
+            self.values.string("global.trustDomain")
         } else {
             td
         }
@@ -177,7 +181,7 @@ impl TemplateData<'_> {
 
     /// `CA_ADDR`: `values.global.caAddress`, else the istiod service of the values' revision.
     pub fn ca_address(&self) -> String {
-        let ca = self.values.str("global.caAddress");
+        let ca = self.values.string("global.caAddress");
         if truthy(&json!(ca)) {
             return ca;
         }
@@ -193,9 +197,32 @@ impl TemplateData<'_> {
         )
     }
 
-    /// The resources of the proxy container: from the resource annotations when any is set,
-    /// else `values.global.proxy.resources`; `None` when there are none.
-    pub fn proxy_resources(&self) -> Option<Value> {
+    /// The resources of the proxy container, canonical (`{}` when there are none).
+    pub fn resources(&self) -> Result<Value, InjectError> {
+        let Some(mut res) = self.annotated_resources() else {
+            return self.values_resources.clone();
+        };
+        crate::normalize::normalize_resources(&mut res).map_err(|e| {
+            let (entry, reason) = e
+                .split_once(": ")
+                .unwrap_or((e.as_str(), "invalid quantity"));
+            let name = match entry {
+                "requests.cpu" => ann::PROXY_CPU,
+                "requests.memory" => ann::PROXY_MEMORY,
+                "limits.cpu" => ann::PROXY_CPU_LIMIT,
+                _ => ann::PROXY_MEMORY_LIMIT,
+            };
+            InjectError::InvalidAnnotations(vec![AnnotationProblem {
+                name: name.to_string(),
+                value: self.annotations.get(name).cloned().unwrap_or_default(),
+                reason: reason.to_string(),
+            }])
+        })?;
+        Ok(res)
+    }
+
+    /// The proxy resources set by the pod's resource annotations, if any is set.
+    fn annotated_resources(&self) -> Option<Value> {
         let set = |k: &str| self.annotations.get(k);
         let (cpu, mem) = (set(ann::PROXY_CPU), set(ann::PROXY_MEMORY));
         let (cpu_limit, mem_limit) = (set(ann::PROXY_CPU_LIMIT), set(ann::PROXY_MEMORY_LIMIT));
@@ -222,8 +249,7 @@ impl TemplateData<'_> {
             }
             return Some(Value::Object(res));
         }
-        let configured = self.values.get("global.proxy.resources")?;
-        truthy(configured).then(|| omit_nil(configured))
+        None
     }
 
     /// The `ISTIO_META_POD_PORTS` value: every container port of the pod as JSON.
@@ -303,7 +329,9 @@ impl TemplateData<'_> {
                     _ => Map::new(),
                 };
                 entry.insert("name".to_string(), json!(name));
-                Value::Object(entry)
+                let mut entry = Value::Object(entry);
+                crate::normalize::prune_value(&mut entry);
+                entry
             })
             .collect())
     }
@@ -327,6 +355,20 @@ fn port_json(p: &Value) -> String {
     format!("{{{}}}", parts.join(","))
 }
 
+/// The canonical proxy resources from `values.global.proxy.resources` (`{}` when unset).
+pub(crate) fn values_resources(values: &Values) -> Result<Value, InjectError> {
+    let mut res = match values.get("global.proxy.resources") {
+        Some(configured) if truthy(configured) => omit_nil(configured),
+        _ => Value::Object(Map::new()),
+    };
+    crate::normalize::normalize_resources(&mut res).map_err(|e| InjectError::InvalidValues {
+        source_name: "values".to_string(),
+        path: format!("global.proxy.resources.{e}"),
+        message: "invalid quantity".to_string(),
+    })?;
+    Ok(res)
+}
+
 /// Removes null entries from a map, recursively.
 fn omit_nil(v: &Value) -> Value {
     match v {
@@ -340,9 +382,36 @@ fn omit_nil(v: &Value) -> Value {
     }
 }
 
+/// A JSON object from key/value pairs, moving the values in (the `json!` macro would copy
+/// every `Value` it is given by serializing it).
+pub(crate) fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+/// A JSON list of strings.
+pub(crate) fn strings(items: Vec<String>) -> Value {
+    Value::Array(items.into_iter().map(Value::String).collect())
+}
+
 /// A plain environment variable.
 pub(crate) fn env(name: &str, value: impl Into<String>) -> Value {
-    json!({"name": name, "value": value.into()})
+    let value: String = value.into();
+    if value.is_empty() {
+        // Go leaves an empty `value` out.
+        return object([("name", Value::String(name.to_string()))]);
+    }
+    object([
+        ("name", Value::String(name.to_string())),
+        ("value", Value::String(value)),
+    ])
+}
+
+/// A copy of a value from the injector values or an annotation, with empty and zero
+/// `omitempty` fields dropped.
+pub(crate) fn pruned(v: &Value) -> Value {
+    let mut out = v.clone();
+    crate::normalize::prune_value(&mut out);
+    out
 }
 
 /// An environment variable read from a pod field.
@@ -363,16 +432,25 @@ pub(crate) fn proxy_image(
 ) -> String {
     let hub = values.str("global.hub");
     let tag = values.get("global.tag").map(go_string).unwrap_or_default();
-    let configured = values.str("global.proxy.image");
+    let configured = values.string("global.proxy.image");
     let name = if configured.is_empty() {
         "proxyv2".to_string()
     } else {
         configured
     };
-    let image_type = annotations
-        .get(ann::PROXY_IMAGE_TYPE)
-        .cloned()
-        .unwrap_or_else(|| proxy_config.image_type());
+    // The image type: the pod annotation, else the proxy config's `image` (when set, even with an
+    // empty type), else `values.global.variant`.
+    let image_type = match annotations.get(ann::PROXY_IMAGE_TYPE) {
+        Some(t) => t.clone(),
+        None if proxy_config
+            .fields()
+            .get("image")
+            .is_some_and(|i| !i.is_null()) =>
+        {
+            proxy_config.image_type()
+        }
+        None => values.string("global.variant"),
+    };
     format!("{hub}/{name}:{}", tag_with_image_type(&tag, &image_type))
 }
 
@@ -424,10 +502,9 @@ pub(crate) fn mesh_identity_env(d: &TemplateData<'_>) -> Vec<Value> {
 
 /// One env var per `proxyMetadata` entry, sorted by name.
 pub(crate) fn proxy_metadata_env(d: &TemplateData<'_>) -> Vec<Value> {
-    d.proxy_config
-        .proxy_metadata()
-        .into_iter()
-        .map(|(k, v)| env(&k, v))
+    d.proxy_metadata
+        .iter()
+        .map(|(k, v)| env(k, v.as_str()))
         .collect()
 }
 
@@ -451,7 +528,7 @@ pub(crate) fn istiod_ca_volume(d: &TemplateData<'_>) -> Option<Value> {
     if d.values.str("global.pilotCertProvider") != "istiod" {
         return None;
     }
-    let bundle = d.values.str("global.trustBundleName");
+    let bundle = d.values.string("global.trustBundleName");
     let trust_bundle_api =
         d.values.get("pilot.env.ENABLE_CLUSTER_TRUST_BUNDLE_API") == Some(&json!(true));
     Some(if trust_bundle_api {
@@ -474,11 +551,13 @@ pub(crate) fn istiod_ca_volume(d: &TemplateData<'_>) -> Option<Value> {
 }
 
 /// The workload certificate volume: GKE workload certificates or an empty dir.
-pub(crate) fn workload_certs_volume(d: &TemplateData<'_>, empty_dir: Value) -> Value {
+pub(crate) fn workload_certs_volume(d: &TemplateData<'_>, empty_dir: bool) -> Value {
     if gke_certs(d) {
         json!({"name": "gke-workload-certificate", "csi": {"driver": "workloadcertificates.security.cloud.google.com"}})
+    } else if empty_dir {
+        json!({"name": "workload-certs", "emptyDir": {}})
     } else {
-        json!({"name": "workload-certs", "emptyDir": empty_dir})
+        json!({"name": "workload-certs"})
     }
 }
 

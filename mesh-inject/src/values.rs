@@ -3,11 +3,34 @@
 
 use crate::error::InjectError;
 use mesh_core::Value;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// The injector values: a JSON/YAML tree with typed accessors for the settings injection reads.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Values {
     root: Value,
+    /// Every non-null value by dotted path, for constant-time lookups.
+    index: HashMap<String, Value>,
+}
+
+fn build_index(prefix: &str, v: &Value, index: &mut HashMap<String, Value>) {
+    if v.is_null() {
+        return;
+    }
+    if !prefix.is_empty() {
+        index.insert(prefix.to_string(), v.clone());
+    }
+    if let Value::Object(m) = v {
+        for (k, child) in m {
+            let path = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            build_index(&path, child, index);
+        }
+    }
 }
 
 impl Values {
@@ -16,8 +39,13 @@ impl Values {
         match root {
             Value::Null => Ok(Values {
                 root: Value::Object(Default::default()),
+                index: HashMap::new(),
             }),
-            Value::Object(_) => Ok(Values { root }),
+            Value::Object(_) => {
+                let mut index = HashMap::new();
+                build_index("", &root, &mut index);
+                Ok(Values { root, index })
+            }
             other => Err(InjectError::InvalidValues {
                 source_name: "values".to_string(),
                 path: "(root)".to_string(),
@@ -52,12 +80,21 @@ impl Values {
 
     /// The value at a dotted path (`global.proxy.image`), if present and not null.
     pub fn get(&self, path: &str) -> Option<&Value> {
-        lookup(&self.root, path)
+        self.index.get(path)
     }
 
     /// The value at `path` printed the way Go's `fmt.Sprint` prints it; `""` when absent.
-    pub fn str(&self, path: &str) -> String {
-        self.get(path).map(go_string).unwrap_or_default()
+    pub fn str(&self, path: &str) -> Cow<'_, str> {
+        match self.get(path) {
+            Some(Value::String(s)) => Cow::Borrowed(s.as_str()),
+            Some(v) => Cow::Owned(go_string(v)),
+            None => Cow::Borrowed(""),
+        }
+    }
+
+    /// [`Values::str`] as an owned string.
+    pub fn string(&self, path: &str) -> String {
+        self.str(path).into_owned()
     }
 
     /// Whether the value at `path` is "true" in Go template terms (set, non-zero, non-empty).

@@ -86,8 +86,23 @@ fn shape(api_version: &str, kind: &str) -> Option<Shape> {
     }
 }
 
-fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
-    v.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+fn str_at<'a>(v: &'a Value, path: &str) -> &'a str {
+    at(v, path).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The value at a `/`-separated path of plain keys (cheaper than a JSON pointer: the keys
+/// here never need `~` escapes).
+fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.trim_start_matches('/')
+        .split('/')
+        .try_fold(v, |cur, k| cur.get(k))
+}
+
+/// [`at`] for changing the value.
+fn at_mut<'a>(v: &'a mut Value, path: &str) -> Option<&'a mut Value> {
+    path.trim_start_matches('/')
+        .split('/')
+        .try_fold(v, |cur, k| cur.get_mut(k))
 }
 
 /// Splits a YAML stream into document texts at `---` separator lines.
@@ -124,6 +139,16 @@ impl Injector {
         text: &str,
         source_name: &str,
     ) -> Result<KubeInjectOutput, InjectError> {
+        self.kube_inject_in(text, source_name, &PodContext::default())
+    }
+
+    /// [`Injector::kube_inject`] with namespace-dependent inputs (e.g. OpenShift UID ranges).
+    pub fn kube_inject_in(
+        &self,
+        text: &str,
+        source_name: &str,
+        context: &PodContext,
+    ) -> Result<KubeInjectOutput, InjectError> {
         let mut out = KubeInjectOutput::default();
         for (i, doc) in split_documents(text).into_iter().enumerate() {
             let value = mesh_core::from_yaml_str(&doc, source_name).map_err(|e| {
@@ -138,9 +163,11 @@ impl Injector {
                 out.documents.push(Document::Unchanged(doc));
                 continue;
             }
+            let name = str_at(&value, "/metadata/name");
+            let location = format!("document {} ({kind} {name})", i + 1);
             let injected = self
-                .kube_inject_object(&value, &mut out.warnings)
-                .map_err(|e| e.with_source(source_name))?;
+                .kube_inject_object_in(&value, &mut out.warnings, context)
+                .map_err(|e| e.at(source_name, location))?;
             out.documents.push(Document::Object(injected));
         }
         Ok(out)
@@ -151,6 +178,16 @@ impl Injector {
         &self,
         obj: &Value,
         warnings: &mut Vec<String>,
+    ) -> Result<Value, InjectError> {
+        self.kube_inject_object_in(obj, warnings, &PodContext::default())
+    }
+
+    /// [`Injector::kube_inject_object`] with namespace-dependent inputs.
+    pub fn kube_inject_object_in(
+        &self,
+        obj: &Value,
+        warnings: &mut Vec<String>,
+        context: &PodContext,
     ) -> Result<Value, InjectError> {
         let api_version = str_at(obj, "/apiVersion").to_string();
         let kind = str_at(obj, "/kind").to_string();
@@ -165,19 +202,8 @@ impl Injector {
             if let Some(Value::Array(items)) = out.get_mut("items") {
                 for (i, item) in items.iter_mut().enumerate() {
                     *item = self
-                        .kube_inject_object(item, warnings)
-                        .map_err(|e| match e {
-                            InjectError::InvalidInput {
-                                source_name,
-                                path,
-                                message,
-                            } => InjectError::InvalidInput {
-                                source_name,
-                                path: format!("items[{i}].{path}"),
-                                message,
-                            },
-                            other => other,
-                        })?;
+                        .kube_inject_object_in(item, warnings, context)
+                        .map_err(|e| e.at("", format!("items[{i}]")))?;
                 }
             }
             ensure_object(&mut out, "metadata");
@@ -195,18 +221,21 @@ impl Injector {
             ),
             Shape::Template | Shape::List => ("/spec/template/metadata", "/spec/template/spec"),
         };
-        if shape == Shape::Template && !out.pointer("/spec/template").is_some_and(Value::is_object)
-        {
+        if shape == Shape::Template && !at(&out, "/spec/template").is_some_and(Value::is_object) {
             return Err(InjectError::input(
                 "input",
                 "spec.template",
                 "spec.template is required value",
             ));
         }
-        let pod = json!({
-            "metadata": out.pointer(meta_ptr).cloned().unwrap_or(json!({})),
-            "spec": out.pointer(spec_ptr).cloned().unwrap_or(json!({})),
-        });
+        let mut take_at = |ptr: &str| {
+            at_mut(&mut out, ptr)
+                .map(Value::take)
+                .filter(Value::is_object)
+                .unwrap_or_else(|| json!({}))
+        };
+        let (meta, spec) = (take_at(meta_ptr), take_at(spec_ptr));
+        let pod = crate::template::object([("metadata", meta), ("spec", spec)]);
         let (deploy, pod_type) = if shape == Shape::Pod {
             deploy_meta_from_pod(&pod)
         } else {
@@ -224,46 +253,62 @@ impl Injector {
         } else {
             format!("{}/{name}", deploy.namespace)
         };
-        let result = if pod.pointer("/spec/hostNetwork") == Some(&json!(true)) {
-            warnings.push(format!(
-                "===> Skipping injection because {kind} {full_name:?} has host networking enabled"
-            ));
-            None
+        let host_network = at(&pod, "/spec/hostNetwork") == Some(&json!(true));
+        if !host_network {
+            // istioctl applies the proxy config annotation before its opt-out check, so a bad
+            // one fails even on an opted-out workload.
+            self.check_proxy_config_annotation(&pod)
+                .map_err(|e| e.at("", location_of(shape)))?;
+        }
+        let skip_reason = if host_network {
+            Some("has host networking enabled")
         } else if !injection_enabled(&pod) {
-            warnings.push(format!(
-                "===> Skipping injection because {kind} {full_name:?} has sidecar injection disabled"
-            ));
-            None
+            Some("has sidecar injection disabled")
         } else {
-            let context = PodContext::default();
-            Some(self.inject(&Request {
-                pod: &pod,
-                deploy,
-                type_meta: pod_type,
-                mode: Mode::KubeInject,
-                context: &context,
-            })?)
+            None
         };
-        let injected = match result {
-            Some(p) => p,
-            None => {
+        let mut injected = match skip_reason {
+            Some(reason) => {
+                warnings.push(format!(
+                    "===> Skipping injection because {kind} {full_name:?} {reason}"
+                ));
                 let mut p = pod;
                 normalize_skipped(&mut p)?;
                 p
             }
+            None => self
+                .inject(Request {
+                    pod,
+                    deploy,
+                    type_meta: pod_type,
+                    mode: Mode::KubeInject,
+                    context,
+                })
+                .map_err(|e| match shape {
+                    Shape::Pod => e,
+                    _ => e.at("", location_of(shape)),
+                })?,
         };
-        set_at(
-            &mut out,
-            meta_ptr,
-            injected.get("metadata").cloned().unwrap_or(json!({})),
-        );
-        set_at(
-            &mut out,
-            spec_ptr,
-            injected.get("spec").cloned().unwrap_or(json!({})),
-        );
+        let mut take = |key: &str| {
+            injected
+                .get_mut(key)
+                .map(Value::take)
+                .unwrap_or_else(|| json!({}))
+        };
+        let (meta, spec) = (take("metadata"), take("spec"));
+        set_at(&mut out, meta_ptr, meta);
+        set_at(&mut out, spec_ptr, spec);
         add_go_defaults(&mut out, &api_version, &kind);
         Ok(out)
+    }
+}
+
+/// Where the pod template of a workload shape is, for error messages.
+fn location_of(shape: Shape) -> &'static str {
+    match shape {
+        Shape::Pod => "metadata",
+        Shape::CronJob => "spec.jobTemplate",
+        Shape::Template | Shape::List => "spec.template",
     }
 }
 
@@ -302,7 +347,7 @@ fn normalize_skipped(pod: &mut Value) -> Result<(), InjectError> {
     }
     if let Some(spec) = pod.get_mut("spec") {
         normalize::normalize_pod_spec(spec)
-            .map_err(|e| InjectError::input("input", e, "invalid quantity"))?;
+            .map_err(|e| InjectError::from_path_message("input", &e))?;
     }
     Ok(())
 }
@@ -335,10 +380,10 @@ fn ensure_object(v: &mut Value, key: &str) {
 
 /// Sets each missing field to a default (keeps existing values).
 fn defaults(v: &mut Value, pointer: &str, fields: &[(&str, Value)]) {
-    if v.pointer(pointer).is_none_or(Value::is_null) {
+    if at(v, pointer).is_none_or(Value::is_null) {
         set_at(v, pointer, json!({}));
     }
-    if let Some(m) = v.pointer_mut(pointer).and_then(Value::as_object_mut) {
+    if let Some(m) = at_mut(v, pointer).and_then(Value::as_object_mut) {
         for (k, d) in fields {
             m.entry((*k).to_string()).or_insert_with(|| d.clone());
         }
@@ -374,6 +419,22 @@ fn add_go_defaults(obj: &mut Value, api_version: &str, kind: &str) {
         }
         "StatefulSet" => {
             defaults(obj, "/spec/updateStrategy", &[]);
+            // Claim templates are PersistentVolumeClaims: Go prints their empty status and
+            // resources.
+            if let Some(Value::Array(claims)) = obj
+                .get_mut("spec")
+                .and_then(|s| s.get_mut("volumeClaimTemplates"))
+            {
+                for claim in claims.iter_mut().filter(|c| c.is_object()) {
+                    defaults(claim, "/spec", &[("resources", json!({}))]);
+                    defaults(claim, "/status", &[]);
+                    if let Some(m) = claim.get_mut("metadata").and_then(Value::as_object_mut)
+                        && m.get("creationTimestamp").is_some_and(Value::is_null)
+                    {
+                        m.remove("creationTimestamp");
+                    }
+                }
+            }
             defaults(
                 obj,
                 "/status",
@@ -423,7 +484,7 @@ fn add_go_defaults(obj: &mut Value, api_version: &str, kind: &str) {
             | "Job"
             | "ReplicationController"
             | "DeploymentConfig"
-    ) && obj.pointer("/spec/template").is_some()
+    ) && at(obj, "/spec/template").is_some()
     {
         defaults(obj, "/spec/template/metadata", &[]);
     }
@@ -450,7 +511,7 @@ fn strip_creation_timestamps(obj: &mut Value) {
         "/spec/jobTemplate/metadata",
         "/spec/jobTemplate/spec/template/metadata",
     ] {
-        if let Some(m) = obj.pointer_mut(ptr).and_then(Value::as_object_mut)
+        if let Some(m) = at_mut(obj, ptr).and_then(Value::as_object_mut)
             && m.get("creationTimestamp").is_some_and(Value::is_null)
         {
             m.remove("creationTimestamp");
