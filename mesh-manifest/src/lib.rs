@@ -1,5 +1,19 @@
 //! mesh-manifest: typed rendering of the Istio control plane into Kubernetes objects, install
 //! ordering and output.
+//!
+//! ```
+//! use mesh_manifest::generate::{GenerateOptions, generate};
+//! use mesh_profiles::{Inputs, resolve};
+//!
+//! let resolved = resolve(&Inputs::with_sets(["profile=demo"]))?;
+//! let manifest = generate(&resolved, &GenerateOptions::default())?;
+//! assert_eq!(manifest.stages[0].file_name(), "00-namespaces-crds.yaml");
+//! let istiod = manifest.objects().find(|o| o.kind() == "Deployment" && o.name() == "istiod");
+//! let typed: k8s_openapi::api::apps::v1::Deployment = istiod.expect("istiod renders").typed()?;
+//! assert_eq!(typed.metadata.namespace.as_deref(), Some("istio-system"));
+//! assert!(mesh_manifest::manifest_yaml(&manifest).starts_with("apiVersion: v1\nkind: Namespace\n"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 // Library code never unwraps what comes from input; tests may (clippy.toml allows it there).
 #![warn(clippy::unwrap_used, clippy::expect_used)]
