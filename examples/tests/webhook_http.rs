@@ -254,3 +254,19 @@ async fn health_readiness_and_metrics() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_body_that_stalls_gets_408() {
+    let server = Server::start("408", &["--read-timeout", "0.3"]);
+    let client = server.client(&[]);
+    let body = review(V1, "slow", &app_pod());
+    let mut conn = client.connect().await.unwrap();
+    conn.write_head("POST", "/inject", "application/json", body.len())
+        .await;
+    conn.write_raw(&body[..10]).await;
+    let res = conn.read_response().await;
+    assert_eq!(res.status, 408, "{}", res.text());
+    // The server is unharmed.
+    let res = client.post_json("/inject", &body).await;
+    assert_eq!(res.status, 200);
+}

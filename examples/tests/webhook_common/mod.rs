@@ -21,11 +21,15 @@ use tokio_rustls::client::TlsStream;
 
 /// A self-signed certificate for `localhost` and 127.0.0.1.
 pub struct TestCert {
+    /// The certificate, PEM.
     pub cert_pem: String,
+    /// Its private key, PEM (PKCS#8).
     pub key_pem: String,
+    /// The certificate, DER (what a client sees as the peer certificate).
     pub der: CertificateDer<'static>,
 }
 
+/// Generates a fresh self-signed certificate.
 pub fn new_cert() -> TestCert {
     let generated =
         rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
@@ -41,6 +45,7 @@ pub fn new_cert() -> TestCert {
 pub struct TempDir(pub PathBuf);
 
 impl TempDir {
+    /// A new empty folder under the system temp dir, unique to this process and call.
     pub fn new(name: &str) -> Self {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -53,6 +58,7 @@ impl TempDir {
         TempDir(dir)
     }
 
+    /// A file inside the folder.
     pub fn path(&self, file: &str) -> PathBuf {
         self.0.join(file)
     }
@@ -105,10 +111,15 @@ pub fn write_settings(dir: &TempDir, embedded: bool) {
 
 /// A running mesh-webhook process.
 pub struct Server {
+    /// The process.
     pub child: Child,
+    /// Where it listens.
     pub addr: SocketAddr,
+    /// Its stderr lines so far.
     pub logs: Arc<Mutex<Vec<String>>>,
+    /// Its certificate and settings files.
     pub dir: TempDir,
+    /// The certificate it started with.
     pub cert: TestCert,
 }
 
@@ -208,6 +219,7 @@ impl Server {
         }
     }
 
+    /// Every log line so far.
     pub fn log_text(&self) -> String {
         self.logs.lock().unwrap().join("\n")
     }
@@ -254,6 +266,7 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client for `addr` that trusts exactly `trusted`.
     pub fn new(addr: SocketAddr, trusted: &[&CertificateDer<'static>]) -> Client {
         let mut roots = rustls::RootCertStore::empty();
         for cert in trusted {
@@ -272,6 +285,7 @@ impl Client {
         }
     }
 
+    /// Opens a TLS connection (server name `localhost`).
     pub async fn connect(&self) -> std::io::Result<Conn> {
         let tcp = TcpStream::connect(self.addr).await?;
         let name = ServerName::try_from("localhost").unwrap();
@@ -291,6 +305,7 @@ impl Client {
         conn.send(method, path, content_type, body).await
     }
 
+    /// `POST path` with a JSON body on a new connection.
     pub async fn post_json(&self, path: &str, body: &[u8]) -> Response {
         self.send("POST", path, "application/json", body).await
     }
@@ -298,6 +313,7 @@ impl Client {
 
 /// One TLS connection; requests on it reuse it (keep-alive).
 pub struct Conn {
+    /// The TLS stream.
     pub stream: TlsStream<TcpStream>,
 }
 
@@ -308,6 +324,7 @@ impl Conn {
         session.peer_certificates().unwrap()[0].to_vec()
     }
 
+    /// Writes a request line and headers announcing a body of `len` bytes.
     pub async fn write_head(&mut self, method: &str, path: &str, content_type: &str, len: usize) {
         let head = format!(
             "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\n\r\n"
@@ -315,11 +332,13 @@ impl Conn {
         self.stream.write_all(head.as_bytes()).await.unwrap();
     }
 
+    /// Writes bytes and flushes them.
     pub async fn write_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).await.unwrap();
         self.stream.flush().await.unwrap();
     }
 
+    /// Sends a whole request and reads its response.
     pub async fn send(
         &mut self,
         method: &str,
@@ -392,17 +411,22 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// An HTTP response.
 #[derive(Debug)]
 pub struct Response {
+    /// The status code.
     pub status: u16,
+    /// Header names (lower case) and values.
     pub headers: Vec<(String, String)>,
+    /// The body.
     pub body: Vec<u8>,
 }
 
 impl Response {
+    /// The body as JSON (panics with the body text when it is not).
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
+    /// The body as text.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }

@@ -64,6 +64,11 @@ struct Flags {
     /// Seconds allowed to decide a request once its body is in (503 beyond).
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     handler_timeout: f64,
+    /// Seconds an HTTP/1.1 connection may wait for the next request's headers (idle keep-alive
+    /// connections close after it; keep it above the 90 s idle timeout of Go clients so the
+    /// client, not the server, closes idle connections), and the HTTP/2 ping interval.
+    #[arg(long, default_value_t = 120.0, value_name = "SECONDS")]
+    idle_timeout: f64,
     /// Seconds allowed for a TLS handshake.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     handshake_timeout: f64,
@@ -126,7 +131,7 @@ fn settings(flags: Flags) -> Result<run::Settings, String> {
         },
         server: server::ServerLimits {
             handshake_timeout: seconds("handshake-timeout", flags.handshake_timeout)?,
-            header_read_timeout: seconds("read-timeout", flags.read_timeout)?,
+            idle_timeout: seconds("idle-timeout", flags.idle_timeout)?,
             drain_timeout: seconds("drain-timeout", flags.drain_timeout)?,
         },
         reload_interval: seconds("reload-interval", flags.reload_interval)?,

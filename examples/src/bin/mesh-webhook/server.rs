@@ -19,8 +19,9 @@ use tokio_rustls::TlsAcceptor;
 pub struct ServerLimits {
     /// Time allowed for the TLS handshake.
     pub handshake_timeout: Duration,
-    /// Time allowed for a client to send a request's headers (HTTP/1.1).
-    pub header_read_timeout: Duration,
+    /// How long an HTTP/1.1 connection may wait for the next request's headers, idle or
+    /// partly sent (hyper runs one timer for both); also the HTTP/2 keep-alive ping interval.
+    pub idle_timeout: Duration,
     /// Time allowed for in-flight requests to finish after a shutdown signal.
     pub drain_timeout: Duration,
 }
@@ -50,8 +51,12 @@ pub async fn serve(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout);
-    builder.http2().timer(TokioTimer::new());
+        .header_read_timeout(limits.idle_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(limits.idle_timeout))
+        .keep_alive_timeout(limits.handshake_timeout);
     let service = TowerToHyperService::new(app);
     tokio::pin!(shutdown);
     loop {
