@@ -10,7 +10,7 @@
 
 use crate::error::{ResolveError, SourcedError};
 use crate::profiles::{HUB, ProfileSource, TAG};
-use crate::values_shape::values_shape;
+use crate::values_shape::operator_shape;
 use crate::{ComponentValues, values};
 use mesh_core::path::{self, kind_name};
 use mesh_core::{
@@ -96,7 +96,7 @@ struct UserInputs {
 /// plus its validation). `unvalidatedValues` are not yet applied: see [`resolve`].
 pub fn merge_inputs(inputs: &Inputs) -> Result<Value, ResolveError> {
     let user = parse_user_inputs(inputs)?;
-    let shape = values_shape();
+    let shape = operator_shape();
 
     // Check each input on its own first, so that errors name the file or flag at fault.
     let mut errors: Vec<SourcedError> = Vec::new();

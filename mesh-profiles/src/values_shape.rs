@@ -201,6 +201,13 @@ pub fn values_shape() -> &'static Shape {
     })
 }
 
+/// The shape of a whole IstioOperator document with [`values_shape`] for `spec.values`
+/// (computed once).
+pub fn operator_shape() -> &'static Shape {
+    static SHAPE: OnceLock<Shape> = OnceLock::new();
+    SHAPE.get_or_init(|| mesh_core::operator::operator_shape(values_shape().clone()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

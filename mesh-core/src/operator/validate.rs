@@ -1,6 +1,5 @@
 //! istioctl's validation of a merged IstioOperator, with every error collected, not just the first.
 
-use super::schema::operator_shape;
 use crate::Value;
 use crate::schema::{Shape, check};
 use k8s_openapi::api::apps::v1::DeploymentStrategy;
@@ -38,10 +37,10 @@ impl ValidationError {
 }
 
 /// Checks the structure of an IstioOperator document, whole or partial (one `-f` file):
-/// unknown fields and types against the operator schema (with `values` checked against
-/// `values_shape`), and Kubernetes settings against their API types.
-pub fn validate_structure(iop: &Value, values_shape: &Shape) -> Vec<ValidationError> {
-    let mut errs: Vec<ValidationError> = check(iop, &operator_shape(values_shape.clone()), "")
+/// unknown fields and types against `shape` (an [`operator_shape`](super::operator_shape), built once by the caller),
+/// and Kubernetes settings against their API types.
+pub fn validate_structure(iop: &Value, shape: &Shape) -> Vec<ValidationError> {
+    let mut errs: Vec<ValidationError> = check(iop, shape, "")
         .into_iter()
         .map(|e| {
             let msg = e.to_string();
@@ -62,11 +61,12 @@ pub fn validate_structure(iop: &Value, values_shape: &Shape) -> Vec<ValidationEr
     errs
 }
 
-/// Validates a merged IstioOperator document: [`validate_structure`], then istioctl's semantic
+/// Validates a merged IstioOperator document against `shape` (an [`operator_shape`](super::operator_shape)):
+/// [`validate_structure`], then istioctl's semantic
 /// rules (revision, hub, tag, gateway names, gateway ports that need root, proxy IP ranges and
 /// port lists). Returns every problem found.
-pub fn validate(iop: &Value, values_shape: &Shape) -> Vec<ValidationError> {
-    let mut errs = validate_structure(iop, values_shape);
+pub fn validate(iop: &Value, shape: &Shape) -> Vec<ValidationError> {
+    let mut errs = validate_structure(iop, shape);
     let spec = iop.get("spec").unwrap_or(&Value::Null);
     if let Some(rev) = spec.get("revision").and_then(Value::as_str)
         && !rev.is_empty()
@@ -341,11 +341,12 @@ fn is_cidr(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::schema::operator_shape;
     use super::*;
     use serde_json::json;
 
     fn errors(iop: Value) -> Vec<String> {
-        validate(&iop, &Shape::Any)
+        validate(&iop, &operator_shape(Shape::Any))
             .iter()
             .map(ToString::to_string)
             .collect()
