@@ -7,8 +7,7 @@ use crate::sidecar::{cluster_id, readiness_probe, router_args};
 use crate::template::{
     TemplateData, bootstrap_volume, env, field_env, identity_env, image_pull_policy,
     image_pull_secrets, istiod_ca_volume, mesh_identity_env, mtls_certs_volume, object,
-    podinfo_volume, proxy_metadata_env, resource_env, strings, token_volume, workload_certs_mount,
-    workload_certs_volume,
+    podinfo_volume, proxy_metadata_env, resource_env, strings, token_volume, workload_certs_volume,
 };
 use mesh_core::Value;
 use serde_json::{Map, json};
@@ -71,7 +70,10 @@ fn proxy_container(d: &TemplateData<'_>) -> Value {
         c.insert("imagePullPolicy".into(), p);
     }
     c.insert("readinessProbe".into(), readiness_probe(d, 15021, false));
-    c.insert("volumeMounts".into(), Value::Array(volume_mounts(d)));
+    c.insert(
+        "volumeMounts".into(),
+        Value::Array(crate::sidecar::proxy_volume_mounts(d, false)),
+    );
     c.insert("resources".into(), Value::Object(Map::new()));
     Value::Object(c)
 }
@@ -125,35 +127,6 @@ fn proxy_env(d: &TemplateData<'_>) -> Vec<Value> {
     e.extend(mesh_identity_env(d));
     e.extend(proxy_metadata_env(d));
     e
-}
-
-fn mount(name: &str, path: &str) -> Value {
-    json!({"name": name, "mountPath": path})
-}
-
-fn volume_mounts(d: &TemplateData<'_>) -> Vec<Value> {
-    let mut m = vec![
-        mount("workload-socket", "/var/run/secrets/workload-spiffe-uds"),
-        mount("credential-socket", "/var/run/secrets/credential-uds"),
-        workload_certs_mount(d),
-    ];
-    if d.values.str("global.pilotCertProvider") == "istiod" {
-        m.push(mount("istiod-ca-cert", "/var/run/secrets/istio"));
-    }
-    m.push(mount("istio-data", "/var/lib/istio/data"));
-    if d.has_annotation(ann::BOOTSTRAP_OVERRIDE) {
-        m.push(mount(
-            "custom-bootstrap-volume",
-            "/etc/istio/custom-bootstrap",
-        ));
-    }
-    m.push(mount("istio-envoy", "/etc/istio/proxy"));
-    m.push(mount("istio-token", "/var/run/secrets/tokens"));
-    if d.values.truthy("global.mountMtlsCerts") {
-        m.push(json!({"name": "istio-certs", "mountPath": "/etc/certs/", "readOnly": true}));
-    }
-    m.push(mount("istio-podinfo", "/etc/istio/pod"));
-    m
 }
 
 fn volumes(d: &TemplateData<'_>) -> Vec<Value> {

@@ -658,11 +658,13 @@ fn proxy_container(
     Ok(Value::Object(c))
 }
 
-fn mount(name: &str, path: &str) -> Value {
+pub(crate) fn mount(name: &str, path: &str) -> Value {
     json!({"name": name, "mountPath": path})
 }
 
-fn volume_mounts(d: &TemplateData<'_>) -> Result<Vec<Value>, InjectError> {
+/// The `istio-proxy` mounts the sidecar and gateway templates share, in their order; the
+/// gateway template has no CA revocation list mount.
+pub(crate) fn proxy_volume_mounts(d: &TemplateData<'_>, ca_crl: bool) -> Vec<Value> {
     let mut m = vec![
         mount("workload-socket", "/var/run/secrets/workload-spiffe-uds"),
         mount("credential-socket", "/var/run/secrets/credential-uds"),
@@ -670,7 +672,9 @@ fn volume_mounts(d: &TemplateData<'_>) -> Result<Vec<Value>, InjectError> {
     ];
     if d.values.str("global.pilotCertProvider") == "istiod" {
         m.push(mount("istiod-ca-cert", "/var/run/secrets/istio"));
-        m.push(mount("istio-ca-crl", "/var/run/secrets/istio/crl"));
+        if ca_crl {
+            m.push(mount("istio-ca-crl", "/var/run/secrets/istio/crl"));
+        }
     }
     m.push(mount("istio-data", "/var/lib/istio/data"));
     if d.has_annotation(ann::BOOTSTRAP_OVERRIDE) {
@@ -685,6 +689,11 @@ fn volume_mounts(d: &TemplateData<'_>) -> Result<Vec<Value>, InjectError> {
         m.push(json!({"name": "istio-certs", "mountPath": "/etc/certs/", "readOnly": true}));
     }
     m.push(mount("istio-podinfo", "/etc/istio/pod"));
+    m
+}
+
+fn volume_mounts(d: &TemplateData<'_>) -> Result<Vec<Value>, InjectError> {
+    let mut m = proxy_volume_mounts(d, true);
     if lightstep_tls(d) {
         let ca = d.proxy_config.tracing_ca_certificates().unwrap_or_default();
         let dir = match ca.rfind('/') {
