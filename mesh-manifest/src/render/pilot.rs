@@ -21,7 +21,7 @@ mod service;
 mod values_map;
 pub(crate) mod webhooks;
 
-pub use injector::builtin_template_names;
+pub use injector::{builtin_template, builtin_template_names};
 
 use super::{RenderContext, RenderError};
 use crate::Object;

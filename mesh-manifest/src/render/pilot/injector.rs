@@ -2,10 +2,9 @@
 //! configuration (`config`, YAML: policy, selectors, injected annotations, default templates and
 //! the templates themselves).
 //!
-//! The built-in template bodies are mesh's own (see `templates/injection-templates.yaml`):
-//! mesh-inject renders those templates natively, so the bodies only document that.
-
-use std::sync::OnceLock;
+//! The built-in template bodies are mesh's own Go templates (`templates/injection/<name>.tmpl`),
+//! written for istiod's injector and gateway deployment controller; mesh-inject renders the same
+//! templates natively and its tests check the two agree.
 
 use mesh_core::Value;
 use serde_json::json;
@@ -15,11 +14,37 @@ use super::mesh_config::yaml_block;
 use crate::render::RenderError;
 use crate::render::common::{ObjectMap, go_format, printed};
 
-/// mesh's data file with one body per built-in template name.
-const TEMPLATES_FILE: &str = include_str!("../../../templates/injection-templates.yaml");
-
-/// Where that file lives, for error messages.
-const TEMPLATES_PATH: &str = "mesh-manifest/templates/injection-templates.yaml";
+/// mesh's built-in template bodies, one embedded file per template name, in the chart's order.
+const BUILTIN_TEMPLATES: [(&str, &str); 7] = [
+    (
+        "sidecar",
+        include_str!("../../../templates/injection/sidecar.tmpl"),
+    ),
+    (
+        "gateway",
+        include_str!("../../../templates/injection/gateway.tmpl"),
+    ),
+    (
+        "grpc-simple",
+        include_str!("../../../templates/injection/grpc-simple.tmpl"),
+    ),
+    (
+        "grpc-agent",
+        include_str!("../../../templates/injection/grpc-agent.tmpl"),
+    ),
+    (
+        "waypoint",
+        include_str!("../../../templates/injection/waypoint.tmpl"),
+    ),
+    (
+        "kube-gateway",
+        include_str!("../../../templates/injection/kube-gateway.tmpl"),
+    ),
+    (
+        "agentgateway",
+        include_str!("../../../templates/injection/agentgateway.tmpl"),
+    ),
+];
 
 /// The marker the chart puts under `template`: an old injector that still reads this single
 /// template fails loudly instead of injecting something stale.
@@ -28,15 +53,15 @@ const VERSION_MISMATCH_MARKER: &str =
 
 /// The names of the built-in injection templates, in the order the chart lists them.
 pub fn builtin_template_names() -> [&'static str; 7] {
-    [
-        "sidecar",
-        "gateway",
-        "grpc-simple",
-        "grpc-agent",
-        "waypoint",
-        "kube-gateway",
-        "agentgateway",
-    ]
+    BUILTIN_TEMPLATES.map(|(name, _)| name)
+}
+
+/// mesh's own body of a built-in template (a Go template, as istiod evaluates it).
+pub fn builtin_template(name: &str) -> Option<&'static str> {
+    BUILTIN_TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, body)| *body)
 }
 
 /// The injector ConfigMap unless `global.omitSidecarInjectorConfigMap` is set.
@@ -137,14 +162,12 @@ fn injector_config(chart: &Chart<'_>) -> Result<Value, RenderError> {
 /// The built-in templates the user did not replace, then the user's own templates.
 fn templates(chart: &Chart<'_>) -> Result<ObjectMap, RenderError> {
     let user = chart.map("sidecarInjectorWebhook.templates")?;
-    let builtin = builtin_bodies()?;
     let mut out = ObjectMap::new();
-    for name in builtin_template_names() {
+    for (name, body) in BUILTIN_TEMPLATES {
         if user.is_some_and(|u| u.contains_key(name)) {
             continue;
         }
-        let body = builtin.get(name).cloned().unwrap_or_else(|| json!(""));
-        out.insert(name.to_string(), body);
+        out.insert(name.to_string(), Value::String(body.to_string()));
     }
     if let Some(user) = user {
         for (name, body) in user {
@@ -154,38 +177,17 @@ fn templates(chart: &Chart<'_>) -> Result<ObjectMap, RenderError> {
     Ok(out)
 }
 
-/// mesh's built-in template bodies, read once from the embedded data file.
-fn builtin_bodies() -> Result<&'static ObjectMap, RenderError> {
-    static BODIES: OnceLock<Result<ObjectMap, String>> = OnceLock::new();
-    let parsed =
-        BODIES.get_or_init(
-            || match mesh_core::from_yaml_str(TEMPLATES_FILE, TEMPLATES_PATH) {
-                Ok(Value::Object(map)) => Ok(map),
-                Ok(other) => Err(other.to_string()),
-                Err(e) => Err(e.to_string()),
-            },
-        );
-    parsed.as_ref().map_err(|got| RenderError::BadValue {
-        component: COMPONENT.to_string(),
-        path: TEMPLATES_PATH.to_string(),
-        expected: "a map of template names to bodies".to_string(),
-        got: got.clone(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_builtin_template_has_an_own_body() {
-        let bodies = builtin_bodies().unwrap();
+    fn every_builtin_template_has_a_body() {
         for name in builtin_template_names() {
-            let body = bodies[name].as_str().unwrap();
-            assert!(body.contains("mesh-inject"), "{name}: {body}");
-            assert!(body.trim_start().starts_with("{{-") && body.trim_end().ends_with("-}}"));
+            let body = builtin_template(name).unwrap();
+            assert!(body.contains("{{"), "{name}: {body}");
         }
-        assert_eq!(bodies.len(), builtin_template_names().len());
+        assert_eq!(builtin_template("nope"), None);
     }
 
     #[test]
