@@ -9,7 +9,7 @@
 use mesh_core::Value;
 use serde_json::json;
 
-use super::chart::{COMPONENT, Chart};
+use super::chart::Chart;
 use super::mesh_config::yaml_block;
 use crate::render::RenderError;
 use crate::render::common::{ObjectMap, go_format, printed};
