@@ -127,3 +127,71 @@ fn generate_bad_input_exits_2() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn webhook_manifest_renders_the_server_and_rejects_bad_flags() {
+    let out = meshctl(&[
+        "x",
+        "webhook-manifest",
+        "--image",
+        "r.example/mesh-webhook:1",
+        "-r",
+        "canary",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    let kinds: Vec<&str> = s.lines().filter_map(|l| l.strip_prefix("kind: ")).collect();
+    assert_eq!(kinds.first(), Some(&"Namespace"));
+    assert_eq!(kinds.last(), Some(&"MutatingWebhookConfiguration"));
+    for kind in [
+        "Deployment",
+        "Service",
+        "ServiceAccount",
+        "Certificate",
+        "Issuer",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} missing: {kinds:?}");
+    }
+    assert!(s.contains("name: mesh-webhook-canary"));
+    assert!(s.contains("--revision=canary"));
+
+    let ca = temp_dir("webhook-ca").join("ca.pem");
+    std::fs::write(&ca, "not a certificate").unwrap();
+    let bad_cases: [&[&str]; 4] = [
+        &["x", "webhook-manifest"],
+        &[
+            "x",
+            "webhook-manifest",
+            "--image",
+            "i",
+            "--issuer",
+            "corp-ca",
+        ],
+        &[
+            "x",
+            "webhook-manifest",
+            "--image",
+            "i",
+            "--ca-file",
+            ca.to_str().unwrap(),
+        ],
+        &[
+            "x",
+            "webhook-manifest",
+            "--image",
+            "i",
+            "--ca-file",
+            "/nonexistent-ca.pem",
+        ],
+    ];
+    let wants = ["--image", "Issuer/NAME", "PEM", "/nonexistent-ca.pem"];
+    for (args, want) in bad_cases.iter().zip(wants) {
+        let out = meshctl(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(want),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -42,3 +42,9 @@ pub use generate::{GenerateError, GenerateOptions, generate, render_all};
 
 #[cfg(feature = "kube")]
 pub mod apply;
+
+pub mod webhook_server;
+pub use webhook_server::{
+    ServingCert, WebhookServerError, WebhookServerOptions, generate_webhook_server,
+    render_webhook_server,
+};

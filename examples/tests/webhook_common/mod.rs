@@ -141,19 +141,29 @@ impl Server {
         std::fs::write(dir.path("tls.key"), &cert.key_pem).unwrap();
         write_settings(&dir, embedded);
         let path = |f: &str| dir.path(f).display().to_string();
+        let mut args: Vec<String> = ["--listen", "127.0.0.1:0", "--reload-interval", "0.1"]
+            .map(String::from)
+            .to_vec();
+        for (flag, file) in [
+            ("--tls-cert", "tls.crt"),
+            ("--tls-key", "tls.key"),
+            ("--values", "values.json"),
+            ("--mesh-config", "mesh.yaml"),
+            ("--inject-config", "inject-config.yaml"),
+        ] {
+            args.push(flag.to_string());
+            args.push(path(file));
+        }
+        args.extend(["--worker-threads", "2"].map(String::from));
+        args.extend(extra.iter().map(|a| a.to_string()));
+        Server::spawn(&args, dir, cert)
+    }
+
+    /// Starts the binary with exactly `args` (which must make it listen on 127.0.0.1); `dir`
+    /// holds its files and `cert` is the certificate it serves.
+    pub fn spawn(args: &[String], dir: TempDir, cert: TestCert) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mesh-webhook"))
-            .args(["--listen", "127.0.0.1:0", "--reload-interval", "0.1"])
-            .args([
-                "--tls-cert",
-                &path("tls.crt"),
-                "--tls-key",
-                &path("tls.key"),
-            ])
-            .args(["--values", &path("values.json")])
-            .args(["--mesh-config", &path("mesh.yaml")])
-            .args(["--inject-config", &path("inject-config.yaml")])
-            .args(["--worker-threads", "2"])
-            .args(extra)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -255,8 +265,20 @@ fn listening_address(line: &str) -> Option<SocketAddr> {
     if !line.contains("listening") {
         return None;
     }
-    let start = line.find("address=")? + "address=".len();
-    line[start..].split_whitespace().next()?.parse().ok()
+    // Text logs print `address=127.0.0.1:N`, JSON logs `"address":"127.0.0.1:N"`.
+    let (start, end) = match line.find("address=") {
+        Some(i) => (i + "address=".len(), None),
+        None => (
+            line.find("\"address\":\"")? + "\"address\":\"".len(),
+            Some('"'),
+        ),
+    };
+    let rest = &line[start..];
+    let token = match end {
+        Some(quote) => rest.split(quote).next()?,
+        None => rest.split_whitespace().next()?,
+    };
+    token.parse().ok()
 }
 
 /// Connects to the server over TLS (HTTP/1.1).

@@ -11,6 +11,7 @@ mod manifest;
 mod manifest_diff;
 mod profile;
 mod version;
+mod webhook_manifest;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -51,6 +52,10 @@ enum XCommand {
     /// Explain whether and why a pod would be injected.
     #[command(name = "check-inject")]
     CheckInject(check_inject::CheckInjectArgs),
+    /// Render the objects that run mesh-webhook in a cluster (Deployment, Service, webhook
+    /// configuration, serving certificate).
+    #[command(name = "webhook-manifest")]
+    WebhookManifest(webhook_manifest::WebhookManifestArgs),
     /// Check whether the cluster is ready for an install (version, permissions, existing installs).
     #[cfg(feature = "kube")]
     Precheck(cluster::PrecheckArgs),
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
         Command::Manifest(cmd) => manifest::run(cmd),
         Command::KubeInject(args) => inject::run(args),
         Command::X(XCommand::CheckInject(args)) => check_inject::run(args),
+        Command::X(XCommand::WebhookManifest(args)) => webhook_manifest::run(args),
         Command::Version(args) => version::run(args),
         #[cfg(feature = "kube")]
         Command::Cluster(cmd) => cluster::run(cmd),

@@ -7,9 +7,9 @@ use crate::profile::resolve_error;
 use clap::{Args, Subcommand};
 use mesh_manifest::generate::{GenerateOptions, generate};
 use mesh_manifest::render::CrdSource;
-use mesh_manifest::{apply_instructions, manifest_yaml, stage_files};
+use mesh_manifest::{Manifest, apply_instructions, manifest_yaml, stage_files};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The `manifest` subcommands.
@@ -63,25 +63,32 @@ fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
         };
     }
     let manifest = generate(&resolved, &opts)?;
-    match &args.output_dir {
+    write_manifest(&manifest, args.output_dir.as_deref())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the manifest as one stream, or writes one file per stage into `output_dir` and prints
+/// how to apply them.
+pub fn write_manifest(manifest: &Manifest, output_dir: Option<&Path>) -> Result<(), CliError> {
+    match output_dir {
         None => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error worth reporting.
-            let _ = out.write_all(manifest_yaml(&manifest).as_bytes());
+            let _ = out.write_all(manifest_yaml(manifest).as_bytes());
         }
         Some(dir) => {
             std::fs::create_dir_all(dir)
                 .map_err(|e| CliError::msg(format!("{}: {e}", dir.display())))?;
-            for f in stage_files(&manifest) {
+            for f in stage_files(manifest) {
                 let path = dir.join(&f.file_name);
                 std::fs::write(&path, &f.content)
                     .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
             }
             print!(
                 "{}",
-                apply_instructions(&manifest, &dir.display().to_string())
+                apply_instructions(manifest, &dir.display().to_string())
             );
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
