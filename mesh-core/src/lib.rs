@@ -7,6 +7,8 @@
 // Library code never unwraps what comes from input; tests may (clippy.toml allows it there).
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod base64;
+
 pub mod component;
 pub use component::{ComponentName, ParseComponentNameError};
 

@@ -96,33 +96,10 @@ fn jwks_client_cert(chart: &Chart<'_>) -> Value {
         ),
         "type": "kubernetes.io/tls",
         "data": {
-            "tls.crt": base64(go_format(chart.get("jwksResolverCert")).as_bytes()),
-            "tls.key": base64(go_format(chart.get("jwksResolverKey")).as_bytes()),
+            "tls.crt": mesh_core::base64::encode(go_format(chart.get("jwksResolverCert")).as_bytes()),
+            "tls.key": mesh_core::base64::encode(go_format(chart.get("jwksResolverKey")).as_bytes()),
         },
     })
-}
-
-/// Standard base64 with padding (Helm's `b64enc`).
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                let index = ((n >> (18 - 6 * i)) & 0x3f) as usize;
-                out.push(char::from(ALPHABET[index]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// A NetworkPolicy letting the webhook and xDS ports in and everything out.
@@ -161,18 +138,4 @@ fn service_monitor(chart: &Chart<'_>) -> Value {
             "endpoints": [{"port": "http-monitoring", "path": "/metrics", "interval": "10s"}],
         },
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_pads_like_b64enc() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-    }
 }
