@@ -251,3 +251,50 @@ pub fn compare(expected: &[Value], rendered: &[Value]) -> Comparison {
     }
     cmp
 }
+
+/// Renders one component for every reference manifest case (values from the case's arguments
+/// through the values model) and compares its objects with the chart's objects in the expected
+/// output. Skips cleanly without the corpus; panics with every difference otherwise.
+pub fn check_component_against_reference(
+    chart: &str,
+    component: mesh_core::ComponentName,
+    render: impl Fn(&mesh_profiles::ComponentValues) -> Vec<Value>,
+) {
+    let Some(reference) = reference_dir() else {
+        eprintln!("reference corpus not found; skipping");
+        return;
+    };
+    let mut failures = Vec::new();
+    let (mut equal, mut total) = (0, 0);
+    for (case, dir) in manifest_cases(&reference) {
+        let want: Vec<Value> = expected_objects(&dir)
+            .into_iter()
+            .filter(|o| from_chart(o, chart))
+            .collect();
+        let components = match pipeline_values(&dir) {
+            Ok(c) => c,
+            Err(e) => {
+                // Not the renderer's concern: the values model cannot take the case.
+                eprintln!("{case}: skipped, the values model failed: {e}");
+                continue;
+            }
+        };
+        let got: Vec<Value> = components
+            .iter()
+            .filter(|c| c.component == component)
+            .flat_map(&render)
+            .collect();
+        let cmp = compare(&want, &got);
+        eprintln!(
+            "{case}: {component:?} objects {}/{} equal",
+            cmp.equal, cmp.expected
+        );
+        equal += cmp.equal;
+        total += cmp.expected;
+        if !cmp.problems.is_empty() {
+            failures.push(format!("{case}:\n  {}", cmp.problems.join("\n  ")));
+        }
+    }
+    eprintln!("total: {component:?} objects {equal}/{total} equal");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
