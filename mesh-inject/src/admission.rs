@@ -7,7 +7,8 @@
 use crate::config::InjectConfig;
 use crate::error::InjectError;
 use crate::inject::{Injector, PodContext};
-use crate::patch::{create_patch, patch_bytes};
+use crate::json_write::write_value;
+use crate::patch::create_patch_bytes;
 use crate::policy::{PodFacts, injector_decision};
 use serde_json::{Map, Value, json};
 use std::fmt;
@@ -71,9 +72,21 @@ pub struct Admission {
 impl Admission {
     /// The response AdmissionReview as JSON bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        // A Value with string keys always serialises.
-        serde_json::to_vec(&self.review).unwrap_or_default()
+        // The same bytes as `serde_json::to_vec`, without escaping the long base64 patch byte
+        // by byte.
+        let mut out = Vec::with_capacity(256 + patch_len(&self.review));
+        write_value(&mut out, &self.review);
+        out
     }
+}
+
+/// The length of the response's patch text, to size the output once.
+fn patch_len(review: &Value) -> usize {
+    review
+        .get("response")
+        .and_then(|r| r.get("patch"))
+        .and_then(Value::as_str)
+        .map_or(0, str::len)
 }
 
 /// Handles one AdmissionReview request body. Never panics: every failure becomes a denial.
@@ -99,10 +112,9 @@ pub fn review_in(body: &[u8], injector: &impl PodInjector, context: &PodContext)
     let mut response = Map::new();
     response.insert("uid".into(), Value::String(uid));
     let outcome = match result {
-        Ok(Admitted::Patched(patch)) => {
-            let operations = patch.0.len();
+        Ok(Admitted::Patched { patch, operations }) => {
             response.insert("allowed".into(), Value::Bool(true));
-            response.insert("patch".into(), Value::String(base64(&patch_bytes(&patch))));
+            response.insert("patch".into(), Value::String(base64(&patch)));
             response.insert("patchType".into(), Value::String("JSONPatch".into()));
             Outcome::Injected { operations }
         }
@@ -116,12 +128,13 @@ pub fn review_in(body: &[u8], injector: &impl PodInjector, context: &PodContext)
             Outcome::Failed { message }
         }
     };
+    // Built by moving the response in: `json!` would copy it (patch included) by serialising.
+    let mut review = Map::new();
+    review.insert("apiVersion".into(), Value::String(api_version));
+    review.insert("kind".into(), Value::String("AdmissionReview".into()));
+    review.insert("response".into(), Value::Object(response));
     Admission {
-        review: json!({
-            "apiVersion": api_version,
-            "kind": "AdmissionReview",
-            "response": response,
-        }),
+        review: Value::Object(review),
         outcome,
     }
 }
@@ -135,7 +148,7 @@ struct Request {
 }
 
 fn read_request(body: &[u8]) -> Result<Request, String> {
-    let review: Value = serde_json::from_slice(body)
+    let mut review: Value = serde_json::from_slice(body)
         .map_err(|e| format!("could not decode the AdmissionReview body: {e}"))?;
     let field = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
     let api_version = field(&review, "apiVersion").unwrap_or_default();
@@ -149,13 +162,14 @@ fn read_request(body: &[u8]) -> Result<Request, String> {
         return Err(format!("kind: expected AdmissionReview, found {kind:?}"));
     }
     let request = review
-        .get("request")
+        .get_mut("request")
         .filter(|r| r.is_object())
         .ok_or("request: missing or not a map")?;
+    // The pod is moved out of the parsed review (which is dropped here), not copied.
     let pod = request
-        .get("object")
+        .get_mut("object")
         .filter(|o| o.is_object())
-        .cloned()
+        .map(Value::take)
         .ok_or("request.object: missing or not a map")?;
     Ok(Request {
         api_version,
@@ -167,7 +181,11 @@ fn read_request(body: &[u8]) -> Result<Request, String> {
 
 /// A successful admission: a patch, or a skip with its reason.
 enum Admitted {
-    Patched(json_patch::Patch),
+    /// The JSON patch text and its number of operations.
+    Patched {
+        patch: Vec<u8>,
+        operations: usize,
+    },
     Skipped(String),
 }
 
@@ -189,7 +207,8 @@ fn admit(
     let injected = injector
         .inject_pod_in(&pod, context)
         .map_err(|e| format!("pod injection failed: {e}"))?;
-    Ok(Admitted::Patched(create_patch(&pod, &injected)))
+    let (patch, operations) = create_patch_bytes(&pod, &injected);
+    Ok(Admitted::Patched { patch, operations })
 }
 
 /// Drops `managedFields` (large, and irrelevant to injection) and fills in the namespace from the
@@ -214,21 +233,27 @@ pub fn prepare_pod(pod: &mut Value, namespace: &str) {
 /// Standard base64 with padding (the encoding of `[]byte` fields in Kubernetes JSON).
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let sextet = |shift: u32| char::from(ALPHABET[((n >> shift) & 63) as usize]);
-        out.push(sextet(18));
-        out.push(sextet(12));
-        out.push(if chunk.len() > 1 { sextet(6) } else { '=' });
-        out.push(if chunk.len() > 2 { sextet(0) } else { '=' });
+    let sextet = |n: u32, shift: u32| ALPHABET[((n >> shift) & 63) as usize];
+    // Built as bytes (every one ASCII) in a buffer of the final size, then checked once into a
+    // String.
+    let (groups, rest) = bytes.as_chunks::<3>();
+    let mut out = vec![b'='; bytes.len().div_ceil(3) * 4];
+    let (quads, _) = out.as_chunks_mut::<4>();
+    for (quad, group) in quads.iter_mut().zip(groups) {
+        let n = (u32::from(group[0]) << 16) | (u32::from(group[1]) << 8) | u32::from(group[2]);
+        *quad = [sextet(n, 18), sextet(n, 12), sextet(n, 6), sextet(n, 0)];
     }
-    out
+    if let ([first, more @ ..], Some(last)) = (rest, quads.last_mut()) {
+        // 1 or 2 bytes left: 2 or 3 characters, the rest stays padding.
+        let second = more.first().copied();
+        let n = (u32::from(*first) << 16) | (u32::from(second.unwrap_or(0)) << 8);
+        last[0] = sextet(n, 18);
+        last[1] = sextet(n, 12);
+        if second.is_some() {
+            last[2] = sextet(n, 6);
+        }
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -22,6 +22,10 @@ pub enum InjectError {
         /// The template name.
         name: String,
     },
+    /// A custom Go template failed to parse or execute (the message names the template and
+    /// the line:column, as Go does).
+    #[error("{0}")]
+    GoTemplate(#[from] crate::gotmpl::GoTemplateError),
     /// A custom template body is not a valid YAML pod overlay.
     #[error("template {name:?}: {message}")]
     InvalidTemplate {

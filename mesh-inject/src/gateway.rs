@@ -47,7 +47,7 @@ pub(crate) fn render(d: &TemplateData<'_>) -> Result<Value, InjectError> {
 fn proxy_container(d: &TemplateData<'_>) -> Value {
     let mut c = Map::new();
     c.insert("name".into(), json!("istio-proxy"));
-    c.insert("image".into(), json!(d.image("global.proxy.image")));
+    c.insert("image".into(), Value::String(d.image("global.proxy.image")));
     c.insert(
         "ports".into(),
         json!([{"containerPort": 15090, "protocol": "TCP", "name": "http-envoy-prom"}]),

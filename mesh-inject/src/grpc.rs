@@ -177,7 +177,7 @@ pub(crate) fn render_agent(d: &TemplateData<'_>) -> Result<Value, InjectError> {
 fn agent_container(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     let mut c = Map::new();
     c.insert("name".into(), json!("istio-proxy"));
-    c.insert("image".into(), json!(d.image("global.proxy.image")));
+    c.insert("image".into(), Value::String(d.image("global.proxy.image")));
     c.insert(
         "ports".into(),
         json!([{"containerPort": 15020, "protocol": "TCP", "name": "mesh-metrics"}]),

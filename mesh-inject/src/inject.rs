@@ -2,16 +2,18 @@
 //! render the selected templates, strategic-merge them onto the pod, re-apply the user's own
 //! proxy container settings, then Prometheus merge, probe rewriting, status and ordering).
 
+use crate::added::Added;
 use crate::annotations as ann;
 use crate::config::InjectConfig;
 use crate::error::{AnnotationProblem, InjectError};
 use crate::mesh_config::{MeshConfig, ProxyConfig};
-use crate::status::{self, InjectionStatus};
+use crate::status;
 use crate::template::{DeployMeta, TemplateData, TypeMeta};
 use crate::values::Values;
 use crate::{gateway, grpc, merge, normalize, probes, prometheus, sidecar};
 use mesh_core::Value;
 use serde_json::{Map, json};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Whether `istio-proxy` is injected as a native sidecar (an init container with
@@ -52,7 +54,9 @@ enum Template {
     GrpcAgent,
     /// A custom template without Go template actions: a fixed pod overlay.
     Static(Value),
-    /// A template mesh does not render (custom Go template or unparsable body).
+    /// A custom Go template, evaluated by the [`crate::gotmpl`] engine.
+    Go(Box<crate::gotmpl::Template>),
+    /// A custom template that cannot be applied (a Go parse error or an unparsable body).
     Unsupported(InjectError),
 }
 
@@ -212,12 +216,13 @@ impl Injector {
 
         let proxy_config = self.proxy_config_for(&annotations)?;
         let kube_mesh;
-        let mesh = match req.mode {
-            Mode::KubeInject => {
-                kube_mesh = self.mesh.with_proxy_config(proxy_config.clone());
+        let mesh = match (&proxy_config, req.mode) {
+            // Without the annotation the mesh config already holds this proxy config.
+            (Cow::Owned(annotated), Mode::KubeInject) => {
+                kube_mesh = self.mesh.with_proxy_config(annotated.clone());
                 &kube_mesh
             }
-            Mode::Webhook => &self.mesh,
+            _ => &self.mesh,
         };
         let proxy_envs = self.proxy_envs(req.context, &labels);
 
@@ -238,6 +243,7 @@ impl Injector {
             deploy: &req.deploy,
             annotations: stripped_annotations,
             labels: stripped_labels,
+            metadata: stripped.get("metadata"),
             spec: stripped.get("spec").unwrap_or(&empty_spec),
             proxy_config: &proxy_config,
             mesh,
@@ -256,16 +262,31 @@ impl Injector {
             values_resources: &self.values_resources,
         };
 
-        let mut merged = pod.clone();
-        let mut template_pod = json!({});
+        // Every template is rendered before anything is merged, so that the pod can then be
+        // moved into the result rather than copied.
+        let mut added = Added::default();
+        let mut overlays = Vec::new();
         for name in self.select_templates(req.mode, &annotations) {
-            let (overlay, plain) = self.render(&name, &data)?;
-            merge::merge_pod_plain(&mut template_pod, name_skeleton(&overlay));
+            let (mut overlay, plain) = self.render(&name, &data)?;
+            added.add_overlay(&overlay);
+            if !plain {
+                // Custom overlays are user text: bring them to the Go shape first (the
+                // built-in templates are rendered in that shape).
+                normalize_pod(&mut overlay)?;
+            }
+            let init_proxy = added.has("initContainers", "istio-proxy");
+            overlays.push((overlay, plain, init_proxy));
+        }
+        drop(data);
+
+        let original = original_view(&pod, &added);
+        let mut merged = pod;
+        for (overlay, plain, init_proxy) in overlays {
             // A native sidecar template puts the proxy in initContainers while a user's proxy
             // customization sits in containers: move it so the two merge. (When the pod already
             // has an init proxy, as on re-injection, moving would duplicate it.)
             if self.moves_proxy_to_init(&annotations)
-                && has_container(&template_pod, "initContainers", "istio-proxy")
+                && init_proxy
                 && has_container(&merged, "containers", "istio-proxy")
                 && !has_container(&merged, "initContainers", "istio-proxy")
             {
@@ -274,16 +295,12 @@ impl Injector {
             if plain {
                 merge::merge_pod_plain(&mut merged, overlay);
             } else {
-                // Custom overlays are user text: bring them to the Go shape first (the
-                // built-in templates are rendered in that shape).
-                let mut overlay = overlay;
-                normalize_pod(&mut overlay)?;
                 merge::merge_pod(&mut merged, overlay);
             }
         }
 
-        reapply_overwritten_containers(&mut merged, &pod, &template_pod, &proxy_config)?;
-        self.post_process(&mut merged, &template_pod, mesh, &proxy_config, &proxy_envs);
+        reapply_overwritten_containers(&mut merged, &original, &added, &proxy_config)?;
+        self.post_process(&mut merged, &added, mesh, &proxy_config, &proxy_envs);
         Ok(merged)
     }
 
@@ -300,29 +317,43 @@ impl Injector {
 
     /// Checks that a pod's `proxy.istio.io/config` annotation applies.
     pub(crate) fn check_proxy_config_annotation(&self, pod: &Value) -> Result<(), InjectError> {
-        let annotations = string_map(pod, "annotations")?;
-        self.proxy_config_for(&annotations).map(|_| ())
+        check_string_map(pod, "annotations")?;
+        let annotation = pod
+            .get("metadata")
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get(ann::PROXY_CONFIG))
+            .map(|v| v.as_str().unwrap_or(""));
+        self.proxy_config_from(annotation).map(|_| ())
     }
 
-    /// The proxy config for a pod: the mesh default with the pod's annotation applied.
+    /// The proxy config for a pod: the mesh default (borrowed) or, with the pod's annotation,
+    /// the default with the annotation applied.
     fn proxy_config_for(
         &self,
         annotations: &BTreeMap<String, String>,
-    ) -> Result<ProxyConfig, InjectError> {
-        match annotations.get(ann::PROXY_CONFIG) {
-            None => Ok(self.mesh.default_config().clone()),
-            Some(text) => self
-                .mesh
-                .default_config()
-                .apply_yaml(text)
-                .map_err(|reason| {
-                    InjectError::InvalidAnnotations(vec![AnnotationProblem {
-                        name: ann::PROXY_CONFIG.to_string(),
-                        value: text.clone(),
-                        reason,
-                    }])
-                }),
-        }
+    ) -> Result<Cow<'_, ProxyConfig>, InjectError> {
+        self.proxy_config_from(annotations.get(ann::PROXY_CONFIG).map(String::as_str))
+    }
+
+    /// [`Injector::proxy_config_for`] given the `proxy.istio.io/config` annotation, if any.
+    fn proxy_config_from(
+        &self,
+        annotation: Option<&str>,
+    ) -> Result<Cow<'_, ProxyConfig>, InjectError> {
+        let Some(text) = annotation else {
+            return Ok(Cow::Borrowed(self.mesh.default_config()));
+        };
+        self.mesh
+            .default_config()
+            .apply_yaml(text)
+            .map(Cow::Owned)
+            .map_err(|reason| {
+                InjectError::InvalidAnnotations(vec![AnnotationProblem {
+                    name: ann::PROXY_CONFIG.to_string(),
+                    value: text.to_string(),
+                    reason,
+                }])
+            })
     }
 
     /// Cluster and network overrides written to the proxy env after rendering.
@@ -397,7 +428,7 @@ impl Injector {
     fn post_process(
         &self,
         pod: &mut Value,
-        template_pod: &Value,
+        added: &Added,
         mesh: &MeshConfig,
         proxy_config: &ProxyConfig,
         proxy_envs: &BTreeMap<String, String>,
@@ -437,14 +468,9 @@ impl Injector {
             labels.insert(ann::LABEL_NETWORK.to_string(), json!(nw));
             put_map(pod, "labels", labels);
         }
-        let empty = json!({});
-        let status = InjectionStatus::from_template_spec(
-            template_pod.get("spec").unwrap_or(&empty),
-            &self.revision,
-        );
         annotations.insert(
             ann::SIDECAR_STATUS.to_string(),
-            json!(status.to_annotation()),
+            Value::String(added.status_annotation(&self.revision)),
         );
         for (k, v) in &self.config.injected_annotations {
             annotations.insert(k.clone(), json!(v));
@@ -476,58 +502,29 @@ impl Injector {
         if find_sidecar(pod).is_none() {
             return;
         }
-        let annotations: BTreeMap<String, String> = pod
-            .get("metadata")
-            .and_then(|m| m.get("annotations"))
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        // Read in place (taken out of the pod while its containers change), not copied.
+        let annotations = take_map(pod, "annotations");
+        self.rewrite_app_probes(pod, &annotations, status_port);
+        put_map(pod, "annotations", annotations);
+    }
+
+    fn rewrite_app_probes(&self, pod: &mut Value, annotations: &Map<String, Value>, port: i64) {
         let setting = self
             .values
             .truthy("sidecarInjectorWebhook.rewriteAppHTTPProbe");
-        if !probes::should_rewrite(&annotations, setting) {
+        if !probes::should_rewrite_in(annotations, setting) {
             return;
         }
-        if let Some(probers) = probes::dump_app_probers(pod, &annotations) {
-            let previously_injected = annotations.contains_key(ann::SIDECAR_STATUS);
+        if let Some(probers) = probes::dump_app_probers_in(pod, annotations) {
+            let previously_injected = annotations
+                .get(ann::SIDECAR_STATUS)
+                .is_some_and(Value::is_string);
             if let Some(env) = sidecar_env(pod) {
                 probes::merge_or_append_probers(previously_injected, env, &probers);
             }
         }
-        probes::rewrite_probes(pod, &annotations, status_port);
+        probes::rewrite_probes_in(pod, annotations, port);
     }
-}
-
-/// The part of a rendered template the pipeline reads back (which init containers, containers,
-/// volumes and image pull secrets it adds): the overlay reduced to item names.
-fn name_skeleton(overlay: &Value) -> Value {
-    let mut spec = Map::new();
-    for list in [
-        "initContainers",
-        "containers",
-        "volumes",
-        "imagePullSecrets",
-    ] {
-        if let Some(items) = overlay
-            .get("spec")
-            .and_then(|sp| sp.get(list))
-            .and_then(Value::as_array)
-        {
-            let names = items
-                .iter()
-                .map(|i| match i.get("name") {
-                    Some(n) => json!({"name": n}),
-                    None => json!({}),
-                })
-                .collect();
-            spec.insert(list.to_string(), Value::Array(names));
-        }
-    }
-    crate::template::object([("spec", Value::Object(spec))])
 }
 
 /// The built-in template of a name, if it is one mesh renders natively.
@@ -542,15 +539,16 @@ fn builtin(name: &str) -> Option<Template> {
 }
 
 /// Decides how a configured template is applied: built-ins natively, bodies without template
-/// actions as fixed overlays, anything else not at all.
+/// actions as fixed overlays, other bodies by the Go template engine.
 fn classify_template(name: &str, body: &str) -> Template {
     if let Some(t) = builtin(name) {
         return t;
     }
     if body.contains("{{") {
-        return Template::Unsupported(InjectError::UnsupportedTemplate {
-            name: name.to_string(),
-        });
+        return match crate::gotmpl::Template::parse(name, body) {
+            Ok(t) => Template::Go(Box::new(t)),
+            Err(e) => Template::Unsupported(InjectError::GoTemplate(e)),
+        };
     }
     match mesh_core::from_yaml_str(body, name) {
         Ok(v @ (Value::Object(_) | Value::Null)) => Template::Static(v),
@@ -576,6 +574,7 @@ fn render_builtin(
         Template::GrpcSimple => plain(grpc::render_simple(data)?),
         Template::GrpcAgent => plain(grpc::render_agent(data)?),
         Template::Static(v) => Ok((if v.is_null() { json!({}) } else { v.clone() }, false)),
+        Template::Go(t) => Ok((render_go(t, data)?, false)),
         Template::Unsupported(e) => Err(e.clone()),
     }
 }
@@ -590,6 +589,25 @@ fn normalize_pod(pod: &mut Value) -> Result<(), InjectError> {
             .map_err(|e| InjectError::from_path_message("pod", &e))?;
     }
     Ok(())
+}
+
+/// Checks that a map of the pod metadata holds only strings (what [`string_map`] accepts),
+/// without copying it.
+fn check_string_map(pod: &Value, field: &str) -> Result<(), InjectError> {
+    let Some(m) = pod
+        .get("metadata")
+        .and_then(|m| m.get(field))
+        .and_then(Value::as_object)
+    else {
+        return Ok(());
+    };
+    match m
+        .iter()
+        .find(|(_, v)| !matches!(v, Value::String(_) | Value::Null))
+    {
+        Some(_) => string_map(pod, field).map(|_| ()),
+        None => Ok(()),
+    }
 }
 
 /// A string map of the pod metadata (`labels` or `annotations`).
@@ -628,11 +646,13 @@ fn ensure_map(pod: &mut Value, field: &str) {
     }
 }
 
+/// Takes a map of the pod metadata out (leaving `null` in its place until [`put_map`] puts it
+/// back, which saves removing and re-inserting the key).
 fn take_map(pod: &mut Value, field: &str) -> Map<String, Value> {
     match pod
         .get_mut("metadata")
-        .and_then(Value::as_object_mut)
-        .and_then(|m| m.remove(field))
+        .and_then(|m| m.get_mut(field))
+        .map(Value::take)
     {
         Some(Value::Object(m)) => m,
         _ => Map::new(),
@@ -641,7 +661,12 @@ fn take_map(pod: &mut Value, field: &str) -> Map<String, Value> {
 
 fn put_map(pod: &mut Value, field: &str, map: Map<String, Value>) {
     if let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.insert(field.to_string(), Value::Object(map));
+        match meta.get_mut(field) {
+            Some(slot) => *slot = Value::Object(map),
+            None => {
+                meta.insert(field.to_string(), Value::Object(map));
+            }
+        }
     }
 }
 
@@ -712,6 +737,36 @@ fn move_container(pod: &mut Value, from: &str, to: &str, name: &str) {
             a.push(c);
         }
     }
+}
+
+/// What [`reapply_overwritten_containers`] reads of the pod before injection: its annotations
+/// and, in their lists and order, its containers named like one the templates add or
+/// `istio-proxy` (a copy of these parts instead of the whole pod).
+fn original_view(pod: &Value, added: &Added) -> Value {
+    let relevant = |c: &&Value| {
+        container_name(c).is_some_and(|n| {
+            n == "istio-proxy" || added.has("containers", n) || added.has("initContainers", n)
+        })
+    };
+    let mut spec = Map::new();
+    for list in ["containers", "initContainers"] {
+        if let Some(items) = pod
+            .get("spec")
+            .and_then(|s| s.get(list))
+            .and_then(Value::as_array)
+        {
+            let kept = items.iter().filter(relevant).cloned().collect();
+            spec.insert(list.to_string(), Value::Array(kept));
+        }
+    }
+    let mut meta = Map::new();
+    if let Some(a) = pod.get("metadata").and_then(|m| m.get("annotations")) {
+        meta.insert("annotations".to_string(), a.clone());
+    }
+    crate::template::object([
+        ("metadata", Value::Object(meta)),
+        ("spec", Value::Object(spec)),
+    ])
 }
 
 /// The pod as the templates see it: what a previous injection added removed and the user's
@@ -824,7 +879,7 @@ fn reinsert_overrides(mut pod: Value) -> Result<Value, InjectError> {
 fn reapply_overwritten_containers(
     merged: &mut Value,
     original: &Value,
-    template_pod: &Value,
+    added: &Added,
     proxy_config: &ProxyConfig,
 ) -> Result<(), InjectError> {
     let (existing_containers, existing_init) = parse_overrides(original)?;
@@ -846,30 +901,19 @@ fn reapply_overwritten_containers(
         ("initContainers", &prev.init_containers, &existing_init),
     ] {
         let mut applied = Vec::new();
-        let names: Vec<String> = template_pod
-            .get("spec")
-            .and_then(|sp| sp.get(list))
-            .and_then(Value::as_array)
-            .map(|cs| {
-                cs.iter()
-                    .filter_map(container_name)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
-        for name in names {
+        for name in added.names(list) {
             // A container the previous injection added is re-rendered from the template; only
             // the user's recorded customizations are applied again (Istio drops them here,
             // which makes re-injection lose them; mesh keeps re-injection idempotent).
-            let previously_added = already_injected && skip.contains(&name);
-            let found = find(existing, &name).or_else(|| {
+            let previously_added = already_injected && skip.iter().any(|s| s == name);
+            let found = find(existing, name).or_else(|| {
                 if previously_added {
                     return None;
                 }
                 if list == "containers" {
-                    find_in(original, "containers", &name).cloned()
+                    find_in(original, "containers", name).cloned()
                 } else {
-                    find_container_in_pod(original, &name).cloned()
+                    find_container_in_pod(original, name).cloned()
                 }
             });
             let Some(mut overlay) = found else { continue };
@@ -898,7 +942,7 @@ fn reapply_overwritten_containers(
         {
             m.insert(
                 ann::PROXY_OVERRIDES.to_string(),
-                json!(Value::Object(overrides).to_string()),
+                Value::String(Value::Object(overrides).to_string()),
             );
         }
     }
@@ -971,7 +1015,7 @@ fn adjust_init_container_user(merged: &mut Value, original: &Value, proxy_config
         && let Some(i) = args.iter().position(|a| a.as_str() == Some("-u"))
         && i + 1 < args.len()
     {
-        args[i + 1] = json!(uid.to_string());
+        args[i + 1] = Value::String(uid.to_string());
     }
 }
 
@@ -1183,6 +1227,160 @@ fn range_max(range: &str) -> Option<i64> {
     }
     let (_, end) = range.split_once('-')?;
     end.trim().parse().ok()
+}
+
+impl Injector {
+    /// The data a Go injection template sees for this pod (what istiod passes), as a value
+    /// tree: Istio's `SidecarTemplateData` field names at the top, Kubernetes/protobuf JSON
+    /// below (see [`crate::gotmpl`] for how templates read it). The pod is prepared as the
+    /// webhook prepares it (normalized, a previous injection stripped).
+    pub fn go_template_data(
+        &self,
+        pod: &Value,
+        context: &PodContext,
+    ) -> Result<Value, InjectError> {
+        self.with_template_data(pod, context, |data| Ok(go_data(data)))
+    }
+
+    /// The overlay a template renders for this pod before it is merged (built-in templates
+    /// natively, custom ones as configured). For comparing renderers in tests.
+    #[doc(hidden)]
+    pub fn native_overlay(
+        &self,
+        name: &str,
+        pod: &Value,
+        context: &PodContext,
+    ) -> Result<Value, InjectError> {
+        self.with_template_data(pod, context, |data| self.render(name, data).map(|(v, _)| v))
+    }
+
+    /// Prepares a pod as the webhook pipeline does and hands its template inputs to `f`.
+    fn with_template_data<T>(
+        &self,
+        pod: &Value,
+        context: &PodContext,
+        f: impl FnOnce(&TemplateData<'_>) -> Result<T, InjectError>,
+    ) -> Result<T, InjectError> {
+        let Some(input) = pod.as_object() else {
+            return Err(InjectError::input("pod", "(root)", "expected a Pod object"));
+        };
+        let mut meta = input.get("metadata").cloned().unwrap_or_else(|| json!({}));
+        if let Some(ns) = &context.namespace
+            && meta
+                .get("namespace")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            && let Some(m) = meta.as_object_mut()
+        {
+            m.insert("namespace".into(), json!(ns));
+        }
+        let spec = input.get("spec").cloned().unwrap_or_else(|| json!({}));
+        let mut pod = crate::template::object([("metadata", meta), ("spec", spec)]);
+        let (deploy, type_meta) = deploy_meta_from_pod(&pod);
+        normalize_pod(&mut pod)?;
+        if context.openshift {
+            reset_openshift_proxy_user(&mut pod);
+        }
+        let proxy_config = self.proxy_config_for(&string_map(&pod, "annotations")?)?;
+        let status_port = self.mesh.default_config().status_port();
+        let stripped = strip_pod(&pod, status_port)?.unwrap_or(pod);
+        let annotations = string_map(&stripped, "annotations")?;
+        let labels = string_map(&stripped, "labels")?;
+        let (proxy_uid, proxy_gid) = proxy_ids(context);
+        let empty_spec = json!({});
+        let data = TemplateData {
+            type_meta: &type_meta,
+            deploy: &deploy,
+            annotations: &annotations,
+            labels: &labels,
+            metadata: stripped.get("metadata"),
+            spec: stripped.get("spec").unwrap_or(&empty_spec),
+            proxy_config: &proxy_config,
+            mesh: &self.mesh,
+            values: &self.values,
+            revision: &self.revision,
+            proxy_image: crate::template::proxy_image(&self.values, &proxy_config, &annotations),
+            proxy_uid,
+            proxy_gid,
+            native_sidecars: self.native_sidecars,
+            compliance_policy: &self.compliance_policy,
+            proxy_metadata: proxy_config.proxy_metadata(),
+            values_resources: &self.values_resources,
+        };
+        f(&data)
+    }
+}
+
+/// Executes a custom Go template and reads its output as a pod overlay.
+fn render_go(t: &crate::gotmpl::Template, data: &TemplateData<'_>) -> Result<Value, InjectError> {
+    let text = t.execute(&go_data(data))?;
+    let invalid = |message: String| InjectError::InvalidTemplate {
+        name: t.name().to_string(),
+        message,
+    };
+    match mesh_core::from_yaml_str(&text, t.name()) {
+        Ok(Value::Null) => Ok(json!({})),
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => Err(invalid(
+            "the rendered template is not a pod overlay (a map with metadata and spec)".to_string(),
+        )),
+        Err(e) => Err(invalid(format!(
+            "rendered output is not YAML: {}",
+            e.message
+        ))),
+    }
+}
+
+/// The Go template data (`SidecarTemplateData`) for template inputs. `metadata` is the pod's
+/// metadata when known; without it `ObjectMeta` holds the namespace, labels and annotations.
+fn go_data(d: &TemplateData<'_>) -> Value {
+    let mut meta = d
+        .metadata
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    // A pod created through a Deployment has no namespace of its own yet: the request's.
+    if !d.deploy.namespace.is_empty()
+        && meta
+            .get("namespace")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+    {
+        meta.insert("namespace".into(), json!(d.deploy.namespace));
+    }
+    meta.insert("annotations".into(), json!(d.annotations));
+    meta.insert("labels".into(), json!(d.labels));
+    let mut proxy = d.proxy_config.fields().clone();
+    // An enum's zero value is left out of protobuf JSON; Go still prints its name.
+    proxy
+        .entry("interceptionMode")
+        .or_insert_with(|| json!("REDIRECT"));
+    let mut mesh = d.mesh.raw_fields().clone();
+    let mut default_config = d.mesh.default_config().fields().clone();
+    default_config
+        .entry("interceptionMode")
+        .or_insert_with(|| json!("REDIRECT"));
+    mesh.insert("defaultConfig".into(), Value::Object(default_config));
+    let inbound = match d.mesh.inbound_traffic_policy() {
+        crate::mesh_config::InboundTrafficPolicy::Localhost => "localhost",
+        crate::mesh_config::InboundTrafficPolicy::Passthrough => "passthrough",
+    };
+    json!({
+        "TypeMeta": {"kind": d.type_meta.kind, "apiVersion": d.type_meta.api_version},
+        "DeploymentMeta": {"name": d.deploy.name, "namespace": d.deploy.namespace},
+        "ObjectMeta": meta,
+        "Spec": d.spec,
+        "ProxyConfig": proxy,
+        "MeshConfig": mesh,
+        "Values": d.values.root(),
+        "Revision": d.revision,
+        "NativeSidecars": d.native_sidecars,
+        "ProxyImage": d.proxy_image,
+        "ProxyUID": d.proxy_uid,
+        "ProxyGID": d.proxy_gid,
+        "InboundTrafficPolicyMode": inbound,
+        "CompliancePolicy": d.compliance_policy,
+    })
 }
 
 #[cfg(test)]

@@ -8,14 +8,17 @@
 // Library code never unwraps what comes from input; tests may (clippy.toml allows it there).
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+mod added;
 pub mod config;
 pub use config::{InjectConfig, InjectionPolicy};
 
 pub mod annotations;
 pub mod error;
 mod gateway;
+pub mod gotmpl;
 mod grpc;
 pub mod inject;
+mod json_write;
 pub mod merge;
 pub mod mesh_config;
 pub mod normalize;

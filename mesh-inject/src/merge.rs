@@ -205,8 +205,12 @@ fn merge_list(
 }
 
 /// Merge keys compare by value; a port written as a string matches the same number.
-fn same_key(a: &Value, b: &Value) -> bool {
-    a == b || crate::values::go_string(a) == crate::values::go_string(b)
+pub(crate) fn same_key(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        // The common case (names): two strings match only when equal, no need to print them.
+        (Value::String(x), Value::String(y)) => x == y,
+        _ => a == b || crate::values::go_string(a) == crate::values::go_string(b),
+    }
 }
 
 fn is_delete(item: &Value) -> bool {

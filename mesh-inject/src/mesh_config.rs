@@ -223,6 +223,11 @@ impl MeshConfig {
             _ => InboundTrafficPolicy::Passthrough,
         }
     }
+
+    /// The raw protobuf-JSON fields other than `defaultConfig` (for the Go template data).
+    pub(crate) fn raw_fields(&self) -> &Map<String, Value> {
+        &self.raw
+    }
 }
 
 fn merge_into(target: &mut Map<String, Value>, key: &str, v: &Value) {
@@ -403,6 +408,12 @@ impl ProxyConfig {
             out.insert(k.clone(), strip_nested_zeros(v));
         }
         Value::Object(out).to_string()
+    }
+
+    /// A proxy config holding exactly these protobuf-JSON fields (the Go template engine's
+    /// `protoToJSON` receives the config as a value tree).
+    pub(crate) fn from_fields(raw: Map<String, Value>) -> ProxyConfig {
+        ProxyConfig { raw }
     }
 }
 

@@ -5,6 +5,7 @@
 //! cascade of `replace`s: items that are maps with a `name` (containers, volumes, env vars, ports)
 //! are matched by name, other items by equality.
 
+use crate::json_write::{write_str, write_value};
 use json_patch::jsonptr::PointerBuf;
 use json_patch::{AddOperation, Patch, PatchOperation, RemoveOperation, ReplaceOperation};
 use serde_json::{Map, Value};
@@ -25,6 +26,87 @@ pub fn create_patch(original: &Value, injected: &Value) -> Patch {
     Patch(ops)
 }
 
+/// [`patch_bytes`] of [`create_patch`], written while diffing (no operation is built and no value
+/// copied), with the number of operations.
+pub(crate) fn create_patch_bytes(original: &Value, injected: &Value) -> (Vec<u8>, usize) {
+    let mut writer = PatchWriter {
+        out: Vec::with_capacity(4096),
+        count: 0,
+    };
+    writer.out.push(b'[');
+    let mut path = PointerBuf::new();
+    diff_value(original, injected, &mut path, &mut writer);
+    writer.out.push(b']');
+    (writer.out, writer.count)
+}
+
+/// Where the diff puts its operations: a list of operations or their JSON text.
+trait OpSink {
+    fn add(&mut self, path: &PointerBuf, value: &Value);
+    fn remove(&mut self, path: &PointerBuf);
+    fn replace(&mut self, path: &PointerBuf, value: &Value);
+}
+
+impl OpSink for Vec<PatchOperation> {
+    fn add(&mut self, path: &PointerBuf, value: &Value) {
+        self.push(PatchOperation::Add(AddOperation {
+            path: path.clone(),
+            value: value.clone(),
+        }));
+    }
+
+    fn remove(&mut self, path: &PointerBuf) {
+        self.push(PatchOperation::Remove(RemoveOperation {
+            path: path.clone(),
+        }));
+    }
+
+    fn replace(&mut self, path: &PointerBuf, value: &Value) {
+        self.push(PatchOperation::Replace(ReplaceOperation {
+            path: path.clone(),
+            value: value.clone(),
+        }));
+    }
+}
+
+/// Writes operations as the JSON `serde_json` prints for a [`Patch`] (`op`, `path`, `value`).
+struct PatchWriter {
+    out: Vec<u8>,
+    count: usize,
+}
+
+impl PatchWriter {
+    fn op(&mut self, op: &str, path: &PointerBuf, value: Option<&Value>) {
+        if self.count > 0 {
+            self.out.push(b',');
+        }
+        self.count += 1;
+        self.out.extend_from_slice(b"{\"op\":");
+        write_str(&mut self.out, op);
+        self.out.extend_from_slice(b",\"path\":");
+        write_str(&mut self.out, path.as_str());
+        if let Some(v) = value {
+            self.out.extend_from_slice(b",\"value\":");
+            write_value(&mut self.out, v);
+        }
+        self.out.push(b'}');
+    }
+}
+
+impl OpSink for PatchWriter {
+    fn add(&mut self, path: &PointerBuf, value: &Value) {
+        self.op("add", path, Some(value));
+    }
+
+    fn remove(&mut self, path: &PointerBuf) {
+        self.op("remove", path, None);
+    }
+
+    fn replace(&mut self, path: &PointerBuf, value: &Value) {
+        self.op("replace", path, Some(value));
+    }
+}
+
 /// The patch as the JSON bytes an AdmissionResponse carries (before base64).
 pub fn patch_bytes(patch: &Patch) -> Vec<u8> {
     // A Patch is a list of plain operations with string keys; serialising it cannot fail.
@@ -38,12 +120,12 @@ pub fn apply_patch(doc: &Value, patch: &Patch) -> Result<Value, ApplyPatchError>
     Ok(out)
 }
 
-fn diff_value(left: &Value, right: &Value, path: &mut PointerBuf, ops: &mut Vec<PatchOperation>) {
+fn diff_value(left: &Value, right: &Value, path: &mut PointerBuf, ops: &mut impl OpSink) {
     match (left, right) {
         (Value::Object(l), Value::Object(r)) => diff_map(l, r, path, ops),
         (Value::Array(l), Value::Array(r)) => diff_list(l, r, path, ops),
         _ if left == right => {}
-        _ => ops.push(replace(path, right)),
+        _ => ops.replace(path, right),
     }
 }
 
@@ -51,18 +133,18 @@ fn diff_map(
     left: &Map<String, Value>,
     right: &Map<String, Value>,
     path: &mut PointerBuf,
-    ops: &mut Vec<PatchOperation>,
+    ops: &mut impl OpSink,
 ) {
     for key in left.keys().filter(|k| !right.contains_key(*k)) {
         path.push_back(key.as_str());
-        ops.push(remove(path));
+        ops.remove(path);
         path.pop_back();
     }
     for (key, r) in right {
         path.push_back(key.as_str());
         match left.get(key) {
             Some(l) => diff_value(l, r, path, ops),
-            None => ops.push(add(path, r)),
+            None => ops.add(path, r),
         }
         path.pop_back();
     }
@@ -79,12 +161,7 @@ enum Step {
     Insert(usize),
 }
 
-fn diff_list(
-    left: &[Value],
-    right: &[Value],
-    path: &mut PointerBuf,
-    ops: &mut Vec<PatchOperation>,
-) {
+fn diff_list(left: &[Value], right: &[Value], path: &mut PointerBuf, ops: &mut impl OpSink) {
     if left == right {
         return;
     }
@@ -134,7 +211,7 @@ fn diff_run(
     inserted: &[usize],
     mut at: usize,
     path: &mut PointerBuf,
-    ops: &mut Vec<PatchOperation>,
+    ops: &mut impl OpSink,
 ) -> usize {
     let any_named = deleted.iter().any(|&l| name_of(&left[l]).is_some())
         || inserted.iter().any(|&r| name_of(&right[r]).is_some());
@@ -151,12 +228,12 @@ fn diff_run(
     }
     for _ in paired..deleted.len() {
         path.push_back(at);
-        ops.push(remove(path));
+        ops.remove(path);
         path.pop_back();
     }
     for &r in &inserted[paired..] {
         path.push_back(at);
-        ops.push(add(path, &right[r]));
+        ops.add(path, &right[r]);
         path.pop_back();
         at += 1;
     }
@@ -223,24 +300,6 @@ fn align_by_index(n: usize, m: usize) -> Vec<Step> {
     steps
 }
 
-fn add(path: &PointerBuf, value: &Value) -> PatchOperation {
-    PatchOperation::Add(AddOperation {
-        path: path.clone(),
-        value: value.clone(),
-    })
-}
-
-fn remove(path: &PointerBuf) -> PatchOperation {
-    PatchOperation::Remove(RemoveOperation { path: path.clone() })
-}
-
-fn replace(path: &PointerBuf, value: &Value) -> PatchOperation {
-    PatchOperation::Replace(ReplaceOperation {
-        path: path.clone(),
-        value: value.clone(),
-    })
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
@@ -250,6 +309,9 @@ mod tests {
     fn roundtrip(a: Value, b: Value) -> Vec<Value> {
         let p = create_patch(&a, &b);
         assert_eq!(apply_patch(&a, &p).unwrap(), b, "patch {p:?}");
+        let (bytes, count) = create_patch_bytes(&a, &b);
+        assert_eq!(bytes, patch_bytes(&p), "written patch differs");
+        assert_eq!(count, p.0.len());
         serde_json::to_value(&p)
             .unwrap()
             .as_array()
@@ -290,6 +352,15 @@ mod tests {
         assert!(paths.contains(&"/metadata/annotations/a~1b"));
         assert!(paths.contains(&"/metadata/annotations/x~0y"));
         assert!(paths.contains(&"/c/1/port"));
+    }
+
+    #[test]
+    fn keys_needing_json_escapes_roundtrip() {
+        let ops = roundtrip(
+            json!({"m": {"q\"k": "1", "gone\\": 2}}),
+            json!({"m": {"q\"k": "2\n", "new\u{1}": [1]}}),
+        );
+        assert_eq!(ops.len(), 3);
     }
 
     #[test]

@@ -10,11 +10,35 @@ use std::collections::BTreeMap;
 /// The environment variable carrying the original probes to the agent.
 pub const KUBE_APP_PROBERS_ENV: &str = "ISTIO_KUBE_APP_PROBERS";
 
+/// Read access to a pod's annotations: a string map, or the pod's own JSON map (read in
+/// place, no copy).
+pub(crate) trait Annotations {
+    /// The annotation's value, when it is set to a string.
+    fn annotation(&self, key: &str) -> Option<&str>;
+}
+
+impl Annotations for BTreeMap<String, String> {
+    fn annotation(&self, key: &str) -> Option<&str> {
+        self.get(key).map(String::as_str)
+    }
+}
+
+impl Annotations for Map<String, Value> {
+    fn annotation(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Value::as_str)
+    }
+}
+
 /// Whether probes are rewritten: the pod annotation (when a valid bool) wins over the setting.
 pub fn should_rewrite(annotations: &BTreeMap<String, String>, setting: bool) -> bool {
+    should_rewrite_in(annotations, setting)
+}
+
+/// [`should_rewrite`] for any annotation map.
+pub(crate) fn should_rewrite_in(annotations: &impl Annotations, setting: bool) -> bool {
     annotations
-        .get(ann::REWRITE_APP_HTTP_PROBERS)
-        .and_then(|v| parse_go_bool(v))
+        .annotation(ann::REWRITE_APP_HTTP_PROBERS)
+        .and_then(parse_go_bool)
         .unwrap_or(setting)
 }
 
@@ -35,14 +59,12 @@ fn prober_url(prefix: &str, container: &str, suffix: &str) -> String {
 
 /// Which inbound ports are captured, from the include/exclude annotations: an empty map means
 /// every port; `true` entries are the only included ports; `false` entries are excluded.
-fn port_inclusion(annotations: &BTreeMap<String, String>) -> BTreeMap<i64, bool> {
+fn port_inclusion(annotations: &impl Annotations) -> BTreeMap<i64, bool> {
     let include = annotations
-        .get(ann::INCLUDE_INBOUND_PORTS)
-        .map(String::as_str)
+        .annotation(ann::INCLUDE_INBOUND_PORTS)
         .unwrap_or("");
     let exclude = annotations
-        .get(ann::EXCLUDE_INBOUND_PORTS)
-        .map(String::as_str)
+        .annotation(ann::EXCLUDE_INBOUND_PORTS)
         .unwrap_or("");
     let parse = |s: &str| s.trim().parse::<i64>().ok().filter(|p| *p != 0);
     let mut ports = BTreeMap::new();
@@ -185,6 +207,11 @@ fn all_containers(pod: &Value) -> Vec<&Value> {
 
 /// The `ISTIO_KUBE_APP_PROBERS` JSON for a pod, or `None` when no probe is rewritten.
 pub fn dump_app_probers(pod: &Value, annotations: &BTreeMap<String, String>) -> Option<String> {
+    dump_app_probers_in(pod, annotations)
+}
+
+/// [`dump_app_probers`] for any annotation map.
+pub(crate) fn dump_app_probers_in(pod: &Value, annotations: &impl Annotations) -> Option<String> {
     let ports = port_inclusion(annotations);
     let mut out = Map::new();
     for c in all_containers(pod) {
@@ -240,8 +267,17 @@ pub fn merge_or_append_probers(previously_injected: bool, env: &mut Vec<Value>, 
 
 /// Points the application probes and hooks at the agent's status port.
 pub fn rewrite_probes(pod: &mut Value, annotations: &BTreeMap<String, String>, default_port: i64) {
+    rewrite_probes_in(pod, annotations, default_port);
+}
+
+/// [`rewrite_probes`] for any annotation map.
+pub(crate) fn rewrite_probes_in(
+    pod: &mut Value,
+    annotations: &impl Annotations,
+    default_port: i64,
+) {
     let ports = port_inclusion(annotations);
-    let status_port = match annotations.get(ann::STATUS_PORT) {
+    let status_port = match annotations.annotation(ann::STATUS_PORT) {
         Some(v) => v.trim().parse::<i64>().unwrap_or(0),
         None => default_port,
     };
@@ -250,12 +286,16 @@ pub fn rewrite_probes(pod: &mut Value, annotations: &BTreeMap<String, String>, d
             continue;
         };
         for c in cs.iter_mut() {
+            let Some(name) = c.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            // Most containers have no probe or hook: only those get their name copied.
+            if name == "istio-proxy" || !has_handler(c) {
+                continue;
+            }
             let Some(name) = c.get("name").and_then(Value::as_str).map(str::to_string) else {
                 continue;
             };
-            if name == "istio-proxy" {
-                continue;
-            }
             for (field, prefix, suffix) in PROBERS {
                 let is_probe = !matches!(field, "preStop" | "postStart");
                 let handler = if is_probe {
@@ -278,6 +318,18 @@ pub fn rewrite_probes(pod: &mut Value, annotations: &BTreeMap<String, String>, d
             }
         }
     }
+}
+
+/// Whether a container has any of the probes or hooks in [`PROBERS`] (as a map).
+fn has_handler(c: &Value) -> bool {
+    let lifecycle = c.get("lifecycle");
+    PROBERS.iter().any(|(field, ..)| {
+        let handler = match *field {
+            "preStop" | "postStart" => lifecycle.and_then(|l| l.get(field)),
+            _ => c.get(field),
+        };
+        handler.is_some_and(Value::is_object)
+    })
 }
 
 fn convert_handler(handler: &mut Value, url: &str, port: i64, is_probe: bool) {

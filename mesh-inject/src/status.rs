@@ -74,37 +74,50 @@ impl InjectionStatus {
 
     /// The annotation value (empty lists print as `null`, as Istio's do).
     pub fn to_annotation(&self) -> String {
-        // Field order of Istio's status struct.
-        let mut out = String::with_capacity(256);
-        out.push('{');
-        for (key, list) in [
-            ("initContainers", &self.init_containers),
-            ("containers", &self.containers),
-            ("volumes", &self.volumes),
-            ("imagePullSecrets", &self.image_pull_secrets),
-        ] {
-            out.push('"');
-            out.push_str(key);
-            out.push_str("\":");
-            if list.is_empty() {
-                out.push_str("null");
-            } else {
-                out.push('[');
-                for (i, name) in list.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    push_json_string(&mut out, name);
-                }
-                out.push(']');
-            }
-            out.push(',');
-        }
-        out.push_str("\"revision\":");
-        push_json_string(&mut out, &self.revision);
-        out.push('}');
-        out
+        annotation_text(
+            [
+                &self.init_containers,
+                &self.containers,
+                &self.volumes,
+                &self.image_pull_secrets,
+            ]
+            .map(|list| list.iter().map(String::as_str)),
+            &self.revision,
+        )
     }
+}
+
+/// The annotation text of the init containers, containers, volumes and image pull secrets
+/// added (in that order) and the revision.
+pub(crate) fn annotation_text<'a>(
+    lists: [impl Iterator<Item = &'a str>; 4],
+    revision: &str,
+) -> String {
+    // Field order of Istio's status struct.
+    let keys = [
+        "initContainers",
+        "containers",
+        "volumes",
+        "imagePullSecrets",
+    ];
+    let mut out = String::with_capacity(256);
+    out.push('{');
+    for (key, list) in keys.into_iter().zip(lists) {
+        out.push('"');
+        out.push_str(key);
+        out.push_str("\":");
+        let mut count = 0;
+        for name in list {
+            out.push(if count == 0 { '[' } else { ',' });
+            push_json_string(&mut out, name);
+            count += 1;
+        }
+        out.push_str(if count == 0 { "null," } else { "]," });
+    }
+    out.push_str("\"revision\":");
+    push_json_string(&mut out, revision);
+    out.push('}');
+    out
 }
 
 /// Appends a JSON string literal.

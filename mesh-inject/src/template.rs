@@ -34,6 +34,8 @@ pub(crate) struct TemplateData<'a> {
     pub deploy: &'a DeployMeta,
     pub annotations: &'a BTreeMap<String, String>,
     pub labels: &'a BTreeMap<String, String>,
+    /// The pod's metadata as prepared for injection (what Go templates see as `.ObjectMeta`).
+    pub metadata: Option<&'a Value>,
     pub spec: &'a Value,
     pub proxy_config: &'a ProxyConfig,
     pub mesh: &'a MeshConfig,
@@ -162,7 +164,7 @@ impl TemplateData<'_> {
         if let Some(first) = self.app_containers().into_iter().next() {
             for key in [ann::DEFAULT_LOGS_CONTAINER, ann::DEFAULT_CONTAINER] {
                 if !self.has_annotation(key) {
-                    out.insert(key.to_string(), json!(first));
+                    out.insert(key.to_string(), Value::String(first.clone()));
                 }
             }
         }
@@ -182,7 +184,8 @@ impl TemplateData<'_> {
     /// `CA_ADDR`: `values.global.caAddress`, else the istiod service of the values' revision.
     pub fn ca_address(&self) -> String {
         let ca = self.values.string("global.caAddress");
-        if truthy(&json!(ca)) {
+        // A string is truthy when it is not empty.
+        if !ca.is_empty() {
             return ca;
         }
         let rev = self.values.str("revision");
@@ -254,19 +257,25 @@ impl TemplateData<'_> {
 
     /// The `ISTIO_META_POD_PORTS` value: every container port of the pod as JSON.
     pub fn pod_ports(&self) -> String {
-        let mut entries = Vec::new();
+        let mut out = b"[\n".to_vec();
+        let mut count = 0;
         if let Some(cs) = self.spec.get("containers").and_then(Value::as_array) {
             for c in cs {
-                if let Some(ports) = c.get("ports").and_then(Value::as_array) {
-                    entries.extend(ports.iter().map(port_json));
+                for p in c
+                    .get("ports")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    out.extend_from_slice(if count == 0 { b"    " } else { b"\n    ," });
+                    push_port_json(&mut out, p);
+                    count += 1;
                 }
             }
         }
-        if entries.is_empty() {
-            "[\n]".to_string()
-        } else {
-            format!("[\n    {}\n]", entries.join("\n    ,"))
-        }
+        out.extend_from_slice(if count == 0 { b"]" } else { b"\n]" });
+        // Only JSON text was written.
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// `ISTIO_META_WORKLOAD_NAME` for the sidecar: the workload-name label, else the workload.
@@ -328,7 +337,7 @@ impl TemplateData<'_> {
                     Value::Object(fields) => fields,
                     _ => Map::new(),
                 };
-                entry.insert("name".to_string(), json!(name));
+                entry.insert("name".to_string(), Value::String(name));
                 let mut entry = Value::Object(entry);
                 crate::normalize::prune_value(&mut entry);
                 entry
@@ -338,8 +347,18 @@ impl TemplateData<'_> {
 }
 
 /// One container port as Go prints it (field order of the Go struct, zero fields left out).
+#[cfg(test)]
 fn port_json(p: &Value) -> String {
-    let mut parts = Vec::new();
+    let mut out = Vec::new();
+    push_port_json(&mut out, p);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends one container port as Go prints it (field order of the Go struct, zero fields left
+/// out).
+fn push_port_json(out: &mut Vec<u8>, p: &Value) {
+    out.push(b'{');
+    let mut first = true;
     for key in ["name", "hostPort", "containerPort", "protocol", "hostIP"] {
         let Some(v) = p.get(key) else { continue };
         let keep = match v {
@@ -349,10 +368,16 @@ fn port_json(p: &Value) -> String {
             _ => true,
         };
         if keep {
-            parts.push(format!("{}:{}", json!(key), v));
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            crate::json_write::write_str(out, key);
+            out.push(b':');
+            crate::json_write::write_value(out, v);
         }
     }
-    format!("{{{}}}", parts.join(","))
+    out.push(b'}');
 }
 
 /// The canonical proxy resources from `values.global.proxy.resources` (`{}` when unset).
@@ -616,7 +641,7 @@ pub(crate) fn image_pull_secrets(d: &TemplateData<'_>) -> Option<Value> {
 /// The `imagePullPolicy` from values, when set.
 pub(crate) fn image_pull_policy(d: &TemplateData<'_>) -> Option<Value> {
     let p = d.values.str("global.imagePullPolicy");
-    (!p.is_empty()).then(|| json!(p))
+    (!p.is_empty()).then(|| Value::String(p.into_owned()))
 }
 
 /// A YAML-ish scalar from an annotation or values: numbers stay numbers, as the template

@@ -326,12 +326,13 @@ fn injection_enabled(pod: &Value) -> bool {
     ) {
         return false;
     }
-    let label = pod
-        .pointer("/metadata/labels")
+    let metadata = pod.get("metadata");
+    let label = metadata
+        .and_then(|m| m.get("labels"))
         .and_then(|l| l.get(ann::SIDECAR_INJECT))
         .and_then(Value::as_str);
-    let annotation = pod
-        .pointer("/metadata/annotations")
+    let annotation = metadata
+        .and_then(|m| m.get("annotations"))
         .and_then(|a| a.get(ann::SIDECAR_INJECT))
         .and_then(Value::as_str);
     match label.or(annotation).map(str::to_lowercase).as_deref() {
@@ -355,17 +356,27 @@ fn normalize_skipped(pod: &mut Value) -> Result<(), InjectError> {
 /// Sets the value at a JSON pointer, creating the maps on the way.
 fn set_at(root: &mut Value, pointer: &str, value: Value) {
     let mut cur = root;
-    let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
-    for (i, part) in parts.iter().enumerate() {
+    let mut parts = pointer.trim_start_matches('/').split('/').peekable();
+    while let Some(part) = parts.next() {
         if !cur.is_object() {
             *cur = json!({});
         }
         let Some(m) = cur.as_object_mut() else { return };
-        if i == parts.len() - 1 {
-            m.insert((*part).to_string(), value);
+        // Existing keys are reused: a key is only allocated for a new entry.
+        if parts.peek().is_none() {
+            match m.get_mut(part) {
+                Some(slot) => *slot = value,
+                None => {
+                    m.insert(part.to_string(), value);
+                }
+            }
             return;
         }
-        cur = m.entry((*part).to_string()).or_insert_with(|| json!({}));
+        if !m.contains_key(part) {
+            m.insert(part.to_string(), json!({}));
+        }
+        let Some(next) = m.get_mut(part) else { return };
+        cur = next;
     }
 }
 

@@ -8,10 +8,7 @@ use mesh_inject::{InjectConfig, Injector, MeshConfig, NativeSidecars};
 use std::path::{Path, PathBuf};
 
 /// Cases mesh is known not to pass, with the reason.
-const KNOWN_FAILURES: &[(&str, &str)] = &[(
-    "custom-template",
-    "its settings hold a custom Go template, which mesh does not evaluate",
-)];
+const KNOWN_FAILURES: &[(&str, &str)] = &[];
 
 fn corpus() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/inject");

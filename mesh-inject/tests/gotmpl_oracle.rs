@@ -1,0 +1,221 @@
+//! Oracle for the Go template engine: for every reference inject case, Istio's own injection
+//! templates (read from the case's settings at test time) are executed by the engine on
+//! `Injector::go_template_data`, and the resulting overlay is compared with mesh's native
+//! rendering of the same template for the same pod. Skips cleanly without the corpus.
+
+use mesh_core::Value;
+use mesh_inject::gotmpl::Template;
+use mesh_inject::{InjectConfig, Injector, MeshConfig, NativeSidecars, PodContext};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const BUILT_INS: &[&str] = &["sidecar", "gateway", "grpc-simple", "grpc-agent"];
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/inject");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: reference corpus not found at {}", dir.display());
+        None
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The injector of a case, loaded as `inject_reference.rs` loads it, plus Istio's template
+/// bodies from the same inject config.
+fn injector(case_dir: &Path, case: &Value) -> (Injector, BTreeMap<String, String>) {
+    let settings = case_dir.join(case["settings"].as_str().unwrap());
+    let config: InjectConfig =
+        serde_saphyr::from_str(&read(&settings.join("inject-config.yaml"))).expect("inject config");
+    let bodies = config.templates.clone().into_iter().collect();
+    let values = mesh_core::from_yaml_str(&read(&settings.join("values.json")), "values").unwrap();
+    let mesh = MeshConfig::from_yaml(&read(&settings.join("mesh.yaml")), "mesh.yaml").unwrap();
+    let native = if case["native_sidecars"].as_bool().unwrap_or(false) {
+        NativeSidecars::Enabled
+    } else {
+        NativeSidecars::Disabled
+    };
+    (
+        Injector::new(config, values, mesh, "", native).unwrap(),
+        bodies,
+    )
+}
+
+/// The pods of an input document: a Pod, a workload's pod template, a List's items.
+fn pods(doc: &Value, out: &mut Vec<Value>) {
+    match doc["kind"].as_str() {
+        Some("Pod") => out.push(doc.clone()),
+        Some("List") => {
+            for item in doc["items"].as_array().into_iter().flatten() {
+                pods(item, out);
+            }
+        }
+        Some("CronJob") => out.push(doc["spec"]["jobTemplate"]["spec"]["template"].clone()),
+        _ if doc["spec"]["template"].is_object() => out.push(doc["spec"]["template"].clone()),
+        _ => {}
+    }
+}
+
+/// Parses JSON text held in strings (env values, annotations) so formatting and key order do
+/// not count, and drops empty maps and nulls the YAML text may carry.
+fn canonical(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for child in m.values_mut() {
+                if let Value::String(s) = child {
+                    let t = s.trim();
+                    if (t.starts_with('{') || t.starts_with('['))
+                        && let Ok(parsed) = serde_json::from_str::<Value>(t)
+                    {
+                        *child = parsed;
+                        continue;
+                    }
+                }
+                canonical(child);
+            }
+            m.retain(|_, x| !x.is_null());
+        }
+        Value::Array(items) => items.iter_mut().for_each(canonical),
+        _ => {}
+    }
+}
+
+fn normalized(mut overlay: Value) -> Value {
+    if let Some(meta) = overlay.get_mut("metadata") {
+        mesh_inject::normalize::normalize_metadata(meta);
+    }
+    if let Some(spec) = overlay.get_mut("spec") {
+        let _ = mesh_inject::normalize::normalize_pod_spec(spec);
+    }
+    canonical(&mut overlay);
+    overlay
+}
+
+/// Paths where two trees differ (at most a few).
+fn diff(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
+    if out.len() > 6 {
+        return;
+    }
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let (p, q) = (
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                );
+                diff(p, q, &format!("{path}.{k}"), out);
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                let name = p["name"]
+                    .as_str()
+                    .map(|n| format!("[{n}]"))
+                    .unwrap_or(format!("[{i}]"));
+                diff(p, q, &format!("{path}{name}"), out);
+            }
+        }
+        _ if a != b => out.push(format!("{path}: engine {a} / native {b}")),
+        _ => {}
+    }
+}
+
+#[test]
+fn istio_templates_agree_with_native_rendering() {
+    let Some(dir) = corpus() else { return };
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("case.yaml").is_file())
+        .collect();
+    cases.sort();
+    let (mut agree, mut total) = (0, 0);
+    let mut per_template: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut disagreements = Vec::new();
+    for case_dir in cases {
+        let name = case_dir.file_name().unwrap().to_string_lossy().to_string();
+        let case = mesh_core::from_yaml_str(&read(&case_dir.join("case.yaml")), "case").unwrap();
+        if case.get("expect_error").is_some() {
+            continue;
+        }
+        let (inj, bodies) = injector(&case_dir, &case);
+        let mut docs = Vec::new();
+        for d in mesh_core::from_yaml_stream(&read(&case_dir.join("input.yaml")), "input").unwrap()
+        {
+            pods(&d, &mut docs);
+        }
+        let context = PodContext::default();
+        for (i, pod) in docs.iter().enumerate() {
+            let selected: Vec<String> =
+                match pod["metadata"]["annotations"]["inject.istio.io/templates"].as_str() {
+                    Some(list) => list.split(',').map(|n| n.trim().to_string()).collect(),
+                    None => vec!["sidecar".to_string()],
+                };
+            // The selected built-ins first; every other built-in too, for more coverage.
+            let mut names: Vec<&'static str> = BUILT_INS
+                .iter()
+                .copied()
+                .filter(|t| selected.iter().any(|s| s == t))
+                .collect();
+            names.extend(
+                BUILT_INS
+                    .iter()
+                    .filter(|t| !selected.iter().any(|s| s == *t)),
+            );
+            for template in names {
+                *per_template.entry(template).or_insert(0) += 1;
+                let Some(body) = bodies.get(template) else {
+                    continue;
+                };
+                total += 1;
+                let label = format!("{name} pod {i} template {template}");
+                let data = inj.go_template_data(pod, &context).unwrap();
+                let engine = Template::parse(template, body)
+                    .map_err(|e| e.to_string())
+                    .and_then(|t| t.execute(&data).map_err(|e| e.to_string()))
+                    .and_then(|text| {
+                        mesh_core::from_yaml_str(&text, template).map_err(|e| e.message)
+                    });
+                let native = inj
+                    .native_overlay(template, pod, &context)
+                    .map_err(|e| e.to_string());
+                match (engine, native) {
+                    (Ok(e), Ok(n)) => {
+                        let (e, n) = (normalized(e), normalized(n));
+                        if e == n {
+                            agree += 1;
+                        } else {
+                            let mut d = Vec::new();
+                            diff(&e, &n, "", &mut d);
+                            disagreements.push(format!("{label}:\n    {}", d.join("\n    ")));
+                        }
+                    }
+                    (Err(e), Err(_)) => {
+                        eprintln!("{label}: both fail ({e})");
+                        agree += 1;
+                    }
+                    (e, n) => disagreements.push(format!(
+                        "{label}: engine {:?} / native {:?}",
+                        e.err(),
+                        n.err()
+                    )),
+                }
+            }
+        }
+    }
+    eprintln!("{agree} of {total} template renderings agree ({per_template:?})");
+    for d in &disagreements {
+        eprintln!("DISAGREE {d}");
+    }
+    assert!(total > 0);
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements",
+        disagreements.len()
+    );
+}
