@@ -160,21 +160,7 @@ impl Injector {
 
     /// Injects a pod as the admission webhook does, with namespace-dependent inputs.
     pub fn inject_pod_in(&self, pod: &Value, context: &PodContext) -> Result<Value, InjectError> {
-        let Some(input) = pod.as_object() else {
-            return Err(InjectError::input("pod", "(root)", "expected a Pod object"));
-        };
-        let mut meta = input.get("metadata").cloned().unwrap_or_else(|| json!({}));
-        if let Some(ns) = &context.namespace
-            && meta
-                .get("namespace")
-                .and_then(Value::as_str)
-                .is_none_or(str::is_empty)
-            && let Some(m) = meta.as_object_mut()
-        {
-            m.insert("namespace".into(), json!(ns));
-        }
-        let spec = input.get("spec").cloned().unwrap_or_else(|| json!({}));
-        let pod_view = crate::template::object([("metadata", meta), ("spec", spec)]);
+        let pod_view = pod_view(pod, context)?;
         let (deploy, type_meta) = deploy_meta_from_pod(&pod_view);
         let injected = self.inject(Request {
             pod: pod_view,
@@ -183,8 +169,9 @@ impl Injector {
             mode: Mode::Webhook,
             context,
         })?;
-        let mut out: Map<String, Value> = input
-            .iter()
+        // pod_view succeeded, so the pod is an object.
+        let fields = pod.as_object().into_iter().flatten();
+        let mut out: Map<String, Value> = fields
             .filter(|(k, _)| k.as_str() != "metadata" && k.as_str() != "spec")
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
@@ -577,6 +564,29 @@ fn render_builtin(
         Template::Go(t) => Ok((render_go(t, data)?, false)),
         Template::Unsupported(e) => Err(e.clone()),
     }
+}
+
+/// The pod as the injector sees it: its metadata (with the request's namespace when it has
+/// none) and spec, nothing else.
+fn pod_view(pod: &Value, context: &PodContext) -> Result<Value, InjectError> {
+    let Some(input) = pod.as_object() else {
+        return Err(InjectError::input("pod", "(root)", "expected a Pod object"));
+    };
+    let mut meta = input.get("metadata").cloned().unwrap_or_else(|| json!({}));
+    if let Some(ns) = &context.namespace
+        && meta
+            .get("namespace")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        && let Some(m) = meta.as_object_mut()
+    {
+        m.insert("namespace".into(), json!(ns));
+    }
+    let spec = input.get("spec").cloned().unwrap_or_else(|| json!({}));
+    Ok(crate::template::object([
+        ("metadata", meta),
+        ("spec", spec),
+    ]))
 }
 
 /// Brings a pod to the shape Kubernetes' Go types give it; errors name the bad field.
@@ -1261,21 +1271,7 @@ impl Injector {
         context: &PodContext,
         f: impl FnOnce(&TemplateData<'_>) -> Result<T, InjectError>,
     ) -> Result<T, InjectError> {
-        let Some(input) = pod.as_object() else {
-            return Err(InjectError::input("pod", "(root)", "expected a Pod object"));
-        };
-        let mut meta = input.get("metadata").cloned().unwrap_or_else(|| json!({}));
-        if let Some(ns) = &context.namespace
-            && meta
-                .get("namespace")
-                .and_then(Value::as_str)
-                .is_none_or(str::is_empty)
-            && let Some(m) = meta.as_object_mut()
-        {
-            m.insert("namespace".into(), json!(ns));
-        }
-        let spec = input.get("spec").cloned().unwrap_or_else(|| json!({}));
-        let mut pod = crate::template::object([("metadata", meta), ("spec", spec)]);
+        let mut pod = pod_view(pod, context)?;
         let (deploy, type_meta) = deploy_meta_from_pod(&pod);
         normalize_pod(&mut pod)?;
         if context.openshift {

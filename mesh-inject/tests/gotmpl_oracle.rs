@@ -4,61 +4,15 @@
 //! rendering of the same template for the same pod. Skips cleanly without the corpus.
 
 use mesh_core::Value;
+use mesh_inject::PodContext;
 use mesh_inject::gotmpl::Template;
-use mesh_inject::{InjectConfig, Injector, MeshConfig, NativeSidecars, PodContext};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+
+mod reference_support;
+
+use reference_support::{Settings, corpus, input_pods, read};
 
 const BUILT_INS: &[&str] = &["sidecar", "gateway", "grpc-simple", "grpc-agent"];
-
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/inject");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: reference corpus not found at {}", dir.display());
-        None
-    }
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The injector of a case, loaded as `inject_reference.rs` loads it, plus Istio's template
-/// bodies from the same inject config.
-fn injector(case_dir: &Path, case: &Value) -> (Injector, BTreeMap<String, String>) {
-    let settings = case_dir.join(case["settings"].as_str().unwrap());
-    let config: InjectConfig =
-        serde_saphyr::from_str(&read(&settings.join("inject-config.yaml"))).expect("inject config");
-    let bodies = config.templates.clone().into_iter().collect();
-    let values = mesh_core::from_yaml_str(&read(&settings.join("values.json")), "values").unwrap();
-    let mesh = MeshConfig::from_yaml(&read(&settings.join("mesh.yaml")), "mesh.yaml").unwrap();
-    let native = if case["native_sidecars"].as_bool().unwrap_or(false) {
-        NativeSidecars::Enabled
-    } else {
-        NativeSidecars::Disabled
-    };
-    (
-        Injector::new(config, values, mesh, "", native).unwrap(),
-        bodies,
-    )
-}
-
-/// The pods of an input document: a Pod, a workload's pod template, a List's items.
-fn pods(doc: &Value, out: &mut Vec<Value>) {
-    match doc["kind"].as_str() {
-        Some("Pod") => out.push(doc.clone()),
-        Some("List") => {
-            for item in doc["items"].as_array().into_iter().flatten() {
-                pods(item, out);
-            }
-        }
-        Some("CronJob") => out.push(doc["spec"]["jobTemplate"]["spec"]["template"].clone()),
-        _ if doc["spec"]["template"].is_object() => out.push(doc["spec"]["template"].clone()),
-        _ => {}
-    }
-}
 
 /// Parses JSON text held in strings (env values, annotations) so formatting and key order do
 /// not count, and drops empty maps and nulls the YAML text may carry.
@@ -143,12 +97,10 @@ fn istio_templates_agree_with_native_rendering() {
         if case.get("expect_error").is_some() {
             continue;
         }
-        let (inj, bodies) = injector(&case_dir, &case);
-        let mut docs = Vec::new();
-        for d in mesh_core::from_yaml_stream(&read(&case_dir.join("input.yaml")), "input").unwrap()
-        {
-            pods(&d, &mut docs);
-        }
+        let settings = Settings::of_case(&case_dir, &case);
+        let inj = settings.injector(case["native_sidecars"].as_bool().unwrap_or(false));
+        let bodies = &settings.config.templates;
+        let docs = input_pods(&read(&case_dir.join("input.yaml")));
         let context = PodContext::default();
         for (i, pod) in docs.iter().enumerate() {
             let selected: Vec<String> =

@@ -4,39 +4,12 @@
 //! Skips cleanly when the corpus is not there.
 
 use mesh_core::Value;
-use mesh_inject::{InjectConfig, Injector, MeshConfig, NativeSidecars};
-use std::path::{Path, PathBuf};
+mod reference_support;
+
+use reference_support::{case_injector as injector, corpus, read};
 
 /// Cases mesh is known not to pass, with the reason.
 const KNOWN_FAILURES: &[(&str, &str)] = &[];
-
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/inject");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: reference corpus not found at {}", dir.display());
-        None
-    }
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn injector(case_dir: &Path, case: &Value) -> Injector {
-    let settings = case_dir.join(case["settings"].as_str().unwrap());
-    let config: InjectConfig =
-        serde_saphyr::from_str(&read(&settings.join("inject-config.yaml"))).expect("inject config");
-    let values = mesh_core::from_yaml_str(&read(&settings.join("values.json")), "values").unwrap();
-    let mesh = MeshConfig::from_yaml(&read(&settings.join("mesh.yaml")), "mesh.yaml").unwrap();
-    let native = if case["native_sidecars"].as_bool().unwrap_or(false) {
-        NativeSidecars::Enabled
-    } else {
-        NativeSidecars::Disabled
-    };
-    Injector::new(config, values, mesh, "", native).unwrap()
-}
 
 /// Replaces JSON text in annotations and env values by the parsed JSON, drops
 /// `creationTimestamp: null`.

@@ -8,132 +8,23 @@
 //! (`<workspace>/../shared/reference`) is absent.
 
 use mesh_core::Value;
+use mesh_inject::PodContext;
 use mesh_inject::gotmpl::Template;
-use mesh_inject::{InjectConfig, Injector, MeshConfig, NativeSidecars, PodContext};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+
+#[path = "../../mesh-inject/tests/reference_support/mod.rs"]
+mod reference_support;
+
+use reference_support::{Settings, input_pods, read, reference};
+use std::path::PathBuf;
 
 /// The built-in templates whose bodies this file checks.
 const TEMPLATES: [&str; 4] = ["sidecar", "gateway", "grpc-simple", "grpc-agent"];
 
-fn reference() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference");
-    if dir.join("inject").is_dir() && dir.join("settings").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: reference corpus not found at {}", dir.display());
-        None
-    }
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The three inputs of an injector, as files of a settings folder hold them.
-#[derive(Clone)]
-struct Settings {
-    config: InjectConfig,
-    values: Value,
-    mesh: Value,
-}
-
-impl Settings {
-    fn load(dir: &Path) -> Settings {
-        let config: InjectConfig = serde_saphyr::from_str(&read(&dir.join("inject-config.yaml")))
-            .expect("inject-config.yaml");
-        let values = mesh_core::from_yaml_str(&read(&dir.join("values.json")), "values").unwrap();
-        let mesh = mesh_core::from_yaml_str(&read(&dir.join("mesh.yaml")), "mesh.yaml").unwrap();
-        Settings {
-            config,
-            values,
-            mesh,
-        }
-    }
-
-    fn injector(&self, native: bool) -> Injector {
-        let mesh_text = serde_json::to_string(&self.mesh).unwrap();
-        let mesh = MeshConfig::from_yaml(&mesh_text, "mesh.yaml").unwrap();
-        let native = if native {
-            NativeSidecars::Enabled
-        } else {
-            NativeSidecars::Disabled
-        };
-        Injector::new(self.config.clone(), self.values.clone(), mesh, "", native).unwrap()
-    }
-
-    /// Istio's body of a template (read from the reference settings, never stored in mesh).
-    fn istio_body(&self, name: &str) -> &str {
-        self.config
-            .templates
-            .get(name)
-            .unwrap_or_else(|| panic!("settings have no template {name}"))
-    }
-}
-
 fn mesh_body(name: &str) -> &'static str {
     mesh_manifest::render::pilot::builtin_template(name)
         .unwrap_or_else(|| panic!("mesh has no built-in template {name}"))
-}
-
-/// Workload kinds whose pod template sits at `spec.template`.
-const TEMPLATE_KINDS: [&str; 7] = [
-    "Deployment",
-    "DaemonSet",
-    "ReplicaSet",
-    "StatefulSet",
-    "Job",
-    "ReplicationController",
-    "DeploymentConfig",
-];
-
-/// The pods of a kube-inject input as the webhook would receive them: a pod template gets the
-/// workload's namespace, a generated name and a controller owner reference, so the template
-/// data carries the workload's kind and name (`ISTIO_META_OWNER`, `ISTIO_META_WORKLOAD_NAME`).
-fn pods_of(doc: &Value, out: &mut Vec<Value>) {
-    let kind = doc["kind"].as_str().unwrap_or("");
-    let template = match kind {
-        "Pod" => {
-            out.push(doc.clone());
-            return;
-        }
-        "List" => {
-            for item in doc["items"].as_array().into_iter().flatten() {
-                pods_of(item, out);
-            }
-            return;
-        }
-        "CronJob" => &doc["spec"]["jobTemplate"]["spec"]["template"],
-        k if TEMPLATE_KINDS.contains(&k) => &doc["spec"]["template"],
-        _ => return,
-    };
-    if !template.is_object() {
-        return;
-    }
-    let mut pod = json!({"metadata": template.get("metadata").cloned().unwrap_or(json!({})),
-                          "spec": template.get("spec").cloned().unwrap_or(json!({}))});
-    let name = doc["metadata"]["name"].as_str().unwrap_or("");
-    let meta = pod["metadata"].as_object_mut().unwrap();
-    if let Some(ns) = doc["metadata"]["namespace"].as_str() {
-        meta.insert("namespace".into(), json!(ns));
-    }
-    if !name.is_empty() {
-        meta.insert("generateName".into(), json!(format!("{name}-")));
-        meta.insert(
-            "ownerReferences".into(),
-            json!([{"apiVersion": doc["apiVersion"], "kind": kind, "name": name, "controller": true}]),
-        );
-    }
-    out.push(pod);
-}
-
-fn input_pods(text: &str) -> Vec<Value> {
-    let mut pods = Vec::new();
-    for doc in mesh_core::from_yaml_stream(text, "input.yaml").unwrap() {
-        pods_of(&doc, &mut pods);
-    }
-    pods
 }
 
 /// Up to `limit` differences between two values, each as `path: left != right`.

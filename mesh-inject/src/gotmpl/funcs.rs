@@ -1316,7 +1316,10 @@ fn istio<'d>(name: &str, mut a: Vec<Val<'d>>) -> R<'d> {
         }
         "appendMultusNetwork" => {
             arity(name, &a, 2, 2)?;
-            Ok(Val::str(append_multus(&s(&a[0])?, &s(&a[1])?)))
+            Ok(Val::str(crate::sidecar::append_multus_network(
+                &s(&a[0])?,
+                &s(&a[1])?,
+            )))
         }
         "env" => {
             // The library reads no environment: istiod's variables are not there, so the
@@ -1385,32 +1388,6 @@ fn exclude_inbound_port(port: &str, excluded: &str) -> String {
     }
     out.push(port);
     out.join(",")
-}
-
-fn append_multus(existing: &str, network: &str) -> String {
-    if existing.is_empty() {
-        return network.to_string();
-    }
-    if let Some(i) = existing.rfind(']') {
-        let Ok(Value::Array(nets)) = serde_json::from_str::<Value>(existing) else {
-            return existing.to_string();
-        };
-        if nets
-            .iter()
-            .any(|n| n.get("name").and_then(Value::as_str) == Some(network))
-        {
-            return existing.to_string();
-        }
-        return format!(
-            "{}, {{\"name\": \"{network}\"}}{}",
-            &existing[..i],
-            &existing[i..]
-        );
-    }
-    if existing.split(',').any(|n| n.trim() == network) {
-        return existing.to_string();
-    }
-    format!("{existing}, {network}")
 }
 
 /// `encoding/json` of a Kubernetes struct: container ports keep Go's field order (the order
