@@ -5,25 +5,37 @@
 
 use crate::Value;
 use serde_json::Map;
+use std::fmt::Write as _;
 
 /// Prints one YAML document (no leading `---`), ending in a newline.
 pub fn emit(value: &Value) -> String {
     let mut out = String::with_capacity(4096);
-    match value {
-        Value::Object(m) if !m.is_empty() => map_block(&mut out, m, 0),
-        Value::Array(l) if !l.is_empty() => list_block(&mut out, l, 0),
-        scalar => {
-            inline_scalar(&mut out, scalar, 0);
-            out.push('\n');
-        }
-    }
+    emit_into(&mut out, value);
     out
 }
 
-fn indent(out: &mut String, n: usize) {
-    for _ in 0..n {
-        out.push(' ');
+/// Appends one YAML document (no leading `---`), ending in a newline, to `out`: what [`emit`]
+/// returns, without a buffer per document when printing a stream.
+pub fn emit_into(out: &mut String, value: &Value) {
+    match value {
+        Value::Object(m) if !m.is_empty() => map_block(out, m, 0),
+        Value::Array(l) if !l.is_empty() => list_block(out, l, 0),
+        scalar => {
+            inline_scalar(out, scalar, 0);
+            out.push('\n');
+        }
     }
+}
+
+/// Spaces copied in one piece by [`indent`]: deeper indentation than this is rare.
+const SPACES: &str = "                                                                ";
+
+fn indent(out: &mut String, mut n: usize) {
+    while n > SPACES.len() {
+        out.push_str(SPACES);
+        n -= SPACES.len();
+    }
+    out.push_str(&SPACES[..n]);
 }
 
 fn map_block(out: &mut String, m: &Map<String, Value>, ind: usize) {
@@ -119,26 +131,179 @@ fn number(out: &mut String, n: &serde_json::Number) {
             out.push_str(&format!("{mant}e{exp}"));
         }
     } else {
-        out.push_str(&n.to_string());
+        // Integers print as serde_json prints them; writing to a String cannot fail.
+        let _ = write!(out, "{n}");
     }
 }
 
 fn key(out: &mut String, k: &str) {
-    if k.contains('\n') || needs_quotes(k) {
-        quoted(out, k);
-    } else {
+    // Keys are never literal blocks: a multi-line key is quoted.
+    if string_style(k) == Style::Plain {
         out.push_str(k);
+    } else {
+        quoted(out, k);
     }
 }
 
 fn string(out: &mut String, s: &str, block_ind: usize) {
-    if s.contains('\n') && literal_block_ok(s) {
-        literal_block(out, s, block_ind);
-    } else if needs_quotes(s) || s.contains('\n') {
-        quoted(out, s);
-    } else {
-        out.push_str(s);
+    match string_style(s) {
+        Style::Plain => out.push_str(s),
+        Style::Quoted => quoted(out, s),
+        Style::Literal => literal_block(out, s, block_ind),
     }
+}
+
+/// How a string value is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// As is.
+    Plain,
+    /// In quotes ([`quoted`]).
+    Quoted,
+    /// As a literal block ([`literal_block`]).
+    Literal,
+}
+
+fn string_style(s: &str) -> Style {
+    ascii_string_style(s).unwrap_or_else(|| text_string_style(s))
+}
+
+/// The general rule: multi-line text is a literal block when that keeps it exactly, any other
+/// text is quoted when a YAML reader would take it for something else.
+fn text_string_style(s: &str) -> Style {
+    if s.contains('\n') {
+        if literal_block_ok(s) {
+            Style::Literal
+        } else {
+            Style::Quoted
+        }
+    } else if text_needs_quotes(s) {
+        Style::Quoted
+    } else {
+        Style::Plain
+    }
+}
+
+/// Bytes [`ascii_string_style`] has to look at: control characters, non-ASCII bytes, and the
+/// characters that make a pair (`: `, ` #`, ` \n`) meaningful.
+const NOTABLE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = i < 0x20 || i >= 0x7f || i == b':' as usize || i == b'#' as usize;
+        i += 1;
+    }
+    table
+};
+
+/// [`text_string_style`] in one pass over the bytes, or `None` for text with non-ASCII
+/// characters. Almost every key and value of a manifest (CRD schema descriptions included) is
+/// ASCII, and this is the printer's hottest check.
+fn ascii_string_style(s: &str) -> Option<Style> {
+    let b = s.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return Some(Style::Quoted);
+    };
+    let mut scan = Scan::default();
+    // Words of eight bytes without a notable byte (most of a description) are skipped whole.
+    let words = b.chunks_exact(8);
+    let tail_start = b.len() - words.remainder().len();
+    for (w, word) in words.enumerate() {
+        let word: [u8; 8] = word.try_into().unwrap_or_default();
+        if has_notable_byte(u64::from_le_bytes(word)) {
+            for i in w * 8..w * 8 + 8 {
+                if !scan.byte(b, i) {
+                    return None;
+                }
+            }
+        }
+    }
+    for i in tail_start..b.len() {
+        if !scan.byte(b, i) {
+            return None;
+        }
+    }
+    if scan.newline {
+        let literal = !matches!(first, b' ' | b'\t' | b'\n')
+            && !scan.control
+            && !scan.space_newline
+            && last != b' ';
+        return Some(if literal {
+            Style::Literal
+        } else {
+            Style::Quoted
+        });
+    }
+    // Besides the space, ASCII whitespace is the tab and control characters.
+    let quote = first == b' '
+        || last == b' '
+        || last == b':'
+        || is_indicator(first)
+        || scan.control
+        || scan.tab
+        || scan.colon_space
+        || scan.space_hash
+        // Only text of at most five characters can be one of the special words.
+        || (b.len() <= 5 && is_special_word(s))
+        || looks_numeric(s);
+    Some(if quote { Style::Quoted } else { Style::Plain })
+}
+
+/// What [`ascii_string_style`] found in a string so far.
+#[derive(Debug, Default)]
+struct Scan {
+    /// A line break.
+    newline: bool,
+    /// A tab.
+    tab: bool,
+    /// A control character other than a line break or a tab.
+    control: bool,
+    /// A space before a line break.
+    space_newline: bool,
+    /// `: ` (a mapping key would end there).
+    colon_space: bool,
+    /// ` #` (a comment would start there).
+    space_hash: bool,
+}
+
+impl Scan {
+    /// Notes byte `i` of `b`; `false` when it is not ASCII.
+    fn byte(&mut self, b: &[u8], i: usize) -> bool {
+        let c = b[i];
+        if !NOTABLE[usize::from(c)] {
+            return true;
+        }
+        let after_space = i > 0 && b[i - 1] == b' ';
+        match c {
+            0x80.. => return false,
+            b'\n' => {
+                self.newline = true;
+                self.space_newline |= after_space;
+            }
+            b'\t' => self.tab = true,
+            b':' => self.colon_space |= b.get(i + 1) == Some(&b' '),
+            b'#' => self.space_hash |= after_space,
+            _ => self.control = true,
+        }
+        true
+    }
+}
+
+/// Whether one of the eight bytes of `w` is [`NOTABLE`] (bit tricks that test all eight at
+/// once; each test is exact about whether some byte matches, which is all that is needed).
+fn has_notable_byte(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Some byte is zero.
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+    // Some byte is below 0x20 (a control character).
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
+    // Some byte is 0x7f or above (DEL, or not ASCII).
+    let del_or_above = (w.wrapping_add(ONES) | w) & HIGH != 0;
+    below_space
+        || del_or_above
+        || has_zero(w ^ (ONES * u64::from(b':')))
+        || has_zero(w ^ (ONES * u64::from(b'#')))
 }
 
 /// A literal block keeps the text exactly when no line starts with a space where the
@@ -189,36 +354,41 @@ fn quoted(out: &mut String, s: &str) {
     }
 }
 
+/// Characters that give a plain scalar another meaning when they start it.
+fn is_indicator(c: u8) -> bool {
+    matches!(
+        c,
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    )
+}
+
 /// Whether a one-line string must be quoted to read back as the same string under YAML 1.1
 /// and 1.2 rules.
-fn needs_quotes(s: &str) -> bool {
+fn text_needs_quotes(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return true;
     };
     if first.is_whitespace() || s.ends_with(char::is_whitespace) {
         return true;
     }
-    if matches!(
-        first,
-        '-' | '?'
-            | ':'
-            | ','
-            | '['
-            | ']'
-            | '{'
-            | '}'
-            | '#'
-            | '&'
-            | '*'
-            | '!'
-            | '|'
-            | '>'
-            | '\''
-            | '"'
-            | '%'
-            | '@'
-            | '`'
-    ) {
+    if first.is_ascii() && is_indicator(first as u8) {
         return true;
     }
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\t') {
@@ -397,6 +567,86 @@ mod tests {
         ] {
             round_trip(&json!({ "k": s }));
             round_trip(&json!([s]));
+        }
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_with_the_general_rule() {
+        let alphabet = [
+            ' ', ':', '#', '\t', '\n', '\r', 'a', 'y', 'n', 'e', 'x', '1', '0', '.', '-', '+', '~',
+            '\x7f',
+        ];
+        let mut texts: Vec<String> = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        texts.extend(
+            [
+                "FALSE", "-.inf", "+.inf", ".NaN", "null", "Yes", "<<", "---", "a: b",
+            ]
+            .map(String::from),
+        );
+        texts.sort();
+        texts.dedup();
+        for t in &texts {
+            assert_eq!(ascii_string_style(t), Some(text_string_style(t)), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn word_test_finds_every_notable_byte() {
+        for c in 0..=255u8 {
+            for at in 0..8 {
+                let mut word = *b"abcdefgh";
+                word[at] = c;
+                let w = u64::from_le_bytes(word);
+                assert_eq!(
+                    has_notable_byte(w),
+                    NOTABLE[usize::from(c)],
+                    "{c:#x} at {at}"
+                );
+            }
+        }
+        // Words mixing bytes near the tested boundaries (carries and borrows between bytes).
+        let near = [
+            0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x39, 0x3a, 0x3b, 0x7e, 0x7f, 0x80,
+            0xff,
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..200_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let word: [u8; 8] = std::array::from_fn(|k| {
+                let pick = (seed >> (k * 8)) as u8;
+                if pick.is_multiple_of(2) {
+                    near[usize::from(pick / 2) % near.len()]
+                } else {
+                    b'a' + pick % 26
+                }
+            });
+            let want = word.iter().any(|&c| NOTABLE[usize::from(c)]);
+            assert_eq!(has_notable_byte(u64::from_le_bytes(word)), want, "{word:?}");
+        }
+        // Long text: the word loop and the tail agree with the general rule.
+        for text in [
+            "a description long enough to span words: with a colon",
+            "a description long enough to span words #with a hash",
+            "a description long enough to span words\nwith a break",
+            "a description long enough to span words \nwith a space before a break",
+            "a description long enough to span words\twith a tab and more text",
+            "a description long enough to span words:and a colon without a space",
+            "a description long enough to span words with nothing special in it",
+        ] {
+            assert_eq!(
+                ascii_string_style(text),
+                Some(text_string_style(text)),
+                "{text:?}"
+            );
         }
     }
 

@@ -19,7 +19,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod object;
-pub use object::Object;
+pub use object::{Object, SharedValue};
 
 pub mod render;
 

@@ -19,9 +19,9 @@ pub fn yaml_stream<'a>(objects: impl IntoIterator<Item = &'a Object>) -> String 
         if i > 0 {
             out.push_str("---\n");
         }
-        let doc = mesh_core::to_yaml_string(&object.value);
-        out.push_str(&doc);
-        if !doc.ends_with('\n') {
+        // Printed straight into the stream: no buffer per document.
+        object.value.write_yaml(&mut out);
+        if !out.ends_with('\n') {
             out.push('\n');
         }
     }

@@ -16,7 +16,7 @@ fn base_matches_every_reference_case() {
         render_base(cv, &ctx)
             .unwrap()
             .into_iter()
-            .map(|o| o.value)
+            .map(|o| o.into_value())
             .collect()
     });
 }

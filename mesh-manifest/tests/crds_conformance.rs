@@ -86,7 +86,7 @@ fn every_case_matches_expected_crds_without_schema() {
         let got = render_crds(&case_values(&docs), &RenderContext::default()).unwrap();
         let got: BTreeMap<String, Value> = got
             .into_iter()
-            .map(|o| (o.name().to_string(), o.value))
+            .map(|o| (o.name().to_string(), o.into_value()))
             .collect();
         let case_name = case.file_name().unwrap().to_string_lossy().to_string();
         let want_names: Vec<_> = want.keys().collect();
@@ -142,7 +142,7 @@ fn schemas_cover_istio_property_paths() {
         render_crds(&serde_json::json!({}), &RenderContext::default())
             .unwrap()
             .into_iter()
-            .map(|o| (o.name().to_string(), o.value))
+            .map(|o| (o.name().to_string(), o.into_value()))
             .collect();
     let (mut total_have, mut total_want) = (0, 0);
     let mut problems = Vec::new();

@@ -52,7 +52,7 @@ fn untemplated_file_is_used_exactly_as_given() {
     let got: Vec<Value> = render_crds(&values, &file_ctx(&name, &text))
         .unwrap()
         .into_iter()
-        .map(|o| o.value)
+        .map(|o| o.into_value())
         .collect();
     let file = mesh_core::from_yaml_stream(&text, &name).unwrap();
     assert_eq!(got, file);

@@ -10,7 +10,7 @@ fn embedded() -> Vec<Value> {
     render_crds(&json!({}), &RenderContext::default())
         .unwrap()
         .into_iter()
-        .map(|o| o.value)
+        .map(|o| o.into_value())
         .collect()
 }
 

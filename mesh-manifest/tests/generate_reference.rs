@@ -143,7 +143,7 @@ fn every_reference_case_matches_istioctl() {
         let got: BTreeMap<_, _> = generate_case(&inputs_from_args(case))
             .into_iter()
             .filter(|o| o.kind() != "Namespace")
-            .map(|o| (key(&o.value), normalise(o.value)))
+            .map(|o| (key(&o.value), normalise(o.into_value())))
             .collect();
         for (k, w) in &want {
             match got.get(k) {

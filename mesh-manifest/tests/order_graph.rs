@@ -16,7 +16,7 @@ fn obj(api: &str, kind: &str, ns: &str, name: &str) -> Object {
 }
 
 fn with(mut o: Object, pointer_path: &[&str], value: Value) -> Object {
-    let mut cur = &mut o.value;
+    let mut cur: &mut Value = &mut o.value;
     for key in pointer_path {
         if cur.get(*key).is_none() {
             cur[*key] = json!({});

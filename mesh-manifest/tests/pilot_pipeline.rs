@@ -17,7 +17,7 @@ fn pilot_from_case_arguments_matches_every_reference_case() {
         render_pilot(cv, &ctx)
             .unwrap()
             .into_iter()
-            .map(|o| o.value)
+            .map(|o| o.into_value())
             .collect()
     });
 }

@@ -66,7 +66,7 @@ fn pilot_matches_every_reference_case() {
         let got: Vec<Value> = render_pilot(&cv, &ctx)
             .unwrap()
             .into_iter()
-            .map(|o| o.value)
+            .map(|o| o.into_value())
             .collect();
         let cmp = compare(&want, &got);
         eprintln!("{case}: Pilot objects {}/{} equal", cmp.equal, cmp.expected);

@@ -2,6 +2,7 @@
 
 use super::id::ObjectId;
 use crate::Object;
+use crate::object::pointer_get;
 use mesh_core::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -176,12 +177,13 @@ impl<'a> Index<'a> {
 }
 
 fn str_at<'v>(value: &'v Value, pointer: &str) -> &'v str {
-    value.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+    pointer_get(value, pointer)
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 fn items<'v>(value: &'v Value, pointer: &str) -> &'v [Value] {
-    value
-        .pointer(pointer)
+    pointer_get(value, pointer)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
@@ -197,7 +199,7 @@ fn pod_spec(object: &Object) -> Option<&Value> {
         | ("", "ReplicationController") => "/spec/template/spec",
         _ => return None,
     };
-    object.value.pointer(pointer).filter(|v| v.is_object())
+    pointer_get(&object.value, pointer).filter(|v| v.is_object())
 }
 
 /// The ServiceAccount a pod runs as: Kubernetes uses `default` when none is named.

@@ -1,6 +1,7 @@
 //! The identity of a Kubernetes object: API group, kind, namespace and name.
 
 use crate::Object;
+use crate::object::pointer_get;
 use mesh_core::Value;
 use std::fmt;
 
@@ -38,23 +39,17 @@ impl ObjectId {
     /// The id of an object given as a value tree (missing fields become empty strings).
     pub fn of_value(value: &Value) -> Self {
         let text = |pointer: &str| {
-            value
-                .pointer(pointer)
+            pointer_get(value, pointer)
                 .and_then(Value::as_str)
                 .unwrap_or("")
-                .to_string()
         };
-        let api_version = text("/apiVersion");
-        let group = api_version
-            .rsplit_once('/')
-            .map(|(g, _)| g.to_string())
-            .unwrap_or_default();
-        ObjectId {
+        let group = text("/apiVersion").rsplit_once('/').map_or("", |(g, _)| g);
+        ObjectId::new(
             group,
-            kind: text("/kind"),
-            namespace: text("/metadata/namespace"),
-            name: text("/metadata/name"),
-        }
+            text("/kind"),
+            text("/metadata/namespace"),
+            text("/metadata/name"),
+        )
     }
 }
 

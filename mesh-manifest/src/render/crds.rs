@@ -21,7 +21,7 @@ use serde_json::Map;
 
 use super::common::{get, truthy};
 use super::{CrdSource, RenderContext, RenderError};
-use crate::Object;
+use crate::{Object, SharedValue};
 
 /// The Helm release name istioctl renders every chart with.
 const RELEASE_NAME: &str = "istio";
@@ -39,31 +39,41 @@ pub fn render_crds(base_values: &Value, ctx: &RenderContext) -> Result<Vec<Objec
     if !settings.in_scope {
         return Ok(Vec::new());
     }
-    let parsed;
-    let crds: &[Value] = match &ctx.crds {
-        CrdSource::Embedded => catalog::embedded().map_err(|message| RenderError::CrdFile {
-            name: EMBEDDED_NAME.to_string(),
-            message,
-        })?,
-        CrdSource::File { name, text } => {
-            parsed = release_file::parse(name, text)?;
-            &parsed
-        }
-    };
     let labels = settings
         .templated
         .then(|| chart_labels(&ctx.istio_version, &settings.extra_labels));
+    let crds: Vec<SharedValue> = match &ctx.crds {
+        // Built once per process (per label set) and shared: no copy per render.
+        CrdSource::Embedded => match &labels {
+            Some(labels) => catalog::embedded_labelled(labels),
+            None => catalog::embedded().map(|crds| crds.iter().map(SharedValue::share).collect()),
+        }
+        .map_err(|message| RenderError::CrdFile {
+            name: EMBEDDED_NAME.to_string(),
+            message,
+        })?,
+        CrdSource::File { name, text } => release_file::parse(name, text)?
+            .into_iter()
+            .map(|mut crd| {
+                if let Some(labels) = &labels {
+                    set_labels(&mut crd, labels);
+                }
+                SharedValue::new(crd)
+            })
+            .collect(),
+    };
     Ok(crds
-        .iter()
+        .into_iter()
         .filter(|crd| !settings.excludes(crd))
-        .map(|crd| {
-            let mut crd = crd.clone();
-            if let (Some(labels), Some(metadata)) = (&labels, crd.get_mut("metadata")) {
-                metadata["labels"] = Value::Object(labels.clone());
-            }
-            Object::new(Some(ComponentName::Base), crd)
-        })
+        .map(|crd| Object::shared(Some(ComponentName::Base), crd))
         .collect())
+}
+
+/// Replaces a CRD's labels (the chart's templates relabel every CRD).
+fn set_labels(crd: &mut Value, labels: &Map<String, Value>) {
+    if let Some(metadata) = crd.get_mut("metadata") {
+        metadata["labels"] = Value::Object(labels.clone());
+    }
 }
 
 /// What the chart's CRD template reads from its values.

@@ -275,7 +275,7 @@ pub fn find<'a>(objects: &'a [Object], kind: &str, name: &str) -> Option<&'a Val
     objects
         .iter()
         .find(|o| o.kind() == kind && o.name() == name)
-        .map(|o| &o.value)
+        .map(|o| &*o.value)
 }
 
 /// The env entry named `name` of the first container of a workload.
