@@ -5,7 +5,8 @@
 //! any gateway name. So a typo such as `values.pilot.replicaCuont` is caught with a suggestion,
 //! while everything the charts read is accepted.
 
-use mesh_core::{Shape, Value, from_yaml_str, merge_keep_nulls};
+use crate::values::Chart;
+use mesh_core::{Shape, Value, merge_keep_nulls};
 use serde_json::{Map, json};
 use std::sync::OnceLock;
 
@@ -67,36 +68,29 @@ fn extra_keys() -> Value {
     })
 }
 
-/// The charts' defaults as data: `(chart, YAML text)`.
-const CHART_DEFAULTS: &[(&str, &str)] = &[
-    ("base", include_str!("../charts/base/values.yaml")),
-    ("istiod", include_str!("../charts/istiod/values.yaml")),
-    (
-        "istio-ingress",
-        include_str!("../charts/istio-ingress/values.yaml"),
-    ),
-    (
-        "istio-egress",
-        include_str!("../charts/istio-egress/values.yaml"),
-    ),
-    ("istio-cni", include_str!("../charts/istio-cni/values.yaml")),
-    ("ztunnel", include_str!("../charts/ztunnel/values.yaml")),
-];
-
-/// The helm-level profiles, whose keys are valid values too.
+/// The helm-level profiles whose keys are valid values too, by file stem.
 const HELM_PROFILES: &[&str] = &[
-    include_str!("../charts/profiles/ambient.yaml"),
-    include_str!("../charts/profiles/demo.yaml"),
-    include_str!("../charts/profiles/preview.yaml"),
-    include_str!("../charts/profiles/remote.yaml"),
-    include_str!("../charts/profiles/stable.yaml"),
-    include_str!("../charts/profiles/openshift.yaml"),
-    include_str!("../charts/profiles/platform-gke.yaml"),
+    "ambient",
+    "demo",
+    "preview",
+    "remote",
+    "stable",
+    "openshift",
+    "platform-gke",
 ];
 
-fn parse(text: &str) -> Value {
+/// The embedded defaults of `chart`, already parsed for rendering.
+fn chart_defaults(chart: Chart) -> &'static Value {
     // The data files are ours and tested; a broken one yields an empty (permissive) skeleton.
-    from_yaml_str(text, "chart values").unwrap_or(Value::Null)
+    crate::values::chart_defaults(chart).unwrap_or(&Value::Null)
+}
+
+/// The embedded helm-level profile `stem`, already parsed for rendering.
+fn helm_profile(stem: &str) -> &'static Value {
+    match crate::values::helm_profile(stem) {
+        Ok(Some(v)) => v,
+        _ => &Value::Null,
+    }
 }
 
 /// Overlays `src` on `dst` keeping the first scalar seen (only the key structure matters).
@@ -117,22 +111,29 @@ fn union(dst: &mut Value, src: &Value) {
     }
 }
 
+/// [`union`] of `{key: src}` on `dst`, without building that mapping.
+fn union_under(dst: &mut Value, key: &str, src: &Value) {
+    if let Value::Object(d) = dst {
+        union(d.entry(key).or_insert(Value::Null), src);
+    }
+}
+
 /// The union of every key the charts and helm profiles know, as IstioOperator `values` see them.
 fn skeleton() -> Value {
     let mut all = json!({});
     let mut gateway = json!({});
-    for (chart, text) in CHART_DEFAULTS {
-        let v = parse(text);
-        match *chart {
+    for chart in Chart::ALL {
+        let v = chart_defaults(chart);
+        match chart {
             // istiod's own keys are written under `pilot` in an IstioOperator (istioctl flattens
             // them back), and its shared keys (global, meshConfig, ...) at the top.
-            "istiod" => {
-                union(&mut all, &v);
-                union(&mut all, &json!({"pilot": v}));
+            Chart::Istiod => {
+                union(&mut all, v);
+                union_under(&mut all, "pilot", v);
             }
-            "istio-cni" => union(&mut all, &json!({"cni": v})),
-            "ztunnel" => union(&mut all, &json!({"ztunnel": v})),
-            "istio-ingress" | "istio-egress" => {
+            Chart::IstioCni => union_under(&mut all, "cni", v),
+            Chart::Ztunnel => union_under(&mut all, "ztunnel", v),
+            Chart::IstioIngress | Chart::IstioEgress => {
                 for (_, g) in v
                     .get("gateways")
                     .and_then(Value::as_object)
@@ -147,11 +148,11 @@ fn skeleton() -> Value {
                 }
                 union(&mut all, &rest);
             }
-            _ => union(&mut all, &v),
+            Chart::Base => union(&mut all, v),
         }
     }
-    for text in HELM_PROFILES {
-        union(&mut all, &parse(text));
+    for stem in HELM_PROFILES {
+        union(&mut all, helm_profile(stem));
     }
     union(&mut all, &extra_keys());
     merge_keep_nulls(&mut all, json!({"gateways": {"<gateway>": gateway}}));

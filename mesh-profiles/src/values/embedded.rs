@@ -7,113 +7,88 @@ use mesh_core::Value;
 use super::chart::Chart;
 use super::error::ValuesError;
 
-/// Raw text of each chart's default values, with the file name for error messages.
-fn defaults_text(chart: Chart) -> (&'static str, &'static str) {
+/// The JSON form of an embedded `charts/<path>.yaml`, written by `build.rs` with the same YAML
+/// parser a run used to call, so parsing it gives the very same tree.
+macro_rules! embedded_json {
+    ($path:literal) => {
+        include_str!(concat!(env!("OUT_DIR"), "/charts/", $path, ".json"))
+    };
+}
+
+/// Each chart's default values as JSON, with the YAML file's name for error messages.
+fn defaults_json(chart: Chart) -> (&'static str, &'static str) {
     match chart {
-        Chart::Base => (
-            "base/values.yaml",
-            include_str!("../../charts/base/values.yaml"),
-        ),
-        Chart::Istiod => (
-            "istiod/values.yaml",
-            include_str!("../../charts/istiod/values.yaml"),
-        ),
+        Chart::Base => ("base/values.yaml", embedded_json!("base/values")),
+        Chart::Istiod => ("istiod/values.yaml", embedded_json!("istiod/values")),
         Chart::IstioIngress => (
             "istio-ingress/values.yaml",
-            include_str!("../../charts/istio-ingress/values.yaml"),
+            embedded_json!("istio-ingress/values"),
         ),
         Chart::IstioEgress => (
             "istio-egress/values.yaml",
-            include_str!("../../charts/istio-egress/values.yaml"),
+            embedded_json!("istio-egress/values"),
         ),
-        Chart::IstioCni => (
-            "istio-cni/values.yaml",
-            include_str!("../../charts/istio-cni/values.yaml"),
-        ),
-        Chart::Ztunnel => (
-            "ztunnel/values.yaml",
-            include_str!("../../charts/ztunnel/values.yaml"),
-        ),
+        Chart::IstioCni => ("istio-cni/values.yaml", embedded_json!("istio-cni/values")),
+        Chart::Ztunnel => ("ztunnel/values.yaml", embedded_json!("ztunnel/values")),
     }
 }
 
 /// The helm-level profiles every chart ships (`files/profile-<name>.yaml`), by `<name>`.
 /// They are identical in all charts, so one copy serves all.
 const PROFILES: &[(&str, &str)] = &[
-    (
-        "ambient",
-        include_str!("../../charts/profiles/ambient.yaml"),
-    ),
+    ("ambient", embedded_json!("profiles/ambient")),
     (
         "compatibility-version-1.25",
-        include_str!("../../charts/profiles/compatibility-version-1.25.yaml"),
+        embedded_json!("profiles/compatibility-version-1.25"),
     ),
     (
         "compatibility-version-1.26",
-        include_str!("../../charts/profiles/compatibility-version-1.26.yaml"),
+        embedded_json!("profiles/compatibility-version-1.26"),
     ),
     (
         "compatibility-version-1.27",
-        include_str!("../../charts/profiles/compatibility-version-1.27.yaml"),
+        embedded_json!("profiles/compatibility-version-1.27"),
     ),
     (
         "compatibility-version-1.28",
-        include_str!("../../charts/profiles/compatibility-version-1.28.yaml"),
+        embedded_json!("profiles/compatibility-version-1.28"),
     ),
     (
         "compatibility-version-1.29",
-        include_str!("../../charts/profiles/compatibility-version-1.29.yaml"),
+        embedded_json!("profiles/compatibility-version-1.29"),
     ),
-    (
-        "default",
-        include_str!("../../charts/profiles/default.yaml"),
-    ),
-    ("demo", include_str!("../../charts/profiles/demo.yaml")),
+    ("default", embedded_json!("profiles/default")),
+    ("demo", embedded_json!("profiles/demo")),
     (
         "openshift-ambient",
-        include_str!("../../charts/profiles/openshift-ambient.yaml"),
+        embedded_json!("profiles/openshift-ambient"),
     ),
-    (
-        "openshift",
-        include_str!("../../charts/profiles/openshift.yaml"),
-    ),
-    (
-        "platform-gke",
-        include_str!("../../charts/profiles/platform-gke.yaml"),
-    ),
-    (
-        "platform-k3d",
-        include_str!("../../charts/profiles/platform-k3d.yaml"),
-    ),
-    (
-        "platform-k3s",
-        include_str!("../../charts/profiles/platform-k3s.yaml"),
-    ),
+    ("openshift", embedded_json!("profiles/openshift")),
+    ("platform-gke", embedded_json!("profiles/platform-gke")),
+    ("platform-k3d", embedded_json!("profiles/platform-k3d")),
+    ("platform-k3s", embedded_json!("profiles/platform-k3s")),
     (
         "platform-microk8s",
-        include_str!("../../charts/profiles/platform-microk8s.yaml"),
+        embedded_json!("profiles/platform-microk8s"),
     ),
     (
         "platform-minikube",
-        include_str!("../../charts/profiles/platform-minikube.yaml"),
+        embedded_json!("profiles/platform-minikube"),
     ),
     (
         "platform-openshift",
-        include_str!("../../charts/profiles/platform-openshift.yaml"),
+        embedded_json!("profiles/platform-openshift"),
     ),
-    (
-        "preview",
-        include_str!("../../charts/profiles/preview.yaml"),
-    ),
-    ("remote", include_str!("../../charts/profiles/remote.yaml")),
-    ("stable", include_str!("../../charts/profiles/stable.yaml")),
+    ("preview", embedded_json!("profiles/preview")),
+    ("remote", embedded_json!("profiles/remote")),
+    ("stable", embedded_json!("profiles/stable")),
 ];
 
-/// Parses one embedded file; an empty document is an empty mapping.
-fn parse(file: &str, text: &str) -> Result<Value, ValuesError> {
-    let value = mesh_core::from_yaml_str(text, file).map_err(|e| ValuesError::EmbeddedData {
+/// Parses one embedded file (its JSON form); an empty document is an empty mapping.
+fn parse(file: &str, json: &str) -> Result<Value, ValuesError> {
+    let value: Value = serde_json::from_str(json).map_err(|e| ValuesError::EmbeddedData {
         file: file.to_string(),
-        message: e.message,
+        message: e.to_string(),
     })?;
     match value {
         Value::Null => Ok(Value::Object(Default::default())),
@@ -143,8 +118,8 @@ fn cached(
 pub fn chart_defaults(chart: Chart) -> Result<&'static Value, ValuesError> {
     static SLOTS: [Slot; Chart::ALL.len()] = [const { OnceLock::new() }; Chart::ALL.len()];
     let index = Chart::ALL.iter().position(|c| *c == chart).unwrap_or(0);
-    let (file, text) = defaults_text(chart);
-    cached(&SLOTS[index], || parse(file, text))
+    let (file, json) = defaults_json(chart);
+    cached(&SLOTS[index], || parse(file, json))
 }
 
 /// A helm-level profile by file stem (`demo`, `compatibility-version-1.28`, `platform-gke`),
@@ -154,9 +129,9 @@ pub fn helm_profile(name: &str) -> Result<Option<&'static Value>, ValuesError> {
     let Some(index) = PROFILES.iter().position(|(n, _)| *n == name) else {
         return Ok(None);
     };
-    let (stem, text) = PROFILES[index];
+    let (stem, json) = PROFILES[index];
     cached(&SLOTS[index], || {
-        parse(&format!("profiles/{stem}.yaml"), text)
+        parse(&format!("profiles/{stem}.yaml"), json)
     })
     .map(Some)
 }

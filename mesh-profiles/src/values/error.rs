@@ -5,7 +5,8 @@ use super::chart::Chart;
 /// A chart values computation that could not be done.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ValuesError {
-    /// An embedded chart data file is not valid YAML (a build defect, never user input).
+    /// An embedded chart data file could not be read (a build defect, never user input: the
+    /// build converts the YAML files to JSON and checks they round-trip).
     #[error("embedded chart data {file}: {message}")]
     EmbeddedData {
         /// The data file, relative to `mesh-profiles/charts`.

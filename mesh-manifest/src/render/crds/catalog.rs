@@ -11,33 +11,35 @@ use super::schema::{TypeTable, object};
 use super::set_labels;
 use crate::SharedValue;
 
-/// The catalog file, embedded.
-const CATALOG: (&str, &str) = (
-    "crds/catalog.yaml",
-    include_str!("../../../crds/catalog.yaml"),
-);
+/// The JSON form of an embedded `crds/<path>.yaml`, written by `build.rs` with the YAML parser a
+/// run used to call, so parsing it gives the very same tree.
+macro_rules! embedded_json {
+    ($path:literal) => {
+        include_str!(concat!(env!("OUT_DIR"), "/crds/", $path, ".json"))
+    };
+}
 
-/// The type files, embedded.
+/// The catalog file, embedded as JSON, with the YAML file's name for error messages.
+const CATALOG: (&str, &str) = ("crds/catalog.yaml", embedded_json!("catalog"));
+
+/// The type files, embedded as JSON, with the YAML files' names for error messages.
 const TYPE_FILES: [(&str, &str); 5] = [
-    (
-        "crds/schemas/common.yaml",
-        include_str!("../../../crds/schemas/common.yaml"),
-    ),
+    ("crds/schemas/common.yaml", embedded_json!("schemas/common")),
     (
         "crds/schemas/networking.yaml",
-        include_str!("../../../crds/schemas/networking.yaml"),
+        embedded_json!("schemas/networking"),
     ),
     (
         "crds/schemas/security.yaml",
-        include_str!("../../../crds/schemas/security.yaml"),
+        embedded_json!("schemas/security"),
     ),
     (
         "crds/schemas/telemetry.yaml",
-        include_str!("../../../crds/schemas/telemetry.yaml"),
+        embedded_json!("schemas/telemetry"),
     ),
     (
         "crds/schemas/extensions.yaml",
-        include_str!("../../../crds/schemas/extensions.yaml"),
+        embedded_json!("schemas/extensions"),
     ),
 ];
 
@@ -154,14 +156,19 @@ fn share_all(crds: &[SharedValue]) -> Vec<SharedValue> {
     crds.iter().map(SharedValue::share).collect()
 }
 
+/// Parses one embedded file's JSON form.
+fn parse(name: &str, json: &str) -> Result<Value, String> {
+    serde_json::from_str(json).map_err(|e| format!("{name}: {e}"))
+}
+
 fn build() -> Result<Vec<Value>, String> {
     let mut types = TypeTable::default();
-    for (name, text) in TYPE_FILES {
-        let doc = mesh_core::from_yaml_str(text, name).map_err(|e| e.to_string())?;
+    for (name, json) in TYPE_FILES {
+        let doc = parse(name, json)?;
         types.add_file(&doc, name)?;
     }
-    let (name, text) = CATALOG;
-    let doc = mesh_core::from_yaml_str(text, name).map_err(|e| e.to_string())?;
+    let (name, json) = CATALOG;
+    let doc = parse(name, json)?;
     let catalog: Catalog = serde_json::from_value(doc).map_err(|e| format!("{name}: {e}"))?;
     let status = types
         .expand_named(STATUS_TYPE)
