@@ -1217,7 +1217,7 @@ fn istio<'d>(name: &str, mut a: Vec<Val<'d>>) -> R<'d> {
         }
         "excludeInboundPort" => {
             arity(name, &a, 2, 2)?;
-            Ok(Val::str(exclude_inbound_port(
+            Ok(Val::str(crate::sidecar::exclude_inbound_port(
                 sprint_go(&a[0]).trim(),
                 &s(&a[1])?,
             )))
@@ -1370,24 +1370,6 @@ fn sprint_go(v: &Val<'_>) -> String {
         Val::NoValue | Val::Nil => "<nil>".to_string(),
         other => sprint(other),
     }
-}
-
-fn exclude_inbound_port(port: &str, excluded: &str) -> String {
-    if port.is_empty() || port == "0" {
-        return excluded.to_string();
-    }
-    let mut out = Vec::new();
-    for p in excluded.split(',') {
-        if p == port {
-            return excluded.to_string();
-        }
-        let p = p.trim();
-        if !p.is_empty() {
-            out.push(p);
-        }
-    }
-    out.push(port);
-    out.join(",")
 }
 
 /// `encoding/json` of a Kubernetes struct: container ports keep Go's field order (the order
@@ -1547,9 +1529,18 @@ mod tests {
     #[test]
     fn exclude_port_appends_once() {
         // Istio splits on "," without trimming before comparing.
-        assert_eq!(exclude_inbound_port("15020", ""), "15020");
-        assert_eq!(exclude_inbound_port("15020", "80,15020"), "80,15020");
-        assert_eq!(exclude_inbound_port("15020", "80, 15020"), "80,15020,15020");
-        assert_eq!(exclude_inbound_port("15020", "80,"), "80,15020");
+        assert_eq!(crate::sidecar::exclude_inbound_port("15020", ""), "15020");
+        assert_eq!(
+            crate::sidecar::exclude_inbound_port("15020", "80,15020"),
+            "80,15020"
+        );
+        assert_eq!(
+            crate::sidecar::exclude_inbound_port("15020", "80, 15020"),
+            "80,15020,15020"
+        );
+        assert_eq!(
+            crate::sidecar::exclude_inbound_port("15020", "80,"),
+            "80,15020"
+        );
     }
 }
