@@ -93,27 +93,11 @@ fn merge_keys(target: &mut Vec<Option<Value>>, patch: Vec<Option<Value>>) {
         *target = merged;
         return;
     }
-    let (mut patched, mut target_only): (Vec<_>, Vec<_>) = merged
-        .into_iter()
-        .partition(|k| index_in(&patch_keys, k).is_some());
-    patched.sort_by_key(|k| index_in(&patch_keys, k));
-    target_only.sort_by_key(|k| index_in(&original, k));
-    let (mut left, mut right) = (
-        target_only.into_iter().peekable(),
-        patched.into_iter().peekable(),
+    *target = crate::merge::enforce_order(
+        merged,
+        |k| index_in(&patch_keys, k),
+        |k| index_in(&original, k),
     );
-    loop {
-        let take_left = match (left.peek(), right.peek()) {
-            (None, None) => break,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (Some(l), Some(r)) => matches!(
-                (index_in(&original, l), index_in(&original, r)),
-                (Some(li), Some(ri)) if li < ri
-            ),
-        };
-        target.extend(if take_left { left.next() } else { right.next() });
-    }
 }
 
 #[cfg(test)]

@@ -177,15 +177,28 @@ fn merge_list(
         *target = merged;
         return;
     }
-    let (mut patched, mut server_only): (Vec<Value>, Vec<Value>) = merged
-        .into_iter()
-        .partition(|v| index_in(&patch_keys, v).is_some());
-    patched.sort_by_key(|v| index_in(&patch_keys, v));
-    server_only.sort_by_key(|v| index_in(&original_keys, v));
+    *target = enforce_order(
+        merged,
+        |v| index_in(&patch_keys, v),
+        |v| index_in(&original_keys, v),
+    );
+}
 
-    let mut out = Vec::with_capacity(patched.len() + server_only.len());
+/// Kubernetes' "enforce the order" step of strategic merge: the patched items (those with a
+/// position in the patch) keep the patch's order, and the items only the target had are
+/// slotted in between by their original position.
+pub(crate) fn enforce_order<T>(
+    merged: Vec<T>,
+    patch_index: impl Fn(&T) -> Option<usize>,
+    original_index: impl Fn(&T) -> Option<usize>,
+) -> Vec<T> {
+    let (mut patched, mut target_only): (Vec<T>, Vec<T>) =
+        merged.into_iter().partition(|v| patch_index(v).is_some());
+    patched.sort_by_key(|v| patch_index(v));
+    target_only.sort_by_key(|v| original_index(v));
+    let mut out = Vec::with_capacity(patched.len() + target_only.len());
     let (mut left, mut right) = (
-        server_only.into_iter().peekable(),
+        target_only.into_iter().peekable(),
         patched.into_iter().peekable(),
     );
     loop {
@@ -194,14 +207,13 @@ fn merge_list(
             (Some(_), None) => true,
             (None, Some(_)) => false,
             (Some(l), Some(r)) => matches!(
-                (index_in(&original_keys, l), index_in(&original_keys, r)),
+                (original_index(l), original_index(r)),
                 (Some(li), Some(ri)) if li < ri
             ),
         };
-        let next = if take_left { left.next() } else { right.next() };
-        out.extend(next);
+        out.extend(if take_left { left.next() } else { right.next() });
     }
-    *target = out;
+    out
 }
 
 /// Merge keys compare by value; a port written as a string matches the same number.
