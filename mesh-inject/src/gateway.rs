@@ -6,8 +6,8 @@ use crate::error::InjectError;
 use crate::sidecar::{cluster_id, readiness_probe, router_args};
 use crate::template::{
     TemplateData, bootstrap_volume, env, field_env, identity_env, image_pull_policy,
-    image_pull_secrets, istiod_ca_volume, mesh_identity_env, mtls_certs_volume, object,
-    podinfo_volume, proxy_metadata_env, resource_env, strings, token_volume, workload_certs_volume,
+    image_pull_secrets, istiod_ca_volume, mesh_identity_env, mtls_certs_volume, podinfo_volume,
+    proxy_metadata_env, resource_env, strings, token_volume, workload_certs_volume,
 };
 use mesh_core::Value;
 use serde_json::{Map, json};
@@ -26,22 +26,11 @@ pub(crate) fn render(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     if let Some(secrets) = image_pull_secrets(d) {
         spec.insert("imagePullSecrets".into(), secrets);
     }
-    Ok(object([
-        (
-            "metadata",
-            object([
-                (
-                    "labels",
-                    object([
-                        (ann::LABEL_CANONICAL_NAME, Value::String(name)),
-                        (ann::LABEL_CANONICAL_REVISION, Value::String(revision)),
-                    ]),
-                ),
-                ("annotations", Value::Object(d.common_annotations())),
-            ]),
-        ),
-        ("spec", Value::Object(spec)),
-    ]))
+    Ok(crate::template::partial_pod(
+        (name, revision),
+        d.common_annotations(),
+        spec,
+    ))
 }
 
 fn proxy_container(d: &TemplateData<'_>) -> Value {

@@ -156,22 +156,11 @@ pub(crate) fn render_agent(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     if let Some(secrets) = image_pull_secrets(d) {
         spec.insert("imagePullSecrets".into(), secrets);
     }
-    Ok(object([
-        (
-            "metadata",
-            object([
-                (
-                    "labels",
-                    object([
-                        (ann::LABEL_CANONICAL_NAME, Value::String(name)),
-                        (ann::LABEL_CANONICAL_REVISION, Value::String(revision)),
-                    ]),
-                ),
-                ("annotations", Value::Object(annotations)),
-            ]),
-        ),
-        ("spec", Value::Object(spec)),
-    ]))
+    Ok(crate::template::partial_pod(
+        (name, revision),
+        annotations,
+        spec,
+    ))
 }
 
 fn agent_container(d: &TemplateData<'_>) -> Result<Value, InjectError> {

@@ -657,6 +657,31 @@ pub(crate) fn yaml_scalar(text: &str) -> Value {
     }
 }
 
+/// The partial pod a template prints: the canonical name and revision labels, the annotations
+/// and the pod spec.
+pub(crate) fn partial_pod(
+    (name, revision): (String, String),
+    annotations: Map<String, Value>,
+    spec: Map<String, Value>,
+) -> Value {
+    object([
+        (
+            "metadata",
+            object([
+                (
+                    "labels",
+                    object([
+                        (ann::LABEL_CANONICAL_NAME, Value::String(name)),
+                        (ann::LABEL_CANONICAL_REVISION, Value::String(revision)),
+                    ]),
+                ),
+                ("annotations", Value::Object(annotations)),
+            ]),
+        ),
+        ("spec", Value::Object(spec)),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
