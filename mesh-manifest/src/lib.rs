@@ -29,6 +29,9 @@ pub use order::{Manifest, ObjectId, OrderError, OrderOptions, Stage, StageKind, 
 pub mod output;
 pub use output::{StageFile, apply_instructions, manifest_yaml, stage_files, yaml_stream};
 
+pub mod snapshot;
+pub use snapshot::{ObjectSnapshot, object_snapshots, snapshot_name};
+
 pub mod diff;
 pub use diff::{ManifestDiff, diff_streams};
 
