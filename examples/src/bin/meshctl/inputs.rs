@@ -3,9 +3,10 @@
 
 use crate::CliError;
 use clap::Args;
+use mesh_manifest::render::CrdSource;
 use mesh_profiles::{InputFile, Inputs, ProfileSource};
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Configuration input flags, as istioctl names them.
 #[derive(Args, Debug, Clone, Default)]
@@ -62,4 +63,19 @@ impl InputArgs {
             profiles,
         })
     }
+}
+
+/// The CRD definitions to render: the `crd-all.gen.yaml` of an Istio release's `manifests/`
+/// folder (`--manifests DIR`), else mesh's embedded ones.
+pub fn crd_source(manifests: Option<&Path>) -> Result<CrdSource, CliError> {
+    let Some(dir) = manifests else {
+        return Ok(CrdSource::Embedded);
+    };
+    let file = dir.join("charts/base/files/crd-all.gen.yaml");
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| CliError::msg(format!("{}: {e}", file.display())))?;
+    Ok(CrdSource::File {
+        name: file.display().to_string(),
+        text,
+    })
 }

@@ -6,7 +6,6 @@ use crate::manifest_diff::{ManifestDiffArgs, run as run_diff};
 use crate::profile::resolve_error;
 use clap::{Args, Subcommand};
 use mesh_manifest::generate::{GenerateOptions, generate};
-use mesh_manifest::render::CrdSource;
 use mesh_manifest::{Manifest, apply_instructions, manifest_yaml, stage_files};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -53,15 +52,7 @@ fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
     let resolved = mesh_profiles::resolve(&inputs).map_err(resolve_error)?;
     let mut opts = GenerateOptions::default();
     opts.order.namespaces = !args.no_namespace;
-    if let Some(dir) = &args.inputs.manifests {
-        let file = dir.join("charts/base/files/crd-all.gen.yaml");
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| CliError::msg(format!("{}: {e}", file.display())))?;
-        opts.render.crds = CrdSource::File {
-            name: file.display().to_string(),
-            text,
-        };
-    }
+    opts.render.crds = crate::inputs::crd_source(args.inputs.manifests.as_deref())?;
     let manifest = generate(&resolved, &opts)?;
     write_manifest(&manifest, args.output_dir.as_deref())?;
     Ok(ExitCode::SUCCESS)

@@ -8,7 +8,6 @@ use mesh_manifest::Manifest;
 use mesh_manifest::apply::Ownership;
 use mesh_manifest::apply::precheck::KubeVersion;
 use mesh_manifest::generate::{GenerateOptions, generate};
-use mesh_manifest::render::CrdSource;
 use mesh_profiles::Resolved;
 use std::path::Path;
 
@@ -52,15 +51,7 @@ pub fn render(
 ) -> Result<Rendered, CliError> {
     let mut opts = GenerateOptions::default();
     opts.render.kube_version = (kube_version.major, kube_version.minor);
-    if let Some(dir) = manifests {
-        let file = dir.join("charts/base/files/crd-all.gen.yaml");
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| CliError::msg(format!("{}: {e}", file.display())))?;
-        opts.render.crds = CrdSource::File {
-            name: file.display().to_string(),
-            text,
-        };
-    }
+    opts.render.crds = crate::inputs::crd_source(manifests)?;
     let manifest = generate(&resolved, &opts)?;
     let ownership = Ownership::from_operator(&resolved.operator, &opts.render.istio_version);
     Ok(Rendered {
