@@ -23,7 +23,7 @@ target=${CARGO_TARGET_DIR:-target}
 if [ -n "${MESHCTL:-}" ]; then
   bin=$MESHCTL
 else
-  cargo build --release -q -p mesh-examples --bin meshctl
+  cargo build --release -q -p meshctl
   bin=$target/release/meshctl
 fi
 [ -x "$bin" ] || { echo "$bin is not an executable"; exit 2; }

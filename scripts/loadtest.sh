@@ -41,7 +41,7 @@ if ! command -v oha >/dev/null; then
 fi
 
 echo "== building mesh-webhook (release)"
-(cd "$ROOT" && cargo build --release -q -p mesh-examples --bin mesh-webhook)
+(cd "$ROOT" && cargo build --release -q -p mesh-webhook-bin)
 BIN="$TARGET_DIR/release/mesh-webhook"
 [[ -x $BIN ]] || die "$BIN not found"
 

@@ -78,7 +78,8 @@ pub fn write_atomically(path: &Path, contents: &str) {
 }
 
 fn reference_settings() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/settings/default");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/settings/default");
     dir.join("values.json").exists().then_some(dir)
 }
 
