@@ -1,0 +1,129 @@
+//! Test support shared by the mesh crates' tests (a dev-dependency only, never published).
+//!
+//! * [`reference`]: Istio 1.30.3's behaviour as data (`<workspace>/../shared/reference`). It is
+//!   absent in a user's clone, so every lookup returns `None` after printing one `skipping:` line
+//!   and the calling test returns early: `cargo test` passes on a fresh clone.
+//! * [`TempDir`] and [`read`]: scratch folders removed on drop, file reads that name the file.
+//! * [`certs`]: a self-signed serving certificate for TLS tests.
+//!
+//! A failed `unwrap` here is a failed test, so panics are the error channel of this crate.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod certs;
+
+use mesh_core::Value;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Environment variable that points the tests at another copy of the reference corpus.
+pub const REFERENCE_ENV: &str = "MESH_REFERENCE_DIR";
+
+/// The workspace root (the folder holding the top-level `Cargo.toml`).
+pub fn workspace_root() -> PathBuf {
+    // This crate sits one level below the root, whichever crate's test calls it.
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The reference corpus folder, or `None` with one `skipping:` line on stderr when it is absent.
+///
+/// `MESH_REFERENCE_DIR` overrides the default `<workspace>/../shared/reference`.
+pub fn reference() -> Option<PathBuf> {
+    let dir = match std::env::var_os(REFERENCE_ENV) {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace_root().join("../shared/reference"),
+    };
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipping: reference corpus not found at {}", dir.display());
+        None
+    }
+}
+
+/// A folder or file inside the reference corpus (`reference_path("inject")`), or `None` with one
+/// `skipping:` line when the corpus or that entry is absent.
+pub fn reference_path(relative: &str) -> Option<PathBuf> {
+    let root = reference()?;
+    let path = root.join(relative);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipping: {} not found in the reference corpus",
+            path.display()
+        );
+        None
+    }
+}
+
+/// The sub-folders of `dir`, sorted by name (the case folders of a corpus section).
+pub fn sub_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_dir())
+        .collect();
+    out.sort();
+    out
+}
+
+/// A file's text; a missing or unreadable file fails the test naming it.
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A JSON or YAML file parsed into a value; a bad file fails the test naming it.
+pub fn read_value(path: &Path) -> Value {
+    let text = read(path);
+    if path.extension().is_some_and(|ext| ext == "json") {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    } else {
+        mesh_core::yaml::from_yaml_str(&text, &path.display().to_string())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// A scratch folder under the system temp folder, removed (with its contents) on drop.
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    /// A new, empty folder whose name starts with `name` and is unique in this process.
+    pub fn new(name: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("mesh-test-{name}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        TempDir { path }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A path inside the folder.
+    pub fn join(&self, file: &str) -> PathBuf {
+        self.path.join(file)
+    }
+
+    /// Writes `contents` to `file` inside the folder and returns its path.
+    pub fn write(&self, file: &str, contents: &str) -> PathBuf {
+        let path = self.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, contents).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
