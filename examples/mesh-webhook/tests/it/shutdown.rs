@@ -1,19 +1,16 @@
-//! mesh-webhook graceful shutdown: after SIGTERM the server stops accepting connections, finishes
-//! the request in flight, and exits 0.
+//! SIGTERM is the binary's shutdown trigger: the server stops accepting connections, finishes
+//! the request in flight, logs the signal and the drain, and exits 0.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-mod webhook_common;
-
+use crate::process::Server;
+use crate::support::{self, V1, app_pod, apply_response_patch, proxy_container, review};
 use std::time::Duration;
-use webhook_common::{Server, app_pod, apply_response_patch, proxy_container, review};
 
 #[tokio::test]
 async fn sigterm_finishes_the_request_in_flight() {
     let mut server = Server::start("shutdown", &[]);
-    let client = server.client(&[]);
+    let client = server.client();
     let pod = app_pod();
-    let body = review("admission.k8s.io/v1", "in-flight", &pod);
+    let body = review(V1, "in-flight", &pod);
 
     // Start a request and send only half of its body.
     let mut conn = client.connect().await.unwrap();
@@ -24,7 +21,7 @@ async fn sigterm_finishes_the_request_in_flight() {
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     server.terminate();
-    let stopped_accepting = webhook_common::eventually(Duration::from_secs(5), || async {
+    let stopped_accepting = support::eventually(Duration::from_secs(5), || async {
         client.connect().await.is_err()
     })
     .await;
