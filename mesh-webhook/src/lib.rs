@@ -20,12 +20,14 @@
 //! # async fn example() -> Result<(), mesh_webhook::WebhookError> {
 //! let cert = CertFiles { cert: "tls.crt".into(), key: "tls.key".into() };
 //! let mut settings = Settings::new(cert, ConfigFiles::new("values.json", "inject-config.yaml"));
-//! settings.listen = "127.0.0.1:9443".parse().expect("an address");
+//! settings.listen = ([127, 0, 0, 1], 9443).into();
 //! let shutdown = async {
 //!     let _ = tokio::signal::ctrl_c().await;
 //! };
-//! let drained = mesh_webhook::run(settings, shutdown).await?;
-//! assert_eq!(drained, Drained::Clean);
+//! match mesh_webhook::run(settings, shutdown).await? {
+//!     Drained::Clean => {}
+//!     Drained::TimedOut => tracing::warn!("some connections were cut"),
+//! }
 //! # Ok(())
 //! # }
 //! ```

@@ -1,6 +1,6 @@
-//! Request handling: the injection endpoints, health, readiness and metrics. Knows nothing of
-//! TLS, sockets or reloads; it reads the live injector and writes metrics and one log line per
-//! decision.
+//! Request handling: the router (injection endpoints, health, readiness, metrics) and the state
+//! its handlers share. Knows nothing of TLS, sockets or reloads; it reads the live injector and
+//! writes metrics and one log line per decision.
 
 use crate::config::{self, ConfigFiles};
 use crate::decision::{self, Subject};

@@ -2,7 +2,8 @@
 //! readiness, metrics and the decision log lines.
 
 use crate::support::{
-    self, Response, V1, V1BETA1, app_pod, apply_response_patch, env_value, proxy_container, review,
+    self, Response, V1, V1BETA1, app_pod, apply_response_patch, env_value, native_proxy,
+    proxy_container, review,
 };
 use axum::Router;
 use axum::body::Body;
@@ -10,9 +11,9 @@ use axum::http::{Request, header};
 use mesh_inject::NativeSidecars;
 use mesh_test_support::TempDir;
 use mesh_webhook::{AppState, ConfigFiles, Limits};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use tower::ServiceExt;
 
 /// The router over the settings `write_settings` lays out, and its state.
@@ -93,14 +94,21 @@ impl App {
         self.send("POST", path, "application/json", body).await
     }
 
+    /// Posts a v1 review of `pod` to `path` and returns the pod with the answer's patch applied.
+    async fn injected(&self, path: &str, pod: &Value) -> Value {
+        let res = self.post_json(path, &review(V1, "u", pod)).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        apply_response_patch(pod, &res.json()["response"])
+    }
+
     async fn get(&self, path: &str) -> Response {
         self.send("GET", path, "text/plain", b"").await
     }
 }
 
-/// Log lines written while the guard lives, formatted as the binary formats text logs. The
-/// tests run on a current-thread runtime and small reviews are decided inline, so every event
-/// of a request lands here.
+/// Every log line of this test binary, formatted as the binary formats text logs. One global
+/// subscriber (a scoped one misses events when tests on other threads register the callsites
+/// first), so tests look for lines naming their own request.
 #[derive(Clone, Default)]
 struct Logs(Arc<Mutex<Vec<u8>>>);
 
@@ -116,15 +124,19 @@ impl Write for Logs {
 }
 
 impl Logs {
-    fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_target(false)
-            .with_ansi(false)
-            .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
+    fn capture() -> &'static Logs {
+        static LOGS: OnceLock<Logs> = OnceLock::new();
+        LOGS.get_or_init(|| {
+            let logs = Logs::default();
+            let writer = logs.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(move || writer.clone())
+                .with_target(false)
+                .with_ansi(false)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+            logs
+        })
     }
 
     fn text(&self) -> String {
@@ -141,7 +153,7 @@ impl Logs {
 
 #[tokio::test]
 async fn injects_a_pod_and_the_patch_applies() {
-    let (logs, _guard) = Logs::capture();
+    let logs = Logs::capture();
     let app = App::new("inject");
     let pod = app_pod();
     let res = app.post_json("/inject", &review(V1, "uid-1", &pod)).await;
@@ -197,28 +209,15 @@ async fn injects_with_the_embedded_settings() {
     let app = App::with("embedded", true, |files, _| {
         files.native_sidecars = NativeSidecars::Enabled;
     });
-    let pod = app_pod();
-    let res = app.post_json("/inject", &review(V1, "e", &pod)).await;
-    assert_eq!(res.status, 200);
-    let injected = apply_response_patch(&pod, &res.json()["response"]);
-    let native = injected["spec"]["initContainers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "istio-proxy")
-        .expect("istio-proxy is a native sidecar");
-    assert_eq!(native["restartPolicy"], "Always");
+    native_proxy(&app.injected("/inject", &app_pod()).await);
 }
 
 #[tokio::test]
 async fn cluster_and_network_from_the_path_reach_the_proxy() {
     let app = App::new("path");
-    let pod = app_pod();
-    let res = app
-        .post_json("/inject/cluster/east/net/net-east", &review(V1, "u", &pod))
+    let injected = app
+        .injected("/inject/cluster/east/net/net-east", &app_pod())
         .await;
-    assert_eq!(res.status, 200);
-    let injected = apply_response_patch(&pod, &res.json()["response"]);
     let proxy = proxy_container(&injected).unwrap();
     assert_eq!(
         env_value(proxy, "ISTIO_META_CLUSTER_ID"),
@@ -232,7 +231,7 @@ async fn cluster_and_network_from_the_path_reach_the_proxy() {
 
 #[tokio::test]
 async fn skips_a_pod_that_opts_out() {
-    let (logs, _guard) = Logs::capture();
+    let logs = Logs::capture();
     let app = App::new("skip");
     let mut pod = app_pod();
     pod["metadata"]["annotations"] = json!({"sidecar.istio.io/inject": "false"});
@@ -243,7 +242,13 @@ async fn skips_a_pod_that_opts_out() {
     assert_eq!(response["uid"], "u-skip");
     assert!(response.get("patch").is_none(), "{response}");
     assert!(
-        logs.has_line(&["INFO", "injection skipped", "injected=false", "reason="]),
+        logs.has_line(&[
+            "INFO",
+            "injection skipped",
+            "uid=\"u-skip\"",
+            "injected=false",
+            "reason="
+        ]),
         "{}",
         logs.text()
     );
@@ -285,7 +290,7 @@ async fn rejects_an_empty_body_with_400() {
 
 #[tokio::test]
 async fn denies_an_unreadable_review_with_200() {
-    let (logs, _guard) = Logs::capture();
+    let logs = Logs::capture();
     let app = App::new("badjson");
     for bad in [
         &b"{not json"[..],

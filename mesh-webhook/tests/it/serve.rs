@@ -3,9 +3,7 @@
 //! config applies to the next request (a broken one is ignored), a stalled body gets 408, and
 //! shutdown drains the request in flight (or gives up after the drain timeout).
 
-use crate::support::{
-    self, Client, V1, app_pod, apply_response_patch, proxy_container, review, write_atomically,
-};
+use crate::support::{self, Client, InFlight, V1, app_pod, review, write_atomically};
 use mesh_test_support::TempDir;
 use mesh_test_support::certs::{self, TestCert};
 use mesh_webhook::{CertFiles, ConfigFiles, Drained, Settings, WebhookError};
@@ -163,15 +161,12 @@ async fn a_body_that_stalls_gets_408() {
     })
     .await;
     let client = server.client(&[]);
-    let body = review(V1, "slow", &app_pod());
-    let mut conn = client.connect().await.unwrap();
-    conn.write_head("POST", "/inject", "application/json", body.len())
-        .await;
-    conn.write_raw(&body[..10]).await;
-    let res = conn.read_response().await;
+    let res = InFlight::start(&client, 0.1).await.answer().await;
     assert_eq!(res.status, 408, "{}", res.text());
     // The server is unharmed.
-    let res = client.post_json("/inject", &body).await;
+    let res = client
+        .post_json("/inject", &review(V1, "after", &app_pod()))
+        .await;
     assert_eq!(res.status, 200);
 }
 
@@ -179,37 +174,22 @@ async fn a_body_that_stalls_gets_408() {
 async fn shutdown_finishes_the_request_in_flight() {
     let mut server = Running::start("drain", |_| {}).await;
     let client = server.client(&[]);
-    let pod = app_pod();
-    let body = review(V1, "in-flight", &pod);
-
     // Start a request and send only half of its body.
-    let mut conn = client.connect().await.unwrap();
-    conn.write_head("POST", "/inject", "application/json", body.len())
-        .await;
-    let half = body.len() / 2;
-    conn.write_raw(&body[..half]).await;
+    let in_flight = InFlight::start(&client, 0.5).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     server.shutdown();
-    let stopped_accepting = support::eventually(Duration::from_secs(5), || async {
-        client.connect().await.is_err()
-    })
-    .await;
-    assert!(stopped_accepting, "still accepting after shutdown");
+    assert!(
+        support::stops_accepting(&client).await,
+        "still accepting after shutdown"
+    );
     assert!(
         !server.task.is_finished(),
         "returned with a request in flight"
     );
 
     // The rest of the body arrives; the answer is a full injection.
-    conn.write_raw(&body[half..]).await;
-    let res = conn.read_response().await;
-    assert_eq!(res.status, 200);
-    let response = &res.json()["response"];
-    assert_eq!(response["uid"], "in-flight");
-    assert!(proxy_container(&apply_response_patch(&pod, response)).is_some());
-    drop(conn);
-
+    in_flight.finish().await;
     assert_eq!(server.finished().await, Drained::Clean);
 }
 
@@ -220,11 +200,7 @@ async fn drain_gives_up_after_the_drain_timeout() {
     })
     .await;
     let client = server.client(&[]);
-    let body = review(V1, "stuck", &app_pod());
-    let mut conn = client.connect().await.unwrap();
-    conn.write_head("POST", "/inject", "application/json", body.len())
-        .await;
-    conn.write_raw(&body[..10]).await;
+    let _stuck = InFlight::start(&client, 0.1).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
 
     server.shutdown();

@@ -112,6 +112,19 @@ pub fn proxy_container(pod: &Value) -> Option<&Value> {
         .find(|c| c["name"] == "istio-proxy")
 }
 
+/// The `istio-proxy` container of a pod injected with native sidecars: an init container that
+/// restarts always.
+pub fn native_proxy(pod: &Value) -> &Value {
+    let native = pod["spec"]["initContainers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "istio-proxy")
+        .expect("istio-proxy is a native sidecar");
+    assert_eq!(native["restartPolicy"], "Always");
+    native
+}
+
 /// The value of the environment variable `name` of a container.
 pub fn env_value<'a>(container: &'a Value, name: &str) -> Option<&'a Value> {
     container["env"]
@@ -135,6 +148,58 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     false
+}
+
+/// An injection request in flight: its headers and the first `sent` bytes of its body are on
+/// the wire, the rest is held back.
+pub struct InFlight {
+    conn: Conn,
+    pod: Value,
+    body: Vec<u8>,
+    sent: usize,
+}
+
+impl InFlight {
+    /// Opens a connection and sends the headers and `part` (`sent = body.len() * part`) of a
+    /// review of [`app_pod`] with UID `in-flight`.
+    pub async fn start(client: &Client, part: f64) -> InFlight {
+        let pod = app_pod();
+        let body = review(V1, "in-flight", &pod);
+        let sent = (body.len() as f64 * part) as usize;
+        let mut conn = client.connect().await.unwrap();
+        conn.write_head("POST", "/inject", "application/json", body.len())
+            .await;
+        conn.write_raw(&body[..sent]).await;
+        InFlight {
+            conn,
+            pod,
+            body,
+            sent,
+        }
+    }
+
+    /// Reads the answer to the part sent (the server gave up on the rest).
+    pub async fn answer(mut self) -> Response {
+        self.conn.read_response().await
+    }
+
+    /// Sends the rest of the body and checks that the answer is a full injection.
+    pub async fn finish(mut self) {
+        self.conn.write_raw(&self.body[self.sent..]).await;
+        let res = self.conn.read_response().await;
+        assert_eq!(res.status, 200);
+        let response = &res.json()["response"];
+        assert_eq!(response["uid"], "in-flight");
+        assert!(proxy_container(&apply_response_patch(&self.pod, response)).is_some());
+    }
+}
+
+/// Whether the server refuses new connections within a few seconds (after a shutdown).
+pub async fn stops_accepting(client: &Client) -> bool {
+    eventually(Duration::from_secs(5), || async {
+        client.connect().await.is_err()
+    })
+    .await
 }
 
 /// An HTTP response.

@@ -2,7 +2,7 @@
 //! flags reach the server's settings; JSON logs.
 
 use crate::process::{self, Server};
-use crate::support::{V1, app_pod, apply_response_patch, review};
+use crate::support::{V1, app_pod, apply_response_patch, native_proxy, review};
 use serde_json::json;
 
 fn stderr(output: &std::process::Output) -> String {
@@ -94,14 +94,7 @@ async fn flags_reach_the_server_and_json_logs_are_written() {
     let pod = app_pod();
     let res = client.post_json("/inject", &review(V1, "n", &pod)).await;
     assert_eq!(res.status, 200);
-    let injected = apply_response_patch(&pod, &res.json()["response"]);
-    let native = injected["spec"]["initContainers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "istio-proxy")
-        .expect("istio-proxy is a native sidecar");
-    assert_eq!(native["restartPolicy"], "Always");
+    native_proxy(&apply_response_patch(&pod, &res.json()["response"]));
 
     let mut big = app_pod();
     big["metadata"]["annotations"] = json!({"filler": "x".repeat(4096)});
