@@ -1,20 +1,13 @@
-//! mesh-webhook: the sidecar injection webhook as a TLS server. This file only parses flags;
-//! exit codes: 0 clean shutdown, 1 drain timeout reached, 2 bad configuration or startup failure.
+//! mesh-webhook: the sidecar injection webhook (the `mesh-webhook` library) as a program. This
+//! file parses flags, sets up logging and signals, and maps the outcome to the exit code:
+//! 0 clean shutdown, 1 drain timeout reached, 2 bad configuration or startup failure.
 
-mod config;
-mod decision;
-mod inject_env;
 mod logging;
-mod metrics;
-mod reload;
-mod routes;
-mod run;
-mod server;
 mod shutdown;
-mod tls;
 
 use clap::{Parser, ValueEnum};
 use mesh_inject::NativeSidecars;
+use mesh_webhook::{CertFiles, ConfigFiles, Drained, Limits, ServerLimits, Settings};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,7 +15,7 @@ use std::time::Duration;
 
 /// Istio's sidecar injection webhook (targets Istio 1.30.3), served over TLS.
 #[derive(Parser, Debug)]
-#[command(name = "mesh-webhook", version, about)]
+#[command(name = "mesh-webhook", version)]
 struct Flags {
     /// Serving certificate chain, PEM (reloaded when it changes).
     #[arg(long, value_name = "FILE")]
@@ -40,7 +33,7 @@ struct Flags {
     #[arg(long, value_name = "FILE")]
     inject_config: PathBuf,
     /// Address to listen on.
-    #[arg(long, default_value = "0.0.0.0:9443", value_name = "ADDR")]
+    #[arg(long, default_value_t = Settings::DEFAULT_LISTEN, value_name = "ADDR")]
     listen: SocketAddr,
     /// Control plane revision stamped on injected pods (empty for the default revision).
     #[arg(long, default_value = "")]
@@ -56,27 +49,27 @@ struct Flags {
     #[arg(long)]
     openshift: bool,
     /// Largest accepted request body in bytes (413 beyond).
-    #[arg(long, default_value_t = 5 * 1024 * 1024, value_name = "BYTES")]
+    #[arg(long, default_value_t = Limits::DEFAULT.max_body_bytes, value_name = "BYTES")]
     max_body_bytes: usize,
     /// Seconds allowed to receive a request body (408 beyond).
-    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = Limits::DEFAULT.read_timeout.as_secs_f64(), value_name = "SECONDS")]
     read_timeout: f64,
     /// Seconds allowed to decide a request once its body is in (503 beyond).
-    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = Limits::DEFAULT.handler_timeout.as_secs_f64(), value_name = "SECONDS")]
     handler_timeout: f64,
     /// Seconds an HTTP/1.1 connection may wait for the next request's headers (idle keep-alive
     /// connections close after it; keep it above the 90 s idle timeout of Go clients so the
     /// client, not the server, closes idle connections), and the HTTP/2 ping interval.
-    #[arg(long, default_value_t = 120.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = ServerLimits::DEFAULT.idle_timeout.as_secs_f64(), value_name = "SECONDS")]
     idle_timeout: f64,
     /// Seconds allowed for a TLS handshake.
-    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = ServerLimits::DEFAULT.handshake_timeout.as_secs_f64(), value_name = "SECONDS")]
     handshake_timeout: f64,
     /// Seconds allowed for in-flight requests to finish after SIGTERM/SIGINT.
-    #[arg(long, default_value_t = 25.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = ServerLimits::DEFAULT.drain_timeout.as_secs_f64(), value_name = "SECONDS")]
     drain_timeout: f64,
     /// Seconds between checks of the certificate and configuration files.
-    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = Settings::DEFAULT_RELOAD_INTERVAL.as_secs_f64(), value_name = "SECONDS")]
     reload_interval: f64,
     /// Log line format.
     #[arg(long, value_enum, default_value_t = logging::LogFormat::Text)]
@@ -104,19 +97,19 @@ fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
     Duration::try_from_secs_f64(value).map_err(|e| format!("--{flag} {value}: {e}"))
 }
 
-fn settings(flags: Flags) -> Result<run::Settings, String> {
+fn settings(flags: Flags) -> Result<Settings, String> {
     let native_sidecars = match flags.native_sidecars {
         NativeMode::Auto => NativeSidecars::Auto,
         NativeMode::True => NativeSidecars::Enabled,
         NativeMode::False => NativeSidecars::Disabled,
     };
-    Ok(run::Settings {
+    Ok(Settings {
         listen: flags.listen,
-        cert: tls::CertFiles {
+        cert: CertFiles {
             cert: flags.tls_cert,
             key: flags.tls_key,
         },
-        config: config::ConfigFiles {
+        config: ConfigFiles {
             values: flags.values,
             mesh_config: flags.mesh_config,
             inject_config: flags.inject_config,
@@ -124,12 +117,12 @@ fn settings(flags: Flags) -> Result<run::Settings, String> {
             native_sidecars,
             compliance_policy: flags.compliance_policy,
         },
-        limits: routes::Limits {
+        limits: Limits {
             max_body_bytes: flags.max_body_bytes,
             read_timeout: seconds("read-timeout", flags.read_timeout)?,
             handler_timeout: seconds("handler-timeout", flags.handler_timeout)?,
         },
-        server: server::ServerLimits {
+        server: ServerLimits {
             handshake_timeout: seconds("handshake-timeout", flags.handshake_timeout)?,
             idle_timeout: seconds("idle-timeout", flags.idle_timeout)?,
             drain_timeout: seconds("drain-timeout", flags.drain_timeout)?,
@@ -168,9 +161,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run::run(settings)) {
-        Ok(server::Drained::Clean) => ExitCode::SUCCESS,
-        Ok(server::Drained::TimedOut) => ExitCode::from(1),
+    match runtime.block_on(mesh_webhook::run(settings, shutdown::signal())) {
+        Ok(Drained::Clean) => ExitCode::SUCCESS,
+        Ok(Drained::TimedOut) => ExitCode::from(1),
         Err(e) => {
             tracing::error!(error = %e, "cannot start");
             eprintln!("error: {e}");

@@ -1,8 +1,10 @@
-//! Request handling: the injection endpoints, health, readiness and metrics. Knows nothing of
-//! TLS, sockets or reloads; it reads the live injector and writes metrics and one log line per
-//! decision.
+//! Request handling: the router (injection endpoints, health, readiness, metrics) and the state
+//! its handlers share. Knows nothing of TLS, sockets or reloads; it reads the live injector and
+//! writes metrics and one log line per decision.
 
+use crate::config::{self, ConfigFiles};
 use crate::decision::{self, Subject};
+use crate::error::WebhookError;
 use crate::inject_env;
 use crate::metrics::{Failure, Metrics};
 use crate::reload::Live;
@@ -20,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Limits applied to every injection request.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest accepted body; larger is answered 413.
     pub max_body_bytes: usize,
@@ -30,35 +32,76 @@ pub struct Limits {
     pub handler_timeout: Duration,
 }
 
-/// Whether the server takes traffic: ready once serving, not ready while draining.
-#[derive(Debug, Default)]
-pub struct Health {
-    ready: AtomicBool,
+impl Limits {
+    /// The defaults: 5 MiB, 10 s to receive the body, 10 s to decide.
+    pub const DEFAULT: Limits = Limits {
+        max_body_bytes: 5 * 1024 * 1024,
+        read_timeout: Duration::from_secs(10),
+        handler_timeout: Duration::from_secs(10),
+    };
 }
 
-impl Health {
-    /// Marks the server ready or not ready.
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// What the handlers share: the injector in service, the metrics, readiness and the limits.
+pub struct AppState {
+    /// The injector in service (swapped by the reload watcher).
+    pub(crate) injector: Arc<Live<Injector>>,
+    /// Counters and histogram.
+    metrics: Arc<Metrics>,
+    /// Whether the server takes traffic: ready once serving, not ready while draining.
+    ready: AtomicBool,
+    /// Request limits.
+    limits: Limits,
+    /// Whether pods run on OpenShift (proxy user from the namespace's UID range).
+    openshift: bool,
+}
+
+impl AppState {
+    /// State serving `injector` with fresh metrics; not ready until [`AppState::set_ready`].
+    /// `openshift`: pods run on OpenShift (proxy user from the namespace's UID range).
+    pub fn new(injector: Injector, limits: Limits, openshift: bool) -> Self {
+        AppState {
+            injector: Arc::new(Live::new(injector)),
+            metrics: Arc::new(Metrics::default()),
+            ready: AtomicBool::new(false),
+            limits,
+            openshift,
+        }
+    }
+
+    /// Reads the configuration files and builds the state over their injector.
+    pub fn load(
+        files: &ConfigFiles,
+        limits: Limits,
+        openshift: bool,
+    ) -> Result<Self, WebhookError> {
+        let (_, injector) = config::load(files)?;
+        Ok(AppState::new(injector, limits, openshift))
+    }
+
+    /// The metrics the handlers record (share them with [`crate::serve`]).
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Marks the server ready (`GET /readyz` 200) or not ready (503, while draining).
     pub fn set_ready(&self, ready: bool) {
         self.ready.store(ready, Ordering::Relaxed);
+    }
+
+    /// Puts `injector` in service for every later request; requests running keep the old one.
+    pub fn set_injector(&self, injector: Injector) {
+        self.injector.set(injector);
     }
 
     fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Relaxed)
     }
-}
-
-/// What the handlers share.
-pub struct AppState {
-    /// The injector in service (swapped by the reload watcher).
-    pub injector: Arc<Live<Injector>>,
-    /// Counters and histogram.
-    pub metrics: Arc<Metrics>,
-    /// Readiness.
-    pub health: Arc<Health>,
-    /// Request limits.
-    pub limits: Limits,
-    /// Whether pods run on OpenShift (proxy user from the namespace's UID range).
-    pub openshift: bool,
 }
 
 /// The routes: `POST /inject[/<key>/<value>...]`, `GET /healthz`, `GET /readyz`, `GET /metrics`.
@@ -78,7 +121,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    if state.health.is_ready() {
+    if state.is_ready() {
         (StatusCode::OK, "ready\n").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response()

@@ -7,10 +7,8 @@
 
 use crate::config::{self, ConfigFiles, Snapshot};
 use crate::metrics::{Metrics, ReloadKind};
-use crate::tls::{self, CertFiles, CertSnapshot};
+use crate::tls::CertResolver;
 use mesh_inject::Injector;
-use rustls::crypto::CryptoProvider;
-use rustls::sign::CertifiedKey;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::thread::JoinHandle;
@@ -19,20 +17,20 @@ use std::time::Duration;
 /// A value readers share and a writer replaces; readers keep the `Arc` they took, so a swap
 /// never disturbs a request in flight.
 #[derive(Debug)]
-pub struct Live<T> {
+pub(crate) struct Live<T> {
     current: RwLock<Arc<T>>,
 }
 
 impl<T> Live<T> {
     /// Starts with `value`.
-    pub fn new(value: T) -> Self {
+    pub(crate) fn new(value: T) -> Self {
         Live {
             current: RwLock::new(Arc::new(value)),
         }
     }
 
     /// The current value.
-    pub fn get(&self) -> Arc<T> {
+    pub(crate) fn get(&self) -> Arc<T> {
         // A poisoned lock only means a writer panicked between two plain assignments; the
         // value inside is still a whole `Arc`.
         self.current
@@ -42,13 +40,13 @@ impl<T> Live<T> {
     }
 
     /// Replaces the value for every later [`Live::get`].
-    pub fn set(&self, value: T) {
+    pub(crate) fn set(&self, value: T) {
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(value);
     }
 }
 
 /// Something the watcher re-reads.
-pub trait Source: Send {
+pub(crate) trait Source: Send {
     /// What it is, for logs and metrics.
     fn kind(&self) -> ReloadKind;
     /// Re-reads the files. `Ok(false)`: nothing changed; `Ok(true)`: reloaded; `Err`: the new
@@ -57,7 +55,7 @@ pub trait Source: Send {
 }
 
 /// The injector, rebuilt when the values, mesh config or injector config change.
-pub struct InjectorSource {
+pub(crate) struct InjectorSource {
     files: ConfigFiles,
     /// The last contents seen, usable or not, so a broken file is reported once.
     seen: Snapshot,
@@ -66,7 +64,7 @@ pub struct InjectorSource {
 
 impl InjectorSource {
     /// Watches `files`; `seen` is what the live injector was built from.
-    pub fn new(files: ConfigFiles, seen: Snapshot, live: Arc<Live<Injector>>) -> Self {
+    pub(crate) fn new(files: ConfigFiles, seen: Snapshot, live: Arc<Live<Injector>>) -> Self {
         InjectorSource { files, seen, live }
     }
 }
@@ -90,27 +88,14 @@ impl Source for InjectorSource {
 }
 
 /// The serving certificate, replaced when the certificate or key file changes.
-pub struct CertSource {
-    files: CertFiles,
-    seen: CertSnapshot,
-    live: Arc<Live<CertifiedKey>>,
-    provider: Arc<CryptoProvider>,
+pub(crate) struct CertSource {
+    resolver: Arc<CertResolver>,
 }
 
 impl CertSource {
-    /// Watches `files`; `seen` is what the live certificate was loaded from.
-    pub fn new(
-        files: CertFiles,
-        seen: CertSnapshot,
-        live: Arc<Live<CertifiedKey>>,
-        provider: Arc<CryptoProvider>,
-    ) -> Self {
-        CertSource {
-            files,
-            seen,
-            live,
-            provider,
-        }
+    /// Watches the files `resolver` was loaded from.
+    pub(crate) fn new(resolver: Arc<CertResolver>) -> Self {
+        CertSource { resolver }
     }
 }
 
@@ -120,27 +105,19 @@ impl Source for CertSource {
     }
 
     fn poll(&mut self) -> Result<bool, String> {
-        let snapshot = tls::read_snapshot(&self.files).map_err(|e| e.to_string())?;
-        if snapshot == self.seen {
-            return Ok(false);
-        }
-        self.seen = snapshot;
-        let key = tls::certified_key(&self.seen, &self.files, &self.provider)
-            .map_err(|e| e.to_string())?;
-        self.live.set(key);
-        Ok(true)
+        self.resolver.reload().map_err(|e| e.to_string())
     }
 }
 
 /// The polling thread; stopped by [`Watcher::stop`] or by being dropped.
-pub struct Watcher {
+pub(crate) struct Watcher {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Watcher {
     /// Starts polling `sources` every `interval`.
-    pub fn spawn(
+    pub(crate) fn spawn(
         mut sources: Vec<Box<dyn Source>>,
         interval: Duration,
         metrics: Arc<Metrics>,
@@ -164,7 +141,7 @@ impl Watcher {
     }
 
     /// Stops the thread and waits for it.
-    pub fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         self.shutdown();
     }
 

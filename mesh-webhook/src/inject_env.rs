@@ -17,7 +17,7 @@ const SLASH_TOKEN: &str = "--slash--";
 
 /// The environment variables a request path sets for the injected proxy. `/inject` alone sets
 /// none; a key without a value (odd number of segments) is ignored.
-pub fn parse(path: &str) -> BTreeMap<String, String> {
+pub(crate) fn parse(path: &str) -> BTreeMap<String, String> {
     let path = path.strip_suffix('/').unwrap_or(path);
     let rest = path
         .strip_prefix("/inject/")

@@ -1,12 +1,16 @@
 //! The TLS server: accepts TCP connections, runs the TLS handshake under a timeout, serves
-//! HTTP/1.1 and HTTP/2 with the router, and drains in-flight requests on shutdown.
+//! HTTP/1.1 and HTTP/2 with the router, and drains in-flight requests on shutdown (the drain:
+//! stop accepting, let each connection finish its request, give up after the drain timeout).
 
+use crate::error::WebhookError;
 use crate::metrics::Metrics;
+use crate::tls;
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use rustls::server::ResolvesServerCert;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,7 +19,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 /// Connection-level timeouts and the drain budget.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServerLimits {
     /// Time allowed for the TLS handshake.
     pub handshake_timeout: Duration,
@@ -24,6 +28,21 @@ pub struct ServerLimits {
     pub idle_timeout: Duration,
     /// Time allowed for in-flight requests to finish after a shutdown signal.
     pub drain_timeout: Duration,
+}
+
+impl ServerLimits {
+    /// The defaults: 10 s handshake, 120 s idle (above the 90 s of Go clients), 25 s drain.
+    pub const DEFAULT: ServerLimits = ServerLimits {
+        handshake_timeout: Duration::from_secs(10),
+        idle_timeout: Duration::from_secs(120),
+        drain_timeout: Duration::from_secs(25),
+    };
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits::DEFAULT
+    }
 }
 
 /// How the server stopped.
@@ -35,17 +54,20 @@ pub enum Drained {
     TimedOut,
 }
 
-/// Serves `app` over TLS on `listener` until `shutdown` completes, then stops accepting and
-/// waits (up to the drain timeout) for open connections to finish their requests.
+/// Serves `app` over TLS (HTTP/1.1 and HTTP/2, certificate from `certs` at each handshake) on
+/// `listener` until `shutdown` completes, then stops accepting and waits (up to the drain
+/// timeout) for open connections to finish their requests. `metrics` receives the connection
+/// counters (pass the state's, [`crate::AppState::metrics`]). Fails only when rustls refuses
+/// the TLS configuration, before accepting anything.
 pub async fn serve(
     listener: TcpListener,
-    tls: Arc<rustls::ServerConfig>,
+    certs: Arc<dyn ResolvesServerCert>,
     app: Router,
     metrics: Arc<Metrics>,
     limits: ServerLimits,
     shutdown: impl Future<Output = ()>,
-) -> Drained {
-    let acceptor = TlsAcceptor::from(tls);
+) -> Result<Drained, WebhookError> {
+    let acceptor = TlsAcceptor::from(Arc::new(tls::server_config(certs)?));
     let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -88,10 +110,12 @@ pub async fn serve(
     }
     drop(listener);
     tracing::info!(timeout = ?limits.drain_timeout, "stopped accepting; draining connections");
-    match tokio::time::timeout(limits.drain_timeout, graceful.shutdown()).await {
-        Ok(()) => Drained::Clean,
-        Err(_) => Drained::TimedOut,
-    }
+    Ok(
+        match tokio::time::timeout(limits.drain_timeout, graceful.shutdown()).await {
+            Ok(()) => Drained::Clean,
+            Err(_) => Drained::TimedOut,
+        },
+    )
 }
 
 /// Everything one connection task needs.

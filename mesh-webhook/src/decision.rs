@@ -40,20 +40,20 @@ struct MetadataHead {
 
 /// Who a review was about, as far as the body says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Subject {
+pub(crate) struct Subject {
     /// The request UID.
-    pub uid: String,
+    pub(crate) uid: String,
     /// The pod's namespace, else the request's.
-    pub namespace: String,
+    pub(crate) namespace: String,
     /// The pod name; for a pod whose name the API server has yet to generate, its
     /// `generateName` followed by `***` (as istiod logs it).
-    pub pod: String,
+    pub(crate) pod: String,
     /// Whether the body is an AdmissionReview with a request and an object at all.
-    pub readable: bool,
+    pub(crate) readable: bool,
 }
 
 /// Reads the subject of a review body; an unreadable body gives an empty, unreadable subject.
-pub fn subject(body: &[u8]) -> Subject {
+pub(crate) fn subject(body: &[u8]) -> Subject {
     let Ok(head) = serde_json::from_slice::<ReviewHead>(body) else {
         return Subject::default();
     };
@@ -84,7 +84,7 @@ pub fn subject(body: &[u8]) -> Subject {
 }
 
 /// The metrics reason of a denial: the review could not be read, or the injector failed.
-pub fn failure_reason(outcome: &Outcome, subject: &Subject) -> Option<Failure> {
+pub(crate) fn failure_reason(outcome: &Outcome, subject: &Subject) -> Option<Failure> {
     match outcome {
         Outcome::Failed { .. } if !subject.readable => Some(Failure::InvalidReview),
         Outcome::Failed { .. } => Some(Failure::Injection),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 /// Why an injection request failed (the `reason` label of `sidecar_injection_failure_total`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// The Content-Type was not `application/json` (HTTP 415).
     ContentType,
     /// The request had no body (HTTP 400).
@@ -31,7 +31,7 @@ pub enum Failure {
 
 impl Failure {
     /// Every reason, in label order.
-    pub const ALL: [Failure; 9] = [
+    pub(crate) const ALL: [Failure; 9] = [
         Failure::ContentType,
         Failure::EmptyBody,
         Failure::TooLarge,
@@ -44,7 +44,7 @@ impl Failure {
     ];
 
     /// The label value.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Failure::ContentType => "content_type",
             Failure::EmptyBody => "empty_body",
@@ -65,7 +65,7 @@ impl Failure {
 
 /// What a configuration reload was about (the `kind` label of the reload counter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReloadKind {
+pub(crate) enum ReloadKind {
     /// The serving certificate and key.
     Certificate,
     /// The injector values, mesh config and injector config.
@@ -131,7 +131,8 @@ impl Histogram {
     }
 }
 
-/// Every metric the webhook exports.
+/// Every metric the webhook exports: the handlers, the TLS server and the reload watcher record
+/// into one shared value, and `GET /metrics` renders it.
 #[derive(Debug, Default)]
 pub struct Metrics {
     requests: AtomicU64,
@@ -147,42 +148,42 @@ pub struct Metrics {
 
 impl Metrics {
     /// Counts an injection request as it arrives.
-    pub fn request(&self) {
+    pub(crate) fn request(&self) {
         self.requests.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts an injected pod.
-    pub fn injected(&self) {
+    pub(crate) fn injected(&self) {
         self.injected.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a pod the injector skipped.
-    pub fn skipped(&self) {
+    pub(crate) fn skipped(&self) {
         self.skipped.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a failed request.
-    pub fn failed(&self, reason: Failure) {
+    pub(crate) fn failed(&self, reason: Failure) {
         self.failures[reason.index()].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Records how long an injection request took, from arrival to response.
-    pub fn observe_latency(&self, elapsed: Duration) {
+    pub(crate) fn observe_latency(&self, elapsed: Duration) {
         self.latency.observe(elapsed);
     }
 
     /// Counts a configuration reload.
-    pub fn reloaded(&self, kind: ReloadKind, ok: bool) {
+    pub(crate) fn reloaded(&self, kind: ReloadKind, ok: bool) {
         self.reloads[kind.index()][usize::from(!ok)].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a TLS handshake that failed or timed out.
-    pub fn handshake_failed(&self) {
+    pub(crate) fn handshake_failed(&self) {
         self.handshake_failures.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Tracks a connection opening (`+1`) or closing (`-1`).
-    pub fn connection_delta(&self, delta: i64) {
+    pub(crate) fn connection_delta(&self, delta: i64) {
         self.open_connections.fetch_add(delta, Ordering::Relaxed);
     }
 

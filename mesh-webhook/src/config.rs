@@ -1,32 +1,9 @@
 //! The injector's configuration as a cluster mounts it: the values, mesh config and injector
 //! config files, read into a snapshot and turned into an [`Injector`].
 
-use mesh_inject::{InjectConfig, InjectError, Injector, MeshConfig, NativeSidecars};
+use crate::error::WebhookError;
+use mesh_inject::{InjectConfig, Injector, MeshConfig, NativeSidecars};
 use std::path::{Path, PathBuf};
-
-/// Why the injector configuration could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// A configuration file could not be read.
-    #[error("{}: cannot read: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The IO error.
-        source: std::io::Error,
-    },
-    /// A configuration file is not valid UTF-8 YAML/JSON of the expected shape.
-    #[error("{}: {message}", path.display())]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong, with the path inside the file when known.
-        message: String,
-    },
-    /// The injector rejected the configuration (the message names the file and path).
-    #[error("{0}")]
-    Inject(#[from] InjectError),
-}
 
 /// Where the configuration files are and the settings that do not come from files.
 #[derive(Debug, Clone)]
@@ -46,8 +23,21 @@ pub struct ConfigFiles {
 }
 
 impl ConfigFiles {
+    /// The two required files, with the defaults of everything else: Istio's default mesh
+    /// config, the default revision, classic sidecars (`auto`), no compliance policy.
+    pub fn new(values: impl Into<PathBuf>, inject_config: impl Into<PathBuf>) -> Self {
+        ConfigFiles {
+            values: values.into(),
+            mesh_config: None,
+            inject_config: inject_config.into(),
+            revision: String::new(),
+            native_sidecars: NativeSidecars::Auto,
+            compliance_policy: String::new(),
+        }
+    }
+
     /// Every file the configuration is read from, for the reload watcher.
-    pub fn paths(&self) -> Vec<PathBuf> {
+    pub(crate) fn paths(&self) -> Vec<PathBuf> {
         let mut paths = vec![self.values.clone(), self.inject_config.clone()];
         paths.extend(self.mesh_config.clone());
         paths
@@ -57,14 +47,14 @@ impl ConfigFiles {
 /// The raw contents of the configuration files at one moment; two equal snapshots build the same
 /// injector, so the watcher rebuilds only when a snapshot changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     values: Vec<u8>,
     mesh_config: Option<Vec<u8>>,
     inject_config: Vec<u8>,
 }
 
 /// Reads every configuration file.
-pub fn read_snapshot(files: &ConfigFiles) -> Result<Snapshot, ConfigError> {
+pub(crate) fn read_snapshot(files: &ConfigFiles) -> Result<Snapshot, WebhookError> {
     Ok(Snapshot {
         values: read(&files.values)?,
         mesh_config: files.mesh_config.as_deref().map(read).transpose()?,
@@ -73,7 +63,10 @@ pub fn read_snapshot(files: &ConfigFiles) -> Result<Snapshot, ConfigError> {
 }
 
 /// Builds the injector from a snapshot and the settings in `files`.
-pub fn build_injector(snapshot: &Snapshot, files: &ConfigFiles) -> Result<Injector, ConfigError> {
+pub(crate) fn build_injector(
+    snapshot: &Snapshot,
+    files: &ConfigFiles,
+) -> Result<Injector, WebhookError> {
     let values_text = text(&snapshot.values, &files.values)?;
     let values = mesh_core::from_yaml_str(values_text, &files.values.display().to_string())
         .map_err(|e| parse_error(&files.values, e.message))?;
@@ -99,13 +92,13 @@ pub fn build_injector(snapshot: &Snapshot, files: &ConfigFiles) -> Result<Inject
 }
 
 /// Reads the files and builds the injector in one step (startup).
-pub fn load(files: &ConfigFiles) -> Result<(Snapshot, Injector), ConfigError> {
+pub(crate) fn load(files: &ConfigFiles) -> Result<(Snapshot, Injector), WebhookError> {
     let snapshot = read_snapshot(files)?;
     let injector = build_injector(&snapshot, files)?;
     Ok((snapshot, injector))
 }
 
-fn inject_config(bytes: &[u8], path: &Path) -> Result<InjectConfig, ConfigError> {
+fn inject_config(bytes: &[u8], path: &Path) -> Result<InjectConfig, WebhookError> {
     let doc = mesh_core::from_yaml_str(text(bytes, path)?, &path.display().to_string())
         .map_err(|e| parse_error(path, e.message))?;
     if doc.is_null() {
@@ -115,19 +108,19 @@ fn inject_config(bytes: &[u8], path: &Path) -> Result<InjectConfig, ConfigError>
         .map_err(|e| parse_error(path, format!("invalid injector config: {e}")))
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, ConfigError> {
-    std::fs::read(path).map_err(|source| ConfigError::Read {
+fn read(path: &Path) -> Result<Vec<u8>, WebhookError> {
+    std::fs::read(path).map_err(|source| WebhookError::Read {
         path: path.to_path_buf(),
         source,
     })
 }
 
-fn text<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, ConfigError> {
+fn text<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, WebhookError> {
     std::str::from_utf8(bytes).map_err(|e| parse_error(path, format!("not UTF-8: {e}")))
 }
 
-fn parse_error(path: &Path, message: String) -> ConfigError {
-    ConfigError::Parse {
+fn parse_error(path: &Path, message: String) -> WebhookError {
+    WebhookError::Parse {
         path: path.to_path_buf(),
         message,
     }

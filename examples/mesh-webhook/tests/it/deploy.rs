@@ -3,13 +3,13 @@
 //! start mesh-webhook, and the path of the rendered webhook configuration injects a pod with
 //! the install's settings.
 
-mod webhook_common;
-
+use crate::process::Server;
+use crate::support::{V1, app_pod, apply_response_patch, env_value, proxy_container, review};
 use mesh_manifest::render::RenderContext;
 use mesh_manifest::{Object, ServingCert, WebhookServerOptions, render_webhook_server};
 use mesh_profiles::{Inputs, resolve};
+use mesh_test_support::{TempDir, certs};
 use serde_json::Value;
-use webhook_common::{Server, TempDir, app_pod, apply_response_patch, new_cert, review};
 
 fn find<'a>(objs: &'a [Object], kind: &str, name: &str) -> &'a Value {
     &objs
@@ -33,7 +33,7 @@ fn materialise(objs: &[Object], dep: &Value, root: &TempDir, cert: (&str, &str))
             .iter()
             .find(|v| v["name"] == m["name"])
             .unwrap();
-        let dir = root.path(mount_path.trim_start_matches('/'));
+        let dir = root.join(mount_path.trim_start_matches('/'));
         std::fs::create_dir_all(&dir).unwrap();
         if let Some(cm) = volume["configMap"]["name"].as_str() {
             let data = find(objs, "ConfigMap", cm)["data"].as_object().unwrap();
@@ -60,7 +60,7 @@ fn materialise(objs: &[Object], dep: &Value, root: &TempDir, cert: (&str, &str))
             match mounts.iter().find(|m| a.contains(m.as_str())) {
                 Some(m) => a.replace(
                     m.as_str(),
-                    &root.path(m.trim_start_matches('/')).display().to_string(),
+                    &root.join(m.trim_start_matches('/')).display().to_string(),
                 ),
                 None => a.to_string(),
             }
@@ -91,37 +91,27 @@ async fn rendered_deployment_serves_injection_on_the_rendered_path() {
     assert_eq!(path, "/inject/cluster/east/net/net-east");
 
     let root = TempDir::new("deploy");
-    let cert = new_cert();
+    let cert = certs::localhost();
     let args = materialise(&objs, dep, &root, (&cert.cert_pem, &cert.key_pem));
     let server = Server::spawn(&args, root, cert);
 
     let pod = app_pod();
     let res = server
-        .client(&[])
-        .post_json(&path, &review("admission.k8s.io/v1", "d1", &pod))
+        .client()
+        .post_json(&path, &review(V1, "d1", &pod))
         .await;
     assert_eq!(res.status, 200, "{}", server.log_text());
     let injected = apply_response_patch(&pod, &res.json()["response"]);
-    let all: Vec<&Value> = ["containers", "initContainers"]
-        .iter()
-        .filter_map(|k| injected["spec"][*k].as_array())
-        .flatten()
-        .collect();
-    let proxy = all
-        .iter()
-        .find(|c| c["name"] == "istio-proxy")
-        .expect("istio-proxy injected");
+    let proxy = proxy_container(&injected).expect("istio-proxy injected");
     assert_eq!(proxy["image"], "docker.io/istio/proxyv2:1.30.3");
-    let env = |name: &str| {
-        proxy["env"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["name"] == name)
-            .map(|e| e["value"].clone())
-    };
-    assert_eq!(env("ISTIO_META_CLUSTER_ID"), Some("east".into()));
-    assert_eq!(env("ISTIO_META_NETWORK"), Some("net-east".into()));
+    assert_eq!(
+        env_value(proxy, "ISTIO_META_CLUSTER_ID"),
+        Some(&"east".into())
+    );
+    assert_eq!(
+        env_value(proxy, "ISTIO_META_NETWORK"),
+        Some(&"net-east".into())
+    );
     // The install's values reach the server through the mounted ConfigMap.
     let args: Vec<&str> = proxy["args"]
         .as_array()
