@@ -405,26 +405,13 @@ mod tests {
     /// Template data shaped like istiod's (Go field names at the top).
     fn data() -> Value {
         serde_json::json!({
-            "ObjectMeta": {
-                "name": "web",
-                "annotations": {"a/b": "x", "empty": ""},
-                "labels": {"app": "web"},
-            },
-            "Spec": {
-                "containers": [
-                    {"name": "app", "ports": [{"containerPort": 80, "protocol": "TCP"}]},
-                    {"name": "istio-proxy"},
-                ],
-            },
-            "ProxyConfig": {
-                "interceptionMode": "REDIRECT",
-                "proxyMetadata": {"K": "v"},
-                "drainDuration": "60s",
-            },
-            "Values": {
-                "global": {"proxy": {"statusPort": 15020}},
-                "m": {"b": 2, "a": 1},
-            },
+            "ObjectMeta": {"name": "web", "labels": {"app": "web"}, "annotations": {"a/b": "x", "empty": ""}},
+            "Spec": {"containers": [
+                {"name": "app", "ports": [{"containerPort": 80, "protocol": "TCP"}]},
+                {"name": "istio-proxy"},
+            ]},
+            "ProxyConfig": {"interceptionMode": "REDIRECT", "proxyMetadata": {"K": "v"}, "drainDuration": "60s"},
+            "Values": {"global": {"proxy": {"statusPort": 15020}}, "m": {"b": 2, "a": 1}},
         })
     }
 

@@ -1,7 +1,7 @@
 //! Go's built-in template functions (`text/template`'s predefined global functions; `and`
 //! and `or` are evaluated lazily by the executor).
 
-use super::check_arity as arity;
+use super::{R, check_arity as arity};
 use super::{owned_list, string_arg as s};
 use crate::print::{sprint, sprintf};
 use crate::value::{Num, Shape, Val, child, element, number_kind, truth};
@@ -13,8 +13,6 @@ pub(crate) const NAMES: &[&str] = &[
     "not", "len", "index", "slice", "print", "printf", "println", "eq", "ne", "lt", "le", "gt",
     "ge", "html", "js", "urlquery", "call",
 ];
-
-type R<'d> = Result<Val<'d>, String>;
 
 /// Calls a built-in by name.
 pub(crate) fn call<'d>(name: &str, mut a: Vec<Val<'d>>) -> R<'d> {

@@ -36,6 +36,9 @@ impl From<String> for FuncError {
     }
 }
 
+/// What the built-in and sprig functions return (the message becomes a [`FuncError`]).
+pub(crate) type R<'d> = Result<Val<'d>, String>;
+
 /// A function body: the evaluated arguments in, a value or an error out.
 type FuncRef = Arc<dyn for<'d> Fn(Vec<Val<'d>>) -> Result<Val<'d>, FuncError> + Send + Sync>;
 

@@ -1,7 +1,7 @@
 //! sprig's text functions (the subset injection templates use): defaults, lists, dicts,
 //! strings, numbers, JSON and base64.
 
-use super::check_arity as arity;
+use super::{R, check_arity as arity};
 use super::{int_arg as i, list_items, map_of, owned_list, string_arg as s};
 use crate::print::{go_quote, sprint};
 use crate::value::{Shape, Val, truth};
@@ -106,8 +106,6 @@ pub(crate) const NAMES: &[&str] = &[
 /// Functions that change their first argument in place in Go (a map): the executor writes
 /// the result back to the variable passed.
 pub(crate) const MUTATORS: &[&str] = &["set", "unset", "merge", "mergeOverwrite"];
-
-type R<'d> = Result<Val<'d>, String>;
 
 /// sprig's `strval`: strings as they are, anything else printed with `%v`.
 fn strval(v: &Val<'_>) -> String {

@@ -43,25 +43,6 @@ mod tests {
         assert_eq!(get(&v, "global.missing.image"), &Value::Null);
         assert_eq!(str_at(&v, "global.proxy"), "");
     }
-
-    #[test]
-    fn truthiness_follows_go_templates() {
-        for (v, want) in [
-            (json!(null), false),
-            (json!(0), false),
-            (json!(0.0), false),
-            (json!(""), false),
-            (json!([]), false),
-            (json!({}), false),
-            (json!(false), false),
-            (json!(1), true),
-            (json!("x"), true),
-            (json!([0]), true),
-            (json!({"a": 1}), true),
-        ] {
-            assert_eq!(truthy(&v), want, "{v}");
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

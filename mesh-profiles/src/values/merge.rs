@@ -82,28 +82,4 @@ mod tests {
         );
         assert_eq!(out, json!({"a": {"y": 2}, "b": false}));
     }
-
-    #[test]
-    fn truthiness_follows_go_templates() {
-        for v in [
-            json!(null),
-            json!(false),
-            json!(0),
-            json!(""),
-            json!([]),
-            json!({}),
-        ] {
-            assert!(!truthy(&v), "{v}");
-        }
-        for v in [
-            json!(true),
-            json!(1),
-            json!(0.5),
-            json!("x"),
-            json!([0]),
-            json!({"a": 0}),
-        ] {
-            assert!(truthy(&v), "{v}");
-        }
-    }
 }
