@@ -1,15 +1,16 @@
-//! Fuzzes the Go template engine with arbitrary template text (custom injection templates come
-//! from users' ConfigMaps): parsing and executing never panics, and output stays bounded.
+//! Fuzzes the Go template engine (mesh-gotmpl with the injection registry: Go's built-ins,
+//! sprig's and Istio's functions) with arbitrary template text (custom injection templates
+//! come from users' ConfigMaps): parsing and executing never panics, and output stays bounded.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mesh_inject::gotmpl::Template;
+use mesh_gotmpl::Template;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(template) = Template::parse("fuzz", text) else {
+    let Ok(template) = Template::parse("fuzz", text, mesh_inject::template_funcs()) else {
         return;
     };
     let data = serde_json::json!({

@@ -9,6 +9,8 @@
 
 pub mod base64;
 
+pub mod go;
+
 pub mod component;
 pub use component::{ComponentName, ParseComponentNameError};
 

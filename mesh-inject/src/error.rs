@@ -25,7 +25,7 @@ pub enum InjectError {
     /// A custom Go template failed to parse or execute (the message names the template and
     /// the line:column, as Go does).
     #[error("{0}")]
-    GoTemplate(#[from] crate::gotmpl::GoTemplateError),
+    GoTemplate(#[from] mesh_gotmpl::Error),
     /// A custom template body is not a valid YAML pod overlay.
     #[error("template {name:?}: {message}")]
     InvalidTemplate {

@@ -17,7 +17,7 @@ pub(crate) fn render(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     let (name, revision) = d.canonical_labels(false);
     let mut spec = Map::new();
     let pod_sc = match d.values.get("gateways.securityContext") {
-        Some(sc) if crate::values::truthy(sc) => crate::template::pruned(sc),
+        Some(sc) if mesh_core::go::truthy(sc) => crate::template::pruned(sc),
         _ => json!({"sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]}),
     };
     spec.insert("securityContext".into(), pod_sc);
@@ -45,7 +45,7 @@ fn proxy_container(d: &TemplateData<'_>) -> Value {
     if let Some(lc) = d
         .values
         .get("global.proxy.lifecycle")
-        .filter(|v| crate::values::truthy(v))
+        .filter(|v| mesh_core::go::truthy(v))
     {
         c.insert("lifecycle".into(), crate::template::pruned(lc));
     }

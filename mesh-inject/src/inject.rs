@@ -54,8 +54,8 @@ enum Template {
     GrpcAgent,
     /// A custom template without Go template actions: a fixed pod overlay.
     Static(Value),
-    /// A custom Go template, evaluated by the [`crate::gotmpl`] engine.
-    Go(Box<crate::gotmpl::Template>),
+    /// A custom Go template, evaluated by the [`mesh_gotmpl`] engine.
+    Go(Box<mesh_gotmpl::Template>),
     /// A custom template that cannot be applied (a Go parse error or an unparsable body).
     Unsupported(InjectError),
 }
@@ -532,7 +532,7 @@ fn classify_template(name: &str, body: &str) -> Template {
         return t;
     }
     if body.contains("{{") {
-        return match crate::gotmpl::Template::parse(name, body) {
+        return match mesh_gotmpl::Template::parse(name, body, crate::template_funcs()) {
             Ok(t) => Template::Go(Box::new(t)),
             Err(e) => Template::Unsupported(InjectError::GoTemplate(e)),
         };
@@ -1242,7 +1242,7 @@ fn range_max(range: &str) -> Option<i64> {
 impl Injector {
     /// The data a Go injection template sees for this pod (what istiod passes), as a value
     /// tree: Istio's `SidecarTemplateData` field names at the top, Kubernetes/protobuf JSON
-    /// below (see [`crate::gotmpl`] for how templates read it). The pod is prepared as the
+    /// below (see [`mesh_gotmpl`] for how templates read it). The pod is prepared as the
     /// webhook prepares it (normalized, a previous injection stripped).
     pub fn go_template_data(
         &self,
@@ -1308,7 +1308,7 @@ impl Injector {
 }
 
 /// Executes a custom Go template and reads its output as a pod overlay.
-fn render_go(t: &crate::gotmpl::Template, data: &TemplateData<'_>) -> Result<Value, InjectError> {
+fn render_go(t: &mesh_gotmpl::Template, data: &TemplateData<'_>) -> Result<Value, InjectError> {
     let text = t.execute(&go_data(data))?;
     let invalid = |message: String| InjectError::InvalidTemplate {
         name: t.name().to_string(),

@@ -15,7 +15,6 @@ pub use config::{InjectConfig, InjectionPolicy};
 pub mod annotations;
 pub mod error;
 mod gateway;
-pub mod gotmpl;
 mod grpc;
 pub mod inject;
 mod json_write;
@@ -28,6 +27,8 @@ pub mod quantity;
 mod sidecar;
 pub mod status;
 pub mod template;
+mod template_funcs;
+pub use template_funcs::template_funcs;
 pub mod values;
 pub mod workload;
 

@@ -221,7 +221,7 @@ pub(crate) fn same_key(a: &Value, b: &Value) -> bool {
     match (a, b) {
         // The common case (names): two strings match only when equal, no need to print them.
         (Value::String(x), Value::String(y)) => x == y,
-        _ => a == b || crate::values::go_string(a) == crate::values::go_string(b),
+        _ => a == b || mesh_core::go::scalar_string(a) == mesh_core::go::scalar_string(b),
     }
 }
 

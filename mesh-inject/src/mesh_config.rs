@@ -2,8 +2,9 @@
 //! the proxy config (`defaultConfig`, overridable per pod with `proxy.istio.io/config`).
 
 use crate::error::InjectError;
-use crate::values::{go_string, kind_name};
+use crate::values::kind_name;
 use mesh_core::Value;
+use mesh_core::go::scalar_string;
 use serde_json::{Map, json};
 use std::collections::BTreeMap;
 
@@ -185,7 +186,7 @@ impl MeshConfig {
     pub fn trust_domain(&self) -> String {
         self.raw
             .get("trustDomain")
-            .map(go_string)
+            .map(scalar_string)
             .unwrap_or_default()
     }
 
@@ -367,7 +368,11 @@ impl ProxyConfig {
         self.raw
             .get("proxyMetadata")
             .and_then(Value::as_object)
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), go_string(v))).collect())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), scalar_string(v)))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

@@ -359,7 +359,7 @@ fn init_container(d: &TemplateData<'_>, mode: &str, tproxy: bool) -> Result<Valu
 
 fn add_seccomp(d: &TemplateData<'_>, sc: &mut Map<String, Value>) {
     if let Some(p) = d.values.get("global.proxy.seccompProfile")
-        && crate::values::truthy(p)
+        && mesh_core::go::truthy(p)
     {
         sc.insert("seccompProfile".into(), pruned(p));
     }
@@ -469,7 +469,7 @@ fn proxy_env(d: &TemplateData<'_>) -> Result<Vec<Value>, InjectError> {
         && let Some(m) = d.json_map_annotation(ann::DATADOG_ENV)?
     {
         for (k, v) in m {
-            e.push(env(&k, crate::values::go_string(&v)));
+            e.push(env(&k, mesh_core::go::scalar_string(&v)));
         }
     }
     e.extend(proxy_metadata_env(d));
@@ -617,7 +617,7 @@ fn proxy_container(
     if let Some(lc) = d
         .values
         .get("global.proxy.lifecycle")
-        .filter(|v| crate::values::truthy(v))
+        .filter(|v| mesh_core::go::truthy(v))
     {
         c.insert("lifecycle".into(), pruned(lc));
     } else if hold {

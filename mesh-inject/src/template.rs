@@ -5,8 +5,9 @@
 use crate::annotations as ann;
 use crate::error::{AnnotationProblem, InjectError};
 use crate::mesh_config::{InboundTrafficPolicy, MeshConfig, ProxyConfig};
-use crate::values::{Values, go_string, truthy};
+use crate::values::Values;
 use mesh_core::Value;
+use mesh_core::go::{scalar_string, truthy};
 use serde_json::{Map, json};
 use std::collections::BTreeMap;
 
@@ -456,7 +457,10 @@ pub(crate) fn proxy_image(
     annotations: &BTreeMap<String, String>,
 ) -> String {
     let hub = values.str("global.hub");
-    let tag = values.get("global.tag").map(go_string).unwrap_or_default();
+    let tag = values
+        .get("global.tag")
+        .map(scalar_string)
+        .unwrap_or_default();
     let configured = values.string("global.proxy.image");
     let name = if configured.is_empty() {
         "proxyv2".to_string()
@@ -633,7 +637,7 @@ pub(crate) fn image_pull_secrets(d: &TemplateData<'_>) -> Option<Value> {
     Some(Value::Array(
         secrets
             .iter()
-            .map(|s| json!({"name": go_string(s)}))
+            .map(|s| json!({"name": scalar_string(s)}))
             .collect(),
     ))
 }

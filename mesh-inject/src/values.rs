@@ -3,6 +3,7 @@
 
 use crate::error::InjectError;
 use mesh_core::Value;
+use mesh_core::go::{scalar_string, truthy};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -125,7 +126,7 @@ impl Values {
     pub fn str(&self, path: &str) -> Cow<'_, str> {
         match self.get(path) {
             Some(Value::String(s)) => Cow::Borrowed(s.as_str()),
-            Some(v) => Cow::Owned(go_string(v)),
+            Some(v) => Cow::Owned(scalar_string(v)),
             None => Cow::Borrowed(""),
         }
     }
@@ -144,7 +145,7 @@ impl Values {
     /// template function does with its default argument.
     pub fn sprint(&self, path: &str) -> String {
         self.get(path)
-            .map(go_string)
+            .map(scalar_string)
             .unwrap_or_else(|| "<nil>".to_string())
     }
 }
@@ -156,43 +157,6 @@ pub fn lookup<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
         cur = cur.as_object()?.get(part)?;
     }
     if cur.is_null() { None } else { Some(cur) }
-}
-
-/// Go template truthiness: false, 0, "", empty lists and maps and null are false.
-pub fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
-}
-
-/// Prints a scalar the way Go's `fmt.Sprint` prints the same value decoded from JSON
-/// (numbers are float64 there: integral values print without a fraction).
-pub fn go_string(v: &Value) -> String {
-    match v {
-        Value::Null => "<nil>".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::String(s) => s.clone(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.to_string()
-            } else if let Some(u) = n.as_u64() {
-                u.to_string()
-            } else {
-                let f = n.as_f64().unwrap_or_default();
-                if f.fract() == 0.0 && f.abs() < 1e21 {
-                    format!("{f:.0}")
-                } else {
-                    f.to_string()
-                }
-            }
-        }
-        other => other.to_string(),
-    }
 }
 
 /// A short name of a value's kind, for error messages.
@@ -211,15 +175,6 @@ pub fn kind_name(v: &Value) -> &'static str {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn prints_like_go() {
-        assert_eq!(go_string(&json!(15020)), "15020");
-        assert_eq!(go_string(&json!(15020.0)), "15020");
-        assert_eq!(go_string(&json!(0.5)), "0.5");
-        assert_eq!(go_string(&json!(true)), "true");
-        assert_eq!(go_string(&json!(null)), "<nil>");
-    }
 
     #[test]
     fn looks_up_paths_and_truthiness() {

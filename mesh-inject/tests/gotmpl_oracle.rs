@@ -4,8 +4,8 @@
 //! rendering of the same template for the same pod. Skips cleanly without the corpus.
 
 use mesh_core::Value;
+use mesh_gotmpl::Template;
 use mesh_inject::PodContext;
-use mesh_inject::gotmpl::Template;
 use std::collections::BTreeMap;
 
 mod reference_support;
@@ -127,7 +127,7 @@ fn istio_templates_agree_with_native_rendering() {
                 total += 1;
                 let label = format!("{name} pod {i} template {template}");
                 let data = inj.go_template_data(pod, &context).unwrap();
-                let engine = Template::parse(template, body)
+                let engine = Template::parse(template, body, mesh_inject::template_funcs())
                     .map_err(|e| e.to_string())
                     .and_then(|t| t.execute(&data).map_err(|e| e.to_string()))
                     .and_then(|text| {

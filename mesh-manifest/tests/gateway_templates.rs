@@ -1,6 +1,6 @@
 //! mesh's own `waypoint`, `kube-gateway` and `agentgateway` template bodies (the Go templates istiod's
 //! Gateway API deployment controller evaluates) against Istio's bodies from the reference injector
-//! config: both run through mesh-inject's Go template engine on the same deployment-controller
+//! config: both run through the Go template engine (mesh-gotmpl with mesh-inject's functions) on the same deployment-controller
 //! data, and the parsed object lists must be equal. The data mirrors istiod's `TemplateInput`
 //! (Go field names at the top, Kubernetes/protobuf JSON below); each case varies one input so that
 //! every branch of mesh's bodies is taken at least once.
@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use mesh_core::{Value, from_yaml_str, from_yaml_stream};
-use mesh_inject::gotmpl::Template;
+use mesh_gotmpl::Template;
 use mesh_manifest::render::pilot::builtin_template;
 use serde_json::json;
 
@@ -498,7 +498,8 @@ fn unescape_keys(data: &mut Value) {
 
 /// Executes a body on the data and parses the YAML stream it prints.
 fn run(name: &str, body: &str, data: &Value) -> Result<Vec<Value>, String> {
-    let template = Template::parse(name, body).map_err(|e| format!("parse: {e}"))?;
+    let template = Template::parse(name, body, mesh_inject::template_funcs())
+        .map_err(|e| format!("parse: {e}"))?;
     let text = template
         .execute(data)
         .map_err(|e| format!("execute: {e}"))?;

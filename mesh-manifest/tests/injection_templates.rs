@@ -1,15 +1,16 @@
 //! mesh's own Go bodies of the built-in injection templates (`templates/injection/*.tmpl`,
 //! shipped in the `istio-sidecar-injector` ConfigMap for istiod) against Istio's bodies: both
-//! are executed by mesh-inject's Go template engine on the data istiod would pass
-//! (`Injector::go_template_data`), and the printed partial pods must parse to the same value.
+//! are executed by the Go template engine (mesh-gotmpl with mesh-inject's functions) on the
+//! data istiod would pass (`Injector::go_template_data`), and the printed partial pods must
+//! parse to the same value.
 //!
 //! Istio's bodies are read at test time from the reference settings (`inject-config.yaml`);
 //! they are never copied into mesh. Every test skips cleanly when the reference corpus
 //! (`<workspace>/../shared/reference`) is absent.
 
 use mesh_core::Value;
+use mesh_gotmpl::Template;
 use mesh_inject::PodContext;
-use mesh_inject::gotmpl::Template;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -57,7 +58,8 @@ fn diff_paths(path: &str, a: &Value, b: &Value, out: &mut Vec<String>, limit: us
 
 /// What executing one body gave.
 fn run(name: &str, body: &str, data: &Value) -> Result<Value, String> {
-    let template = Template::parse(name, body).map_err(|e| format!("parse: {e}"))?;
+    let template = Template::parse(name, body, mesh_inject::template_funcs())
+        .map_err(|e| format!("parse: {e}"))?;
     let text = template
         .execute(data)
         .map_err(|e| format!("execute: {e}"))?;
@@ -565,7 +567,7 @@ fn constructed_scenarios_agree_for_all_four_templates() {
 #[test]
 fn mesh_bodies_parse() {
     for name in TEMPLATES {
-        if let Err(e) = Template::parse(name, mesh_body(name)) {
+        if let Err(e) = Template::parse(name, mesh_body(name), mesh_inject::template_funcs()) {
             panic!("{name}: {e}");
         }
     }

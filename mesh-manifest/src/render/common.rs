@@ -18,16 +18,7 @@ pub fn get<'a>(values: &'a Value, path: &str) -> &'a Value {
 }
 
 /// Go template truthiness: false, 0, "", null, empty list and empty map are false.
-pub fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(m) => !m.is_empty(),
-    }
-}
+pub use mesh_core::go::truthy;
 
 /// The string at `path`, or `""` when it is missing or not a string (Helm prints missing as empty).
 pub fn str_at<'a>(values: &'a Value, path: &str) -> &'a str {
@@ -52,25 +43,6 @@ mod tests {
         assert_eq!(get(&v, "global.missing.image"), &Value::Null);
         assert_eq!(str_at(&v, "global.proxy"), "");
     }
-
-    #[test]
-    fn truthiness_follows_go_templates() {
-        for (v, want) in [
-            (json!(null), false),
-            (json!(0), false),
-            (json!(0.0), false),
-            (json!(""), false),
-            (json!([]), false),
-            (json!({}), false),
-            (json!(false), false),
-            (json!(1), true),
-            (json!("x"), true),
-            (json!([0]), true),
-            (json!({"a": 1}), true),
-        ] {
-            assert_eq!(truthy(&v), want, "{v}");
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -87,7 +59,10 @@ pub fn go_format(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.as_f64().map(go_float).unwrap_or_else(|| n.to_string()),
+        Value::Number(n) => n
+            .as_f64()
+            .map(mesh_core::go::format_float)
+            .unwrap_or_else(|| n.to_string()),
         Value::String(s) => s.clone(),
         Value::Array(items) => {
             let parts: Vec<String> = items.iter().map(go_format).collect();
@@ -100,32 +75,6 @@ pub fn go_format(value: &Value) -> String {
                 .collect();
             format!("map[{}]", parts.join(" "))
         }
-    }
-}
-
-/// Go's `%v` of a float64: the shortest decimal that reads back, in exponent form when the
-/// decimal exponent is below -4 or at least 6 (then with a signed, two-digit exponent).
-fn go_float(f: f64) -> String {
-    if f == 0.0 {
-        return "0".to_string();
-    }
-    if !f.is_finite() {
-        return if f.is_nan() {
-            "NaN".to_string()
-        } else if f > 0.0 {
-            "+Inf".to_string()
-        } else {
-            "-Inf".to_string()
-        };
-    }
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..6).contains(&exp) {
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exp.abs())
-    } else {
-        format!("{f}")
     }
 }
 

@@ -31,16 +31,7 @@ pub fn merge_value_into(dst: &mut Map<String, Value>, src: &Value) {
 
 /// Whether a value counts as set in a Go template `if`/`with` (and for sprig's `coalesce`):
 /// everything except `null`, `false`, zero, and empty strings, lists and mappings.
-pub fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
-}
+pub use mesh_core::go::truthy;
 
 /// The value at a path of mapping keys, if every step exists.
 pub fn get_path<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
@@ -90,29 +81,5 @@ mod tests {
             json!({"a": {"y": 2}, "b": false}),
         );
         assert_eq!(out, json!({"a": {"y": 2}, "b": false}));
-    }
-
-    #[test]
-    fn truthiness_follows_go_templates() {
-        for v in [
-            json!(null),
-            json!(false),
-            json!(0),
-            json!(""),
-            json!([]),
-            json!({}),
-        ] {
-            assert!(!truthy(&v), "{v}");
-        }
-        for v in [
-            json!(true),
-            json!(1),
-            json!(0.5),
-            json!("x"),
-            json!([0]),
-            json!({"a": 0}),
-        ] {
-            assert!(truthy(&v), "{v}");
-        }
     }
 }

@@ -1,10 +1,10 @@
 //! Execution of a parsed template over a value tree: pipelines, variables and their scopes,
 //! field chains, control structures, template calls, with bounded depth and output size.
 
-use super::funcs;
-use super::parse::{Arg, BranchKind, Cmd, Node, Pipe, Tree};
-use super::print::sprint;
-use super::value::{Shape, Val, child, element, struct_key, truth};
+use crate::funcs::{Entry, Funcs};
+use crate::parse::{Arg, BranchKind, Cmd, Node, Pipe, Tree};
+use crate::print::sprint;
+use crate::value::{Shape, Val, child, element, struct_key, truth};
 use mesh_core::Value;
 use std::borrow::Cow;
 
@@ -40,6 +40,7 @@ enum Flow {
 /// One execution.
 pub(crate) struct Exec<'t, 'd> {
     tree: &'t Tree,
+    funcs: &'t Funcs,
     vars: Vec<(String, Val<'d>)>,
     out: String,
     depth: usize,
@@ -57,11 +58,12 @@ fn err(pos: usize, node: &str, message: impl Into<String>) -> ExecError {
 }
 
 impl<'t, 'd> Exec<'t, 'd> {
-    /// Runs the main body of `tree` with `data` as dot and `$`.
-    pub fn run(tree: &'t Tree, data: &'d Value) -> Res<String> {
+    /// Runs the main body of `tree` with `data` as dot and `$`, calling `funcs`.
+    pub fn run(tree: &'t Tree, funcs: &'t Funcs, data: &'d Value) -> Res<String> {
         let dot = Val::Json(Cow::Borrowed(data), Shape::Struct);
         let mut ex = Exec {
             tree,
+            funcs,
             vars: vec![("$".to_string(), dot.clone())],
             out: String::new(),
             depth: 0,
@@ -331,8 +333,11 @@ impl<'t, 'd> Exec<'t, 'd> {
         pos: usize,
         node: &str,
     ) -> Res<Val<'d>> {
+        // The registry outlives this call: its entries are not borrowed from `self`.
+        let funcs: &'t Funcs = self.funcs;
+        let entry = funcs.get(name);
         // `and` and `or` stop evaluating at the first argument that decides the result.
-        if name == "and" || name == "or" {
+        if let Some(&Entry::ShortCircuit(is_or)) = entry {
             let total = args.len() + usize::from(last.is_some());
             if total == 0 {
                 return Err(err(
@@ -344,7 +349,7 @@ impl<'t, 'd> Exec<'t, 'd> {
             let mut result = Val::NoValue;
             for a in args {
                 result = self.arg(dot, a, pos, node)?;
-                if truth(&result) == (name == "or") {
+                if truth(&result) == is_or {
                     return Ok(result);
                 }
             }
@@ -360,11 +365,12 @@ impl<'t, 'd> Exec<'t, 'd> {
         if let Some(l) = last {
             values.push(l);
         }
-        let _ = node;
-        let result = funcs::call(name, values)
-            .map_err(|m| err(pos, name, format!("error calling {name}: {m}")))?;
+        let Some(Entry::Func { f, writes_back }) = entry else {
+            return Err(err(pos, name, format!("function {name:?} not defined")));
+        };
+        let result = f(values).map_err(|m| err(pos, name, format!("error calling {name}: {m}")))?;
         // sprig's map mutators change the map a variable holds; write the result back.
-        if funcs::MUTATORS.contains(&name)
+        if *writes_back
             && let Some(Arg::Var(var, chain)) = args.first()
             && chain.is_empty()
             && let Some(slot) = self.vars.iter_mut().rev().find(|(n, _)| n == var)

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 /// How a JSON map or number behaves, standing for the Go type it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Shape {
+pub enum Shape {
     /// A Go struct (Kubernetes object, ProxyConfig, template data): fields resolve with
     /// Go-name rules, a missing field is the zero value, always truthy.
     Struct,
@@ -22,9 +22,10 @@ pub(crate) enum Shape {
     Exact,
 }
 
-/// A template value.
+/// A template value, as functions receive and return it: a JSON tree (borrowed from the data
+/// or made by the template) with the Go type it stands for, or one of Go's empty values.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Val<'a> {
+pub enum Val<'a> {
     /// Go's invalid `reflect.Value` ("no value"): a missing map key; prints `<no value>`.
     NoValue,
     /// A nil interface (JSON `null`, `nil`); prints `<nil>`.
@@ -63,6 +64,17 @@ impl<'a> Val<'a> {
     /// An owned value made by a function.
     pub fn owned(v: Value) -> Val<'static> {
         Val::Json(Cow::Owned(v), Shape::Exact)
+    }
+
+    /// A value decoded from JSON as Go decodes into `interface{}` (numbers are `float64`,
+    /// maps are `map[string]interface{}`).
+    pub fn decoded(v: Value) -> Val<'static> {
+        Val::Json(Cow::Owned(v), Shape::JsonMap)
+    }
+
+    /// A `map[string]string` made by a function.
+    pub fn str_map(m: serde_json::Map<String, Value>) -> Val<'static> {
+        Val::Json(Cow::Owned(Value::Object(m)), Shape::StrMap)
     }
 
     /// The JSON value, if any (null for nil).
@@ -228,16 +240,7 @@ pub(crate) fn struct_key<'m>(
 pub(crate) fn truth(v: &Val<'_>) -> bool {
     match v {
         Val::NoValue | Val::Nil | Val::Zero => false,
-        Val::Json(j, shape) => match j.as_ref() {
-            Value::Null => false,
-            Value::Bool(b) => *b,
-            Value::Number(n) => match number_kind(n, *shape) {
-                Num::Int(i) => i != 0,
-                Num::Float(f) => f != 0.0,
-            },
-            Value::String(s) => !s.is_empty(),
-            Value::Array(a) => !a.is_empty(),
-            Value::Object(m) => *shape == Shape::Struct || !m.is_empty(),
-        },
+        Val::Json(j, Shape::Struct) if j.is_object() => true,
+        Val::Json(j, _) => mesh_core::go::truthy(j),
     }
 }

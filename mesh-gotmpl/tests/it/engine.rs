@@ -1,55 +1,9 @@
 //! The Go text/template engine against Go's documented behaviour
 //! (https://pkg.go.dev/text/template), one construct or function per test.
 
-use mesh_core::Value;
-use mesh_inject::gotmpl::Template;
+use crate::{data, exec_err, funcs, run};
+use mesh_gotmpl::Template;
 use serde_json::json;
-
-fn data() -> Value {
-    json!({
-        "ObjectMeta": {
-            "name": "web",
-            "annotations": {"a/b": "x", "empty": ""},
-            "labels": {"app": "web"},
-        },
-        "Spec": {
-            "containers": [
-                {"name": "app", "ports": [{"containerPort": 80, "protocol": "TCP"}]},
-                {"name": "istio-proxy"},
-            ],
-            "serviceAccountName": "",
-        },
-        "ProxyConfig": {
-            "interceptionMode": "REDIRECT",
-            "holdApplicationUntilProxyStarts": true,
-            "proxyMetadata": {"K": "v"},
-            "drainDuration": "60s",
-            "tracing": {"tlsSettings": {"caCertificates": "/etc/ca/root.pem"}},
-        },
-        "Values": {
-            "global": {"proxy": {"statusPort": 15020, "big": 1000000, "half": 0.5, "list": ["a", "b"]}},
-            "revision": "",
-            "m": {"b": 2, "a": 1},
-        },
-        "NativeSidecars": false,
-        "ProxyUID": 1337,
-    })
-}
-
-fn run(body: &str) -> String {
-    Template::parse("t", body)
-        .unwrap_or_else(|e| panic!("parse {body:?}: {e}"))
-        .execute(&data())
-        .unwrap_or_else(|e| panic!("execute {body:?}: {e}"))
-}
-
-fn exec_err(body: &str) -> String {
-    Template::parse("t", body)
-        .unwrap()
-        .execute(&data())
-        .unwrap_err()
-        .to_string()
-}
 
 #[test]
 fn text_and_trim_markers() {
@@ -327,78 +281,17 @@ fn sprig_functions() {
 }
 
 #[test]
-fn istio_functions() {
-    assert_eq!(
-        run(
-            "{{ isset .ObjectMeta.Annotations \"a/b\" }} {{ isset .ObjectMeta.Annotations \"no\" }}"
-        ),
-        "true false"
-    );
-    assert_eq!(
-        run(
-            "{{ annotation .ObjectMeta \"a/b\" \"d\" }} {{ annotation .ObjectMeta \"no\" .Values.global.proxy.statusPort }} {{ annotation .ObjectMeta \"no\" .Values.nope }}"
-        ),
-        "x 15020 <nil>"
-    );
-    assert_eq!(
-        run(
-            "{{ valueOrDefault .Values.nope \"d\" }} {{ valueOrDefault \"\" \"e\" }} {{ valueOrDefault \"v\" \"f\" }}"
-        ),
-        "d e v"
-    );
-    assert_eq!(
-        run(
-            "{{ excludeInboundPort 15020 \"80\" }} {{ includeInboundPorts .Spec.Containers }} {{ applicationPorts .Spec.Containers }}"
-        ),
-        "80,15020 80 80"
-    );
-    assert_eq!(
-        run(
-            "{{ formatDuration .ProxyConfig.DrainDuration }} {{ directory \"/a/b/c.pem\" }} {{ toLower \"AB\" }}"
-        ),
-        "1m0s /a/b/ ab"
-    );
-    assert_eq!(
-        run(
-            "{{ appendMultusNetwork \"\" \"istio-cni\" }} {{ appendMultusNetwork \"a\" \"istio-cni\" }}"
-        ),
-        "istio-cni a, istio-cni"
-    );
-    assert_eq!(
-        run("{{ toJsonMap (strdict \"a\" \"1\") (omit .ObjectMeta.Annotations \"empty\") }}"),
-        "{\"a\":\"1\",\"a/b\":\"x\"}"
-    );
-    assert_eq!(
-        run(
-            "{{ toJSON .ObjectMeta.Labels }} {{ structToJSON (index (index .Spec.Containers 0).Ports 0) }}"
-        ),
-        "{\"app\":\"web\"} {\"containerPort\":80,\"protocol\":\"TCP\"}"
-    );
-    assert_eq!(run("{{ toYaml .Values.m | indent 2 }}"), "a: 1\n  b: 2\n  ");
-    assert_eq!(
-        run("{{ protoToJSON .ProxyConfig }}"),
-        run("{{ protoToJSON .ProxyConfig }}")
-    );
-    assert!(!run("{{ protoToJSON .ProxyConfig }}").contains("REDIRECT"));
-    assert_eq!(run("{{ env \"NOT_READ\" \"dflt\" }}"), "dflt");
-    assert_eq!(
-        run("{{ range $k, $v := fromJSON \"{\\\"a\\\":\\\"b\\\"}\" }}{{ $k }}={{ $v }}{{ end }}"),
-        "a=b"
-    );
-}
-
-#[test]
 fn errors_name_template_and_position() {
-    let e = Template::parse("custom", "line1\n  {{ nosuch .X }}")
+    let e = Template::parse("custom", "line1\n  {{ nosuch .X }}", &funcs())
         .unwrap_err()
         .to_string();
     assert!(e.starts_with("template: custom:2:6:"), "{e}");
     assert!(e.contains("function \"nosuch\" not defined"), "{e}");
-    let e = Template::parse("custom", "{{ indnet 2 \"x\" }}")
+    let e = Template::parse("custom", "{{ indnet 2 \"x\" }}", &funcs())
         .unwrap_err()
         .to_string();
     assert!(e.contains("did you mean \"indent\""), "{e}");
-    let e = Template::parse("custom", "a\nb {{ .Values.nope.x | len }}")
+    let e = Template::parse("custom", "a\nb {{ .Values.nope.x | len }}", &funcs())
         .unwrap()
         .execute(&data())
         .unwrap_err()
@@ -418,7 +311,7 @@ fn errors_name_template_and_position() {
         "{{ (1 }}",
         "{{ \"x }}",
     ] {
-        assert!(Template::parse("t", bad).is_err(), "{bad}");
+        assert!(Template::parse("t", bad, &funcs()).is_err(), "{bad}");
     }
 }
 
@@ -426,7 +319,7 @@ fn errors_name_template_and_position() {
 fn nil_pointer_field_is_an_error() {
     // A field of an explicit null inside a Go map: Go reports a nil pointer evaluation.
     let d = json!({"Values": {"n": null}});
-    let e = Template::parse("t", "{{ .Values.n.x }}")
+    let e = Template::parse("t", "{{ .Values.n.x }}", &funcs())
         .unwrap()
         .execute(&d)
         .unwrap_err();
@@ -440,7 +333,7 @@ fn output_is_bounded() {
         "{{{{ range until 5000 }}}}{{{{ range until 5000 }}}}{}{{{{ end }}}}{{{{ end }}}}",
         "x".repeat(1024)
     );
-    let e = Template::parse("t", &body)
+    let e = Template::parse("t", &body, &funcs())
         .unwrap()
         .execute(&json!({}))
         .unwrap_err();
@@ -456,7 +349,7 @@ fn runaway_templates_fail_instead_of_stalling() {
         "{{seq 9223372036854775807}}",
         "{{untilStep -9223372036854775808 9223372036854775807 1}}",
     ] {
-        let t = mesh_inject::gotmpl::Template::parse("runaway", body).unwrap();
+        let t = Template::parse("runaway", body, &funcs()).unwrap();
         let err = t.execute(&data).unwrap_err().to_string();
         assert!(
             err.contains("steps") || err.contains("too large"),

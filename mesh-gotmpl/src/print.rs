@@ -1,8 +1,10 @@
 //! Go's printing of template values: `fmt`'s `%v` (maps `map[a:1]`, lists `[a b]`, `float64`
-//! with `%g`), `printf` verbs, `strconv.Quote`, and `encoding/json` output.
+//! with `%g`), `printf` verbs and `strconv.Quote`.
 
-use super::value::{Num, Shape, Val, number_kind};
+use crate::value::{Num, Shape, Val, number_kind};
 use mesh_core::Value;
+use mesh_core::go::format_float;
+use std::fmt;
 
 /// `fmt.Sprint` of one value, as the template prints an action's result. Go prints an
 /// invalid value as `<no value>` and a nil interface as `<nil>`.
@@ -15,6 +17,13 @@ pub(crate) fn sprint(v: &Val<'_>) -> String {
     }
 }
 
+/// Values display as `fmt.Sprint` prints them (see [`Val::sprint`]).
+impl fmt::Display for Val<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&sprint(self))
+    }
+}
+
 /// `%v` of a JSON value; `top` is false inside maps and lists (where nil prints `<nil>`).
 pub(crate) fn fmt_v(v: &Value, shape: Shape, top: bool) -> String {
     let _ = top;
@@ -24,7 +33,7 @@ pub(crate) fn fmt_v(v: &Value, shape: Shape, top: bool) -> String {
         Value::String(s) => s.clone(),
         Value::Number(n) => match number_kind(n, shape) {
             Num::Int(i) => i.to_string(),
-            Num::Float(f) => format_g(f),
+            Num::Float(f) => format_float(f),
         },
         Value::Array(a) => {
             let items: Vec<String> = a.iter().map(|x| fmt_v(x, inner(shape), false)).collect();
@@ -47,45 +56,6 @@ fn inner(shape: Shape) -> Shape {
         Shape::Exact
     } else {
         shape
-    }
-}
-
-/// `strconv.FormatFloat(f, 'g', -1, 64)` as `%v` uses it: shortest digits, exponent form when
-/// the exponent is below -4 or at least 6 (with the shortest precision strconv decides with
-/// precision 6), so `1000000` prints `1e+06` while `15021` stays as is.
-pub(crate) fn format_g(f: f64) -> String {
-    format_float_g(f, 6)
-}
-
-/// Shortest `%g` with the given exponent threshold.
-fn format_float_g(f: f64, threshold: i32) -> String {
-    if f.is_nan() {
-        return "NaN".to_string();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "+Inf" } else { "-Inf" }.to_string();
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.to_string();
-    }
-    let e = format!("{f:e}");
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if exp < -4 || exp >= threshold {
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mant}e{sign}{:02}", exp.abs())
-    } else {
-        let neg = mant.starts_with('-');
-        let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
-        let dp = exp + 1;
-        let body = if dp <= 0 {
-            format!("0.{}{}", "0".repeat((-dp) as usize), digits)
-        } else if (dp as usize) >= digits.len() {
-            format!("{}{}", digits, "0".repeat(dp as usize - digits.len()))
-        } else {
-            format!("{}.{}", &digits[..dp as usize], &digits[dp as usize..])
-        };
-        if neg { format!("-{body}") } else { body }
     }
 }
 
@@ -112,14 +82,6 @@ pub(crate) fn go_quote(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// `encoding/json.Marshal`: compact, map keys sorted, `<`, `>` and `&` escaped as Go does.
-pub(crate) fn go_json(v: &Value) -> String {
-    let text = serde_json::to_string(v).unwrap_or_else(|_| "null".to_string());
-    text.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
 }
 
 /// Go's `fmt.Sprintf` for the verbs templates use: `%v %s %d %q %t %f %e %g %x %X %o %b %c %%`
@@ -244,7 +206,7 @@ fn format_one(verb: char, arg: &Val<'_>, f: &Flags) -> String {
         'v' => {
             let s = match num {
                 Some(Num::Int(i)) => sign(i.to_string(), f, i < 0),
-                Some(Num::Float(x)) => sign(format_g(x), f, x < 0.0),
+                Some(Num::Float(x)) => sign(format_float(x), f, x < 0.0),
                 None if f.sharp => match arg.as_str() {
                     Some(s) => go_quote(s),
                     None => sprint(arg),
@@ -326,7 +288,7 @@ fn format_one(verb: char, arg: &Val<'_>, f: &Flags) -> String {
                     if verb == 'E' { s.to_uppercase() } else { s }
                 }
                 _ => match f.prec {
-                    None => format_g(x),
+                    None => format_float(x),
                     Some(p) => {
                         let p = p.max(1);
                         let exp = if x == 0.0 {
@@ -371,20 +333,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn floats_print_like_go_v() {
-        // fmt %v of float64 is strconv 'g' with the shortest precision: %e form when the
-        // exponent is < -4 or >= 6.
-        assert_eq!(format_g(15021.0), "15021");
-        assert_eq!(format_g(0.5), "0.5");
-        assert_eq!(format_g(1e21), "1e+21");
-        assert_eq!(format_g(1e6), "1e+06");
-        assert_eq!(format_g(1234567.0), "1.234567e+06");
-        assert_eq!(format_g(123456.0), "123456");
-        assert_eq!(format_g(0.00001), "1e-05");
-        assert_eq!(format_g(-2.5), "-2.5");
-    }
-
-    #[test]
     fn printf_verbs() {
         let args = [Val::str("a"), Val::int(7), Val::bool(true), Val::float(1.5)];
         assert_eq!(sprintf("%s-%d-%t-%v", &args), "a-7-true-1.5");
@@ -404,13 +352,5 @@ mod tests {
         assert_eq!(sprintf("%s %s", &[Val::str("x")]), "x %!s(MISSING)");
         assert_eq!(sprintf("%-4s|", &[Val::str("x")]), "x   |");
         assert_eq!(sprintf("100%%", &[]), "100%");
-    }
-
-    #[test]
-    fn json_escapes_html() {
-        assert_eq!(
-            go_json(&serde_json::json!({"a": "<&>"})),
-            r#"{"a":"\u003c\u0026\u003e"}"#
-        );
     }
 }

@@ -1,7 +1,8 @@
 //! The parser of Go `text/template` bodies: the node tree (text, actions, `if`/`range`/`with`,
 //! `template`, `break`/`continue`) and the named templates (`define`, `block`).
 
-use super::lex::{Tok, Token};
+use crate::funcs::Funcs;
+use crate::lex::{Tok, Token};
 use std::collections::BTreeMap;
 
 /// A node of a template body.
@@ -107,20 +108,9 @@ pub(crate) struct Tree {
 /// A parse error: byte offset and message.
 pub(crate) type ParseError = (usize, String);
 
-/// Names functions may have; an unknown identifier is a parse error.
-pub(crate) trait FuncNames {
-    /// Whether the name is a known function.
-    fn has(&self, name: &str) -> bool;
-    /// A known function name close to `name`.
-    fn suggest(&self, name: &str) -> Option<String>;
-}
-
-/// Parses a token stream. `src` is the body (for the text of pipelines).
-pub(crate) fn parse(
-    src: &str,
-    tokens: Vec<Token>,
-    funcs: &dyn FuncNames,
-) -> Result<Tree, ParseError> {
+/// Parses a token stream. `src` is the body (for the text of pipelines); a function name
+/// `funcs` does not have is an error.
+pub(crate) fn parse(src: &str, tokens: Vec<Token>, funcs: &Funcs) -> Result<Tree, ParseError> {
     let mut p = Parser {
         src,
         toks: tokens,
@@ -143,7 +133,7 @@ struct Parser<'a> {
     src: &'a str,
     toks: Vec<Token>,
     i: usize,
-    funcs: &'a dyn FuncNames,
+    funcs: &'a Funcs,
     defines: BTreeMap<String, Vec<Node>>,
     range_depth: usize,
 }
@@ -476,7 +466,7 @@ impl Parser<'_> {
             }
             Tok::Var(v) => Arg::Var(v, self.fields()),
             Tok::Ident(name) => {
-                if !self.funcs.has(&name) {
+                if !self.funcs.contains(&name) {
                     let hint = match self.funcs.suggest(&name) {
                         Some(s) => format!(" (did you mean {s:?}?)"),
                         None => String::new(),
