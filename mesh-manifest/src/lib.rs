@@ -43,9 +43,6 @@ pub use k8s_settings::{ComponentTarget, K8sError, apply_k8s};
 pub mod generate;
 pub use generate::{GenerateError, GenerateOptions, generate, render_all};
 
-#[cfg(feature = "kube")]
-pub mod apply;
-
 pub mod webhook_server;
 pub use webhook_server::{
     ServingCert, WebhookServerError, WebhookServerOptions, generate_webhook_server,

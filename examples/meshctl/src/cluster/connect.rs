@@ -4,9 +4,7 @@
 use crate::CliError;
 use clap::Args;
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use mesh_manifest::apply::Cluster;
-use mesh_manifest::apply::error::ClusterError;
-use mesh_manifest::apply::precheck::KubeVersion;
+use mesh_cluster::{Cluster, ClusterError, KubeVersion};
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -8,10 +8,9 @@ use super::render::{render, resolve};
 use crate::CliError;
 use crate::inputs::InputArgs;
 use clap::Args;
-use mesh_manifest::apply::error::ClusterError;
-use mesh_manifest::apply::precheck::installed_revisions;
-use mesh_manifest::apply::{
-    ApiTarget, PlanOptions, RunOptions, WaitOptions, install_plan, run_plan,
+use mesh_cluster::precheck::installed_revisions;
+use mesh_cluster::{
+    ApiTarget, ClusterError, PlanOptions, RunOptions, WaitOptions, install_plan, run_plan,
 };
 use std::process::ExitCode;
 use std::time::Duration;

@@ -5,7 +5,7 @@ use super::connect::{KubeArgs, connect};
 use super::install::cluster_error;
 use crate::CliError;
 use clap::Args;
-use mesh_manifest::apply::precheck::{Level, MIN_KUBE_VERSION, PrecheckOptions, precheck};
+use mesh_cluster::{Level, MIN_KUBE_VERSION, PrecheckOptions, precheck};
 use std::process::ExitCode;
 
 /// Flags of `x precheck`.

@@ -2,7 +2,7 @@
 //! and spinners per wait when stderr is a terminal; a few plain lines otherwise.
 
 use indicatif::{ProgressBar, ProgressStyle};
-use mesh_manifest::apply::Event;
+use mesh_cluster::Event;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 

@@ -4,9 +4,8 @@
 use crate::CliError;
 use crate::inputs::InputArgs;
 use crate::profile::resolve_error;
+use mesh_cluster::{KubeVersion, Ownership};
 use mesh_manifest::Manifest;
-use mesh_manifest::apply::Ownership;
-use mesh_manifest::apply::precheck::KubeVersion;
 use mesh_manifest::generate::{GenerateOptions, generate};
 use mesh_profiles::Resolved;
 use std::path::Path;

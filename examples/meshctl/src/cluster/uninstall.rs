@@ -9,7 +9,7 @@ use super::render::{render, resolve};
 use crate::CliError;
 use crate::inputs::InputArgs;
 use clap::Args;
-use mesh_manifest::apply::uninstall::{Scope, uninstall, uninstall_plan};
+use mesh_cluster::{Scope, uninstall, uninstall_plan};
 use std::process::ExitCode;
 
 /// Flags of `uninstall`.

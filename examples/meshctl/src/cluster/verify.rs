@@ -7,8 +7,7 @@ use super::render::{render, resolve};
 use crate::CliError;
 use crate::inputs::InputArgs;
 use clap::Args;
-use mesh_manifest::apply::verify::{RowStatus, VerifyReport, VerifyRow, verify_install};
-use mesh_manifest::apply::{PlanOptions, install_plan};
+use mesh_cluster::{PlanOptions, RowStatus, VerifyReport, VerifyRow, install_plan, verify_install};
 use std::fmt::Write as _;
 use std::process::ExitCode;
 

@@ -1,20 +1,17 @@
-//! Uninstall: find the objects of a revision, of one installation, or (purge) of every
-//! installation by their labels, and delete them webhooks first, then in reverse install order.
-//! Nothing without our labels is ever deleted, and the namespace stays unless asked for (and
-//! then only if mesh created it).
+//! Uninstall planning, without IO: which objects of a revision, of one installation, or (purge)
+//! of every installation to delete by their labels, webhooks first, then in reverse install
+//! order. Nothing without our labels is ever selected, and the namespace only goes if asked for
+//! and mesh created it.
 
-use super::cluster::Cluster;
-use super::error::ClusterError;
-use super::labels::{
+use crate::labels::{
     COMPONENT_LABEL, MANAGED_LABEL, MANAGED_VALUE, Ownership, REVISION_LABEL, label_of, labels_of,
 };
-use super::progress::Event;
-use super::prune::{Deletion, delete_all, listed_id};
-use super::resource::{ApiTarget, KindCatalog, is_admission, is_crd, is_namespace};
-use crate::order::ObjectId;
-use crate::order::namespaces::SYSTEM_NAMESPACES;
-use crate::order::stage::{StageKind, kind_rank};
+use crate::prune::{Deletion, listed_id};
+use crate::resource::{ApiTarget, KindCatalog, is_admission, is_crd, is_namespace};
 use mesh_core::{ComponentName, Value};
+use mesh_manifest::order::ObjectId;
+use mesh_manifest::order::namespaces::SYSTEM_NAMESPACES;
+use mesh_manifest::order::stage::{StageKind, kind_rank};
 
 /// Which objects an uninstall removes (istioctl's `--revision`, `-f` and `--purge`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,49 +165,6 @@ pub struct UninstallReport {
     pub deleted: Vec<ObjectId>,
     /// Why the namespace asked for was kept, if it was.
     pub namespace_kept: Option<String>,
-}
-
-/// Runs an uninstall plan.
-pub async fn uninstall(
-    cluster: &Cluster,
-    plan: &UninstallPlan,
-    progress: &mut dyn FnMut(Event),
-) -> Result<UninstallReport, ClusterError> {
-    let selector = plan.scope.selector();
-    let mut listed = Vec::new();
-    for target in &plan.kinds {
-        listed.push((target.clone(), cluster.list(target, "", &selector).await?));
-    }
-    let deletions = select_deletions(&plan.scope, &listed);
-    let mut report = UninstallReport {
-        deleted: delete_all(cluster, &deletions, plan.dry_run, progress).await?,
-        namespace_kept: None,
-    };
-    if let Some(ns) = &plan.namespace {
-        let target = ApiTarget::new("", "v1", "Namespace", "namespaces", false);
-        match cluster.get(&target, "", ns).await? {
-            None => report.namespace_kept = Some(format!("namespace {ns} does not exist")),
-            Some(v) if namespace_deletable(&v) => {
-                let gone = delete_all(
-                    cluster,
-                    &[Deletion {
-                        id: ObjectId::new("", "Namespace", "", ns),
-                        target,
-                    }],
-                    plan.dry_run,
-                    progress,
-                )
-                .await?;
-                report.deleted.extend(gone);
-            }
-            Some(_) => {
-                report.namespace_kept = Some(format!(
-                    "namespace {ns} was not created by mesh (no {MANAGED_LABEL}={MANAGED_VALUE} label)"
-                ))
-            }
-        }
-    }
-    Ok(report)
 }
 
 #[cfg(test)]

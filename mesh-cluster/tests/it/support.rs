@@ -12,7 +12,7 @@
 
 use http::{Request, Response};
 use kube::client::Body;
-use mesh_manifest::apply::Cluster;
+use mesh_cluster::Cluster;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -688,8 +688,8 @@ impl FakeApi {
 }
 
 /// Fast waits for tests.
-pub fn quick_wait() -> mesh_manifest::apply::WaitOptions {
-    mesh_manifest::apply::WaitOptions {
+pub fn quick_wait() -> mesh_cluster::WaitOptions {
+    mesh_cluster::WaitOptions {
         timeout: std::time::Duration::from_millis(300),
         interval: std::time::Duration::from_millis(1),
     }

@@ -1,26 +1,18 @@
-//! The engine's only door to the cluster: sends the requests of [`super::requests`] through a
+//! The engine's only door to the cluster: sends the requests of [`crate::requests`] through a
 //! [`kube::Client`] (a real connection, or a mock service in tests) and turns failures into
 //! [`ClusterError`]s.
 
-use super::error::{Action, ClusterError};
-use super::precheck::KubeVersion;
-use super::requests::{self, RequestError, describe};
-use super::resource::ApiTarget;
+use crate::error::{Action, ClusterError, source_chain};
+use crate::precheck::AccessDecision;
+use crate::requests::{self, RequestError, describe};
+use crate::resource::ApiTarget;
+use crate::version::KubeVersion;
 use mesh_core::Value;
 
 /// A connection to one cluster.
 #[derive(Clone)]
 pub struct Cluster {
     client: kube::Client,
-}
-
-/// The answer to a SelfSubjectAccessReview.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccessDecision {
-    /// Whether the request would be allowed.
-    pub allowed: bool,
-    /// The authorizer's reason, may be empty.
-    pub reason: String,
 }
 
 impl Cluster {
@@ -195,10 +187,62 @@ impl Cluster {
                 resource,
             )
             .await?;
-        Ok(AccessDecision {
-            allowed: review.pointer("/status/allowed").and_then(Value::as_bool) == Some(true),
-            reason: text(&review, "/status/reason").to_string(),
-        })
+        Ok(AccessDecision::from_review(&review))
+    }
+}
+
+impl ClusterError {
+    /// Classifies a kube client error for `action` on `object`.
+    pub fn from_kube(err: kube::Error, action: Action, object: &str) -> Self {
+        let object = object.to_string();
+        match err {
+            kube::Error::Api(status) => {
+                let message = status.message.clone();
+                match status.code {
+                    403 => ClusterError::Forbidden {
+                        action,
+                        object,
+                        message,
+                    },
+                    409 => ClusterError::Conflict {
+                        action,
+                        object,
+                        message,
+                    },
+                    404 => ClusterError::NotFound {
+                        action,
+                        object,
+                        message,
+                    },
+                    code => ClusterError::Api {
+                        action,
+                        object,
+                        code,
+                        reason: status.reason.clone(),
+                        message,
+                    },
+                }
+            }
+            kube::Error::HyperError(e) => ClusterError::Unreachable {
+                message: source_chain(&e),
+            },
+            kube::Error::Service(e) => ClusterError::Unreachable {
+                message: source_chain(e.as_ref()),
+            },
+            kube::Error::Auth(e) => ClusterError::Auth {
+                message: source_chain(&e),
+            },
+            kube::Error::SerdeError(e) => ClusterError::Decode {
+                action,
+                object,
+                message: e.to_string(),
+            },
+            other => ClusterError::Client {
+                action,
+                object,
+                message: source_chain(&other),
+            },
+        }
     }
 }
 

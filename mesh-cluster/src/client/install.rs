@@ -3,31 +3,12 @@
 //! interruption converges on the same cluster state.
 
 use super::cluster::Cluster;
-use super::error::ClusterError;
-use super::plan::{InstallPlan, PlannedObject, Step};
-use super::progress::Event;
 use super::prune::prune;
-use super::wait::{WaitOptions, wait_crds, wait_workloads};
-use crate::order::ObjectId;
-
-/// How to run a plan.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RunOptions {
-    /// Timeouts and poll interval of the waits.
-    pub wait: WaitOptions,
-}
-
-/// What an install did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct InstallReport {
-    /// The objects applied (accepted by the server-side dry run, for a dry run), in order.
-    pub applied: Vec<ObjectId>,
-    /// Dry run only: objects the server could not check because their namespace or CRD would
-    /// only be created by the real install, with the reason.
-    pub dry_run_skipped: Vec<(ObjectId, String)>,
-    /// The objects pruned.
-    pub pruned: Vec<ObjectId>,
-}
+use super::wait::{wait_crds, wait_workloads};
+use crate::error::ClusterError;
+use crate::install::{InstallReport, RunOptions, dry_run_gap};
+use crate::plan::{InstallPlan, Step};
+use crate::progress::Event;
 
 /// Runs `plan` against `cluster`, reporting progress. Stops at the first error.
 pub async fn run_plan(
@@ -89,28 +70,4 @@ pub async fn run_plan(
         }
     }
     Ok(report)
-}
-
-/// Why a dry run could not check `object` when the server answered 404: its namespace or its
-/// CRD is created by this very install, and a dry run creates nothing. `None` when the 404 has
-/// another cause (or this is not a dry run): that is a real error.
-fn dry_run_gap(plan: &InstallPlan, object: &PlannedObject, err: &ClusterError) -> Option<String> {
-    let ClusterError::NotFound { message, .. } = err else {
-        return None;
-    };
-    if !plan.dry_run {
-        return None;
-    }
-    let ns = &object.id.namespace;
-    if !ns.is_empty() && plan.namespaces.contains(ns) && message.contains(&format!("\"{ns}\"")) {
-        return Some(format!("namespace {ns} does not exist yet"));
-    }
-    let kind = (object.id.group.clone(), object.id.kind.clone());
-    if plan.crd_kinds.contains(&kind) {
-        return Some(format!(
-            "the CRD of {}.{} is not installed yet",
-            object.id.kind, object.id.group
-        ));
-    }
-    None
 }

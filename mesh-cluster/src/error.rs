@@ -1,4 +1,5 @@
-//! What can go wrong talking to a cluster, as typed errors that name the request and object.
+//! What can go wrong talking to a cluster, as typed errors that name the request and object
+//! (pure data; the client half classifies kube's errors into them).
 
 use std::fmt;
 
@@ -137,59 +138,6 @@ fn format_timeout(what: &str, seconds: u64, not_ready: &[String]) -> String {
 }
 
 impl ClusterError {
-    /// Classifies a kube client error for `action` on `object`.
-    pub fn from_kube(err: kube::Error, action: Action, object: &str) -> Self {
-        let object = object.to_string();
-        match err {
-            kube::Error::Api(status) => {
-                let message = status.message.clone();
-                match status.code {
-                    403 => ClusterError::Forbidden {
-                        action,
-                        object,
-                        message,
-                    },
-                    409 => ClusterError::Conflict {
-                        action,
-                        object,
-                        message,
-                    },
-                    404 => ClusterError::NotFound {
-                        action,
-                        object,
-                        message,
-                    },
-                    code => ClusterError::Api {
-                        action,
-                        object,
-                        code,
-                        reason: status.reason.clone(),
-                        message,
-                    },
-                }
-            }
-            kube::Error::HyperError(e) => ClusterError::Unreachable {
-                message: source_chain(&e),
-            },
-            kube::Error::Service(e) => ClusterError::Unreachable {
-                message: source_chain(e.as_ref()),
-            },
-            kube::Error::Auth(e) => ClusterError::Auth {
-                message: source_chain(&e),
-            },
-            kube::Error::SerdeError(e) => ClusterError::Decode {
-                action,
-                object,
-                message: e.to_string(),
-            },
-            other => ClusterError::Client {
-                action,
-                object,
-                message: source_chain(&other),
-            },
-        }
-    }
-
     /// Whether the error is a 404.
     pub fn is_not_found(&self) -> bool {
         matches!(self, ClusterError::NotFound { .. })

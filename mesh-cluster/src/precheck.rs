@@ -1,65 +1,14 @@
-//! x precheck: can this cluster take the install? The Kubernetes version, the permissions to
-//! create what an install creates (SelfSubjectAccessReviews), and the Istio installs and
-//! revisions already there.
+//! x precheck's rules, without IO: can this cluster take the install? The Kubernetes version,
+//! the permissions to create what an install creates (SelfSubjectAccessReviews), and the Istio
+//! installs and revisions already there.
 
-use super::cluster::Cluster;
-use super::error::ClusterError;
-use super::labels::{REVISION_LABEL, VERSION_LABEL, label_of};
-use super::resource::ApiTarget;
+use crate::labels::{REVISION_LABEL, VERSION_LABEL, label_of};
+use crate::version::{KubeVersion, leading_number};
 use mesh_core::Value;
 use std::fmt;
 
 /// The oldest Kubernetes version this Istio release supports, as (major, minor).
 pub const MIN_KUBE_VERSION: (u32, u32) = (1, 30);
-
-/// A Kubernetes server version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KubeVersion {
-    /// Major version (`1`).
-    pub major: u32,
-    /// Minor version (`30`); providers' suffixes such as `30+` are dropped.
-    pub minor: u32,
-    /// The full version string (`v1.30.2-gke.1`).
-    pub git_version: String,
-}
-
-impl KubeVersion {
-    /// Reads the `/version` document: `major`/`minor`, or failing those, `gitVersion`.
-    pub fn from_info(info: &Value) -> Option<Self> {
-        let text = |k: &str| info.get(k).and_then(Value::as_str).unwrap_or("");
-        let git_version = text("gitVersion").to_string();
-        let (major, minor) = match (leading_number(text("major")), leading_number(text("minor"))) {
-            (Some(major), Some(minor)) => (major, minor),
-            _ => {
-                let mut parts = git_version.trim_start_matches('v').split('.');
-                (
-                    leading_number(parts.next()?)?,
-                    leading_number(parts.next()?)?,
-                )
-            }
-        };
-        Some(KubeVersion {
-            major,
-            minor,
-            git_version,
-        })
-    }
-}
-
-impl fmt::Display for KubeVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.git_version.is_empty() {
-            write!(f, "{}.{}", self.major, self.minor)
-        } else {
-            f.write_str(&self.git_version)
-        }
-    }
-}
-
-fn leading_number(s: &str) -> Option<u32> {
-    let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
-}
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -91,6 +40,17 @@ pub struct Finding {
     pub check: &'static str,
     /// What was found.
     pub message: String,
+}
+
+impl Finding {
+    /// A finding of `check` at `level`.
+    pub fn new(level: Level, check: &'static str, message: impl Into<String>) -> Self {
+        Finding {
+            level,
+            check,
+            message: message.into(),
+        }
+    }
 }
 
 /// One permission an install needs.
@@ -166,6 +126,59 @@ pub fn version_finding(version: &KubeVersion, min: (u32, u32)) -> Finding {
     }
 }
 
+/// The answer to a SelfSubjectAccessReview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessDecision {
+    /// Whether the request would be allowed.
+    pub allowed: bool,
+    /// The authorizer's reason, may be empty.
+    pub reason: String,
+}
+
+impl AccessDecision {
+    /// Reads a SelfSubjectAccessReview as the server returned it (its `status`).
+    pub fn from_review(review: &Value) -> Self {
+        AccessDecision {
+            allowed: review.pointer("/status/allowed").and_then(Value::as_bool) == Some(true),
+            reason: review
+                .pointer("/status/reason")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+        }
+    }
+}
+
+/// The findings about permissions: one info finding when every check is allowed, otherwise one
+/// error finding per denied check, in check order.
+pub fn permission_findings(decisions: &[(AccessCheck, AccessDecision)]) -> Vec<Finding> {
+    let denied: Vec<String> = decisions
+        .iter()
+        .filter(|(_, decision)| !decision.allowed)
+        .map(|(check, decision)| {
+            let place = if check.namespace.is_empty() {
+                "cluster-wide".to_string()
+            } else {
+                format!("in namespace {}", check.namespace)
+            };
+            let why = if decision.reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", decision.reason)
+            };
+            format!("cannot create {} {place}{why}", check.resource)
+        })
+        .collect();
+    if denied.is_empty() {
+        let message = "may create every kind an install creates";
+        return vec![Finding::new(Level::Info, "permissions", message)];
+    }
+    denied
+        .into_iter()
+        .map(|message| Finding::new(Level::Error, "permissions", message))
+        .collect()
+}
+
 /// One control plane found on the cluster.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct InstalledRevision {
@@ -214,11 +227,8 @@ pub fn install_findings(
     version: &str,
 ) -> Vec<Finding> {
     if existing.is_empty() {
-        return vec![Finding {
-            level: Level::Info,
-            check: "existing-install",
-            message: "no Istio control plane found".into(),
-        }];
+        let message = "no Istio control plane found";
+        return vec![Finding::new(Level::Info, "existing-install", message)];
     }
     existing
         .iter()
@@ -291,57 +301,6 @@ impl PrecheckReport {
     }
 }
 
-/// Runs every check.
-pub async fn precheck(
-    cluster: &Cluster,
-    opts: &PrecheckOptions,
-) -> Result<PrecheckReport, ClusterError> {
-    let kube_version = cluster.version().await?;
-    let mut findings = vec![version_finding(&kube_version, opts.min_kube_version)];
-    let mut denied = Vec::new();
-    for check in access_checks(&opts.namespace) {
-        let decision = cluster
-            .access_review("create", check.group, check.resource, &check.namespace)
-            .await?;
-        if !decision.allowed {
-            let place = if check.namespace.is_empty() {
-                "cluster-wide".to_string()
-            } else {
-                format!("in namespace {}", check.namespace)
-            };
-            let why = if decision.reason.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", decision.reason)
-            };
-            denied.push(format!("cannot create {} {place}{why}", check.resource));
-        }
-    }
-    if denied.is_empty() {
-        findings.push(Finding {
-            level: Level::Info,
-            check: "permissions",
-            message: "may create every kind an install creates".into(),
-        });
-    }
-    findings.extend(denied.into_iter().map(|message| Finding {
-        level: Level::Error,
-        check: "permissions",
-        message,
-    }));
-    let deployments = ApiTarget::new("apps", "v1", "Deployment", "deployments", true);
-    let istiods = cluster.list(&deployments, "", "app=istiod").await?;
-    findings.extend(install_findings(
-        &installed_revisions(&istiods),
-        &opts.revision,
-        &opts.version,
-    ));
-    Ok(PrecheckReport {
-        kube_version,
-        findings,
-    })
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
@@ -400,5 +359,31 @@ mod tests {
                 .iter()
                 .any(|c| c.resource == "deployments" && c.namespace == "istio-system")
         );
+    }
+    #[test]
+    fn denied_permissions_are_one_error_each_with_place_and_reason() {
+        let checks = access_checks("istio-system");
+        let allow = AccessDecision {
+            allowed: true,
+            reason: String::new(),
+        };
+        let all: Vec<_> = checks.iter().map(|c| (c.clone(), allow.clone())).collect();
+        let f = permission_findings(&all);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].level, Level::Info);
+        let review = json!({"status": {"allowed": false, "reason": "RBAC: no"}});
+        let mut some = all.clone();
+        some[1].1 = AccessDecision::from_review(&review);
+        some[7].1 = AccessDecision::from_review(&json!({}));
+        let f = permission_findings(&some);
+        let messages: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "cannot create customresourcedefinitions cluster-wide: RBAC: no",
+                "cannot create configmaps in namespace istio-system",
+            ]
+        );
+        assert!(f.iter().all(|f| f.level == Level::Error));
     }
 }

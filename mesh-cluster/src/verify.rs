@@ -1,15 +1,12 @@
-//! verify-install: compare the cluster with the install plan, object by object: present, ours,
-//! and for CRDs and workloads, ready.
+//! verify-install's judgement, without IO: each expected object of the install plan against what
+//! the cluster has: present, ours, and for CRDs and workloads, ready.
 
-use super::cluster::Cluster;
-use super::error::ClusterError;
-use super::labels::{Ownership, labels_of};
-use super::plan::{InstallPlan, PlannedObject, WorkloadWait, is_rollable};
-use super::readiness::{Readiness, crd_established, crd_problem, workload_readiness};
-use super::resource::{is_crd, is_namespace};
-use super::wait::pod_reasons;
-use crate::order::ObjectId;
+use crate::labels::{Ownership, labels_of};
+use crate::plan::{PlannedObject, is_rollable};
+use crate::readiness::{Readiness, crd_established, crd_problem, workload_readiness};
+use crate::resource::{is_crd, is_namespace};
 use mesh_core::{ComponentName, Value};
+use mesh_manifest::order::ObjectId;
 
 /// The state of one expected object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,40 +92,11 @@ fn judge(expected: &PlannedObject, found: &Value, ownership: &Ownership) -> RowS
     RowStatus::Ok
 }
 
-/// Reads every object of `plan` and judges it; workloads that are not ready get the reasons
-/// of their pods appended.
-pub async fn verify_install(
-    cluster: &Cluster,
-    plan: &InstallPlan,
-) -> Result<VerifyReport, ClusterError> {
-    let mut report = VerifyReport::default();
-    for expected in plan.objects() {
-        let found = cluster
-            .get(&expected.target, &expected.id.namespace, &expected.id.name)
-            .await?;
-        let mut row = verify_row(expected, found.as_ref(), &plan.ownership);
-        if let (RowStatus::NotReady(why), Some(server)) = (&row.status, &found)
-            && is_rollable(&expected.id)
-        {
-            let w = WorkloadWait {
-                id: expected.id.clone(),
-                target: expected.target.clone(),
-            };
-            let pods = pod_reasons(cluster, &w, server).await;
-            if !pods.is_empty() {
-                row.status = RowStatus::NotReady(format!("{why}; {}", pods.join("; ")));
-            }
-        }
-        report.rows.push(row);
-    }
-    Ok(report)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use crate::apply::resource::ApiTarget;
+    use crate::resource::ApiTarget;
     use serde_json::json;
 
     fn planned(kind: &str, group: &str, component: Option<ComponentName>) -> PlannedObject {

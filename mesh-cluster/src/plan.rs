@@ -2,12 +2,12 @@
 //! stage in apply order, the waits between stages (CRDs Established and served by discovery,
 //! workloads rolled out) and what a prune may look at.
 
-use super::labels::Ownership;
-use super::resource::{
+use crate::labels::Ownership;
+use crate::resource::{
     ApiTarget, KindCatalog, crd_served_versions, crd_target, is_crd, is_namespace,
 };
-use crate::order::{Manifest, ObjectId, StageKind};
 use mesh_core::{ComponentName, Value};
+use mesh_manifest::order::{Manifest, ObjectId, StageKind};
 use std::collections::BTreeSet;
 
 /// What the plan includes.
@@ -229,8 +229,8 @@ fn prune_plan(manifest: &Manifest, ownership: &Ownership, catalog: &KindCatalog)
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use crate::Object;
-    use crate::order::{OrderOptions, order};
+    use mesh_manifest::Object;
+    use mesh_manifest::order::{OrderOptions, order};
     use serde_json::json;
 
     fn manifest() -> Manifest {

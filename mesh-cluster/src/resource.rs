@@ -1,8 +1,8 @@
 //! Where a kind lives in the Kubernetes API: its group, version, plural resource name and scope,
 //! and the URL paths built from them.
 
-use crate::Object;
 use mesh_core::Value;
+use mesh_manifest::Object;
 use std::collections::BTreeMap;
 
 /// One API resource: enough to build the URL of its objects.

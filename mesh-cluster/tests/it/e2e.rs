@@ -1,14 +1,13 @@
 //! End-to-end tests against a real, throwaway cluster (kind or k3d), ignored by default: they
 //! install Istio into `istio-system` and remove it again. Run them with
-//! `cargo test -p mesh-manifest --features kube --test apply_e2e -- --ignored --test-threads=1`
+//! `cargo test -p mesh-cluster --test it e2e -- --ignored --test-threads=1`
 //! (see docs/cluster.md). The cluster comes from `KUBECONFIG` / `~/.kube/config`, current
 //! context.
 
-use mesh_manifest::apply::precheck::{MIN_KUBE_VERSION, PrecheckOptions, precheck};
-use mesh_manifest::apply::uninstall::{Scope, uninstall, uninstall_plan};
-use mesh_manifest::apply::verify::verify_install;
-use mesh_manifest::apply::{
-    Cluster, InstallPlan, Ownership, PlanOptions, RunOptions, WaitOptions, install_plan, run_plan,
+use mesh_cluster::{
+    Cluster, InstallPlan, MIN_KUBE_VERSION, Ownership, PlanOptions, PrecheckOptions, RunOptions,
+    Scope, WaitOptions, install_plan, precheck, run_plan, uninstall, uninstall_plan,
+    verify_install,
 };
 use mesh_manifest::generate::{GenerateOptions, generate};
 use mesh_profiles::{Inputs, resolve};

@@ -3,43 +3,25 @@
 //! of the pods behind them when time runs out.
 
 use super::cluster::Cluster;
-use super::error::ClusterError;
-use super::plan::{CrdWait, WorkloadWait};
-use super::progress::Event;
-use super::readiness::{
+use crate::error::ClusterError;
+use crate::install::WaitOptions;
+use crate::plan::{CrdWait, WorkloadWait};
+use crate::progress::Event;
+use crate::readiness::{
     Readiness, crd_established, crd_problem, discovery_serves, pod_problems, selector_string,
     workload_readiness,
 };
-use super::resource::{ApiTarget, KindCatalog};
+use crate::resource::{ApiTarget, KindCatalog};
 use mesh_core::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 use tokio::time::Instant;
-
-/// How long to wait and how often to look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WaitOptions {
-    /// Give up after this long (istioctl's `--readiness-timeout`, 300 s by default).
-    pub timeout: Duration,
-    /// Time between two looks.
-    pub interval: Duration,
-}
-
-impl Default for WaitOptions {
-    fn default() -> Self {
-        WaitOptions {
-            timeout: Duration::from_secs(300),
-            interval: Duration::from_secs(2),
-        }
-    }
-}
 
 /// At most this many pods are named per workload that timed out.
 const PODS_PER_WORKLOAD: usize = 3;
 
 /// Waits until every CRD is Established and every version it serves lists its kind in
 /// discovery.
-pub async fn wait_crds(
+pub(crate) async fn wait_crds(
     cluster: &Cluster,
     crds: &[CrdWait],
     opts: &WaitOptions,
@@ -147,7 +129,7 @@ async fn check_discovery(
 
 /// Waits until every workload is rolled out. On timeout the error names each workload still
 /// not ready, why, and what is wrong with its pods.
-pub async fn wait_workloads(
+pub(crate) async fn wait_workloads(
     cluster: &Cluster,
     workloads: &[WorkloadWait],
     opts: &WaitOptions,
@@ -215,7 +197,11 @@ fn name(w: &WorkloadWait) -> String {
 
 /// What is wrong with a workload's pods; failures to look are reported as a reason too,
 /// since the timeout error is what matters.
-pub async fn pod_reasons(cluster: &Cluster, w: &WorkloadWait, server: &Value) -> Vec<String> {
+pub(crate) async fn pod_reasons(
+    cluster: &Cluster,
+    w: &WorkloadWait,
+    server: &Value,
+) -> Vec<String> {
     let Some(selector) = selector_string(server) else {
         return Vec::new();
     };

@@ -4,17 +4,13 @@
 //! interruption, verify-install, precheck, and the error paths (403, 409, 500, connection
 //! refused).
 
-mod apply_support;
-
-use apply_support::{Behaviour, FakeApi, quick_wait};
-use mesh_core::ComponentName;
-use mesh_manifest::apply::error::{Action, ClusterError};
-use mesh_manifest::apply::precheck::{Level, MIN_KUBE_VERSION, PrecheckOptions, precheck};
-use mesh_manifest::apply::uninstall::{Scope, uninstall, uninstall_plan};
-use mesh_manifest::apply::verify::{RowStatus, verify_install};
-use mesh_manifest::apply::{
-    Event, InstallPlan, Ownership, PlanOptions, RunOptions, install_plan, run_plan,
+use crate::support::{Behaviour, FakeApi, quick_wait};
+use mesh_cluster::{
+    Action, ClusterError, Event, InstallPlan, Level, MIN_KUBE_VERSION, Ownership, PlanOptions,
+    PrecheckOptions, RowStatus, RunOptions, Scope, install_plan, precheck, run_plan, uninstall,
+    uninstall_plan, verify_install,
 };
+use mesh_core::ComponentName;
 use mesh_manifest::order::{OrderOptions, order};
 use mesh_manifest::{Manifest, Object};
 use serde_json::{Value, json};
@@ -549,7 +545,7 @@ async fn connection_refused_is_reported_as_an_unreachable_cluster() {
         .port();
     let config = kube::Config::new(format!("http://127.0.0.1:{port}").parse().unwrap());
     let client = kube::Client::try_from(config).unwrap();
-    let cluster = mesh_manifest::apply::Cluster::new(client);
+    let cluster = mesh_cluster::Cluster::new(client);
     let err = cluster.version().await.unwrap_err();
     let ClusterError::Unreachable { message } = &err else {
         panic!("expected unreachable, got {err:?}");

@@ -1,8 +1,8 @@
 //! Progress events the engine reports while it works, for a caller to display (the library
 //! itself never prints).
 
-use crate::order::{ObjectId, StageKind};
 use mesh_core::ComponentName;
+use mesh_manifest::order::{ObjectId, StageKind};
 
 /// Something the engine started, finished or is waiting on.
 #[derive(Debug, Clone, PartialEq, Eq)]

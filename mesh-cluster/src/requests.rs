@@ -1,7 +1,7 @@
 //! The exact HTTP requests the engine sends, built without IO: server-side apply, get, list,
 //! delete, discovery and access reviews.
 
-use super::resource::ApiTarget;
+use crate::resource::ApiTarget;
 use kube::core::Request;
 use kube::core::params::{
     DeleteParams, GetParams, ListParams, Patch, PatchParams, PostParams, PropagationPolicy,

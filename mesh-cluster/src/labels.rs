@@ -2,8 +2,8 @@
 //! meshctl and istioctl recognise each other's installs), the field manager, and the label
 //! selectors that find an installation's objects again.
 
-use crate::Object;
 use mesh_core::{ComponentName, Value};
+use mesh_manifest::Object;
 use serde_json::Map;
 use std::collections::BTreeMap;
 

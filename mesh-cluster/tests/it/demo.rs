@@ -1,12 +1,11 @@
 //! A whole install of the demo profile through every stage against the scripted API server,
 //! then verify-install, a second install (idempotent, nothing pruned) and a purge.
 
-mod apply_support;
-
-use apply_support::{Behaviour, FakeApi, quick_wait};
-use mesh_manifest::apply::uninstall::{Scope, uninstall, uninstall_plan};
-use mesh_manifest::apply::verify::verify_install;
-use mesh_manifest::apply::{Ownership, PlanOptions, RunOptions, Step, install_plan, run_plan};
+use crate::support::{Behaviour, FakeApi, quick_wait};
+use mesh_cluster::{
+    Ownership, PlanOptions, RunOptions, Scope, Step, install_plan, run_plan, uninstall,
+    uninstall_plan, verify_install,
+};
 use mesh_manifest::generate::{GenerateOptions, generate};
 use mesh_manifest::order::StageKind;
 use mesh_profiles::{Inputs, resolve};

@@ -1,16 +1,12 @@
-//! Pruning: after an install, remove the objects of this installation (same labels, same
-//! revision, same owner) that the new manifest no longer has. Selection is pure and checks the
+//! What pruning removes, without IO: after an install, the objects of this installation (same
+//! labels, same revision, same owner) that the new manifest no longer has. Selection checks the
 //! labels of every listed object again; CRDs and Namespaces are never pruned (removing a CRD
 //! deletes every user resource of its kind).
 
-use super::cluster::Cluster;
-use super::error::ClusterError;
-use super::labels::{Ownership, labels_of};
-use super::plan::PrunePlan;
-use super::progress::Event;
-use super::resource::{ApiTarget, is_crd, is_namespace};
-use crate::order::ObjectId;
+use crate::labels::{Ownership, labels_of};
+use crate::resource::{ApiTarget, is_crd, is_namespace};
 use mesh_core::Value;
+use mesh_manifest::order::ObjectId;
 use std::collections::BTreeSet;
 
 /// One object to delete.
@@ -55,48 +51,6 @@ pub fn select_prune(
         })
         .filter(|d| !d.id.name.is_empty() && !keep.contains(&d.id))
         .collect()
-}
-
-/// Lists every kind of the plan and deletes what [`select_prune`] selects. Returns the deleted
-/// objects.
-pub async fn prune(
-    cluster: &Cluster,
-    plan: &PrunePlan,
-    ownership: &Ownership,
-    dry_run: bool,
-    progress: &mut dyn FnMut(Event),
-) -> Result<Vec<ObjectId>, ClusterError> {
-    let mut selected = Vec::new();
-    for target in &plan.kinds {
-        let items = cluster.list(target, "", &plan.selector).await?;
-        selected.extend(select_prune(target, &items, &plan.keep, ownership));
-    }
-    progress(Event::PruneStarted {
-        objects: selected.len(),
-    });
-    delete_all(cluster, &selected, dry_run, progress).await
-}
-
-/// Deletes objects in the given order; objects already gone are reported, not errors.
-pub async fn delete_all(
-    cluster: &Cluster,
-    deletions: &[Deletion],
-    dry_run: bool,
-    progress: &mut dyn FnMut(Event),
-) -> Result<Vec<ObjectId>, ClusterError> {
-    let mut deleted = Vec::new();
-    for d in deletions {
-        if cluster
-            .delete(&d.target, &d.id.namespace, &d.id.name, dry_run)
-            .await?
-        {
-            progress(Event::Deleted { id: d.id.clone() });
-            deleted.push(d.id.clone());
-        } else {
-            progress(Event::AlreadyGone { id: d.id.clone() });
-        }
-    }
-    Ok(deleted)
 }
 
 #[cfg(test)]
