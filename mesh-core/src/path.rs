@@ -658,40 +658,39 @@ mod tests {
         );
     }
 
+    /// The kind and position of the error parsing `text` in `syntax`.
+    fn error_at(text: &str, syntax: Syntax) -> (&'static str, usize) {
+        let e = Path::parse(text, syntax).unwrap_err();
+        let kind = match e {
+            ParsePathError::EmptySegment { .. } => "empty",
+            ParsePathError::Unclosed { .. } => "unclosed",
+            ParsePathError::BadBracket { .. } => "bracket",
+            ParsePathError::AfterBracket { .. } => "after",
+        };
+        (kind, e.position())
+    }
+
     #[test]
-    fn bad_paths_are_errors() {
-        let err = |s: &str| s.parse::<Path>().unwrap_err();
-        assert!(matches!(
-            err("a..b"),
-            ParsePathError::EmptySegment { position: 2, .. }
-        ));
-        assert!(matches!(
-            err(""),
-            ParsePathError::EmptySegment { position: 0, .. }
-        ));
-        assert!(matches!(
-            err("a."),
-            ParsePathError::EmptySegment { position: 2, .. }
-        ));
-        assert!(matches!(
-            err("a.b[0"),
-            ParsePathError::Unclosed { position: 3, .. }
-        ));
-        assert!(matches!(
-            err("a[x]"),
-            ParsePathError::BadBracket { position: 1, .. }
-        ));
-        assert!(matches!(
-            err("a[:x]"),
-            ParsePathError::BadBracket { position: 1, .. }
-        ));
-        assert!(matches!(
-            err("a[0]b"),
-            ParsePathError::AfterBracket { position: 4, .. }
-        ));
-        assert_eq!(err("a[0]b").position(), 4);
+    fn bad_paths_are_errors_at_positions() {
+        let (set, overlay) = (Syntax::Set, Syntax::Overlay);
+        for (text, syntax, want) in [
+            ("a..b", set, ("empty", 2)),
+            ("", set, ("empty", 0)),
+            ("a.", set, ("empty", 2)),
+            ("a.b[0", set, ("unclosed", 3)),
+            ("a[x]", set, ("bracket", 1)),
+            ("a[:x]", set, ("bracket", 1)),
+            ("a[0]b", set, ("after", 4)),
+            (" a.[b", overlay, ("unclosed", 3)),
+            ("..", overlay, ("empty", 2)),
+            (" ", overlay, ("empty", 1)),
+            ("a.[]", overlay, ("bracket", 2)),
+            ("a[0]b", overlay, ("after", 4)),
+        ] {
+            assert_eq!(error_at(text, syntax), want, "{text:?} ({syntax:?})");
+        }
         assert_eq!(
-            err("a..b").to_string(),
+            "a..b".parse::<Path>().unwrap_err().to_string(),
             "path \"a..b\" has an empty segment"
         );
     }
@@ -857,28 +856,6 @@ mod tests {
                 value: "b:c".into()
             }
         );
-    }
-
-    #[test]
-    fn overlay_path_errors_have_positions() {
-        let err = |s: &str| Path::parse(s, Syntax::Overlay).unwrap_err();
-        assert!(matches!(
-            err(" a.[b"),
-            ParsePathError::Unclosed { position: 3, .. }
-        ));
-        assert!(matches!(err(".."), ParsePathError::EmptySegment { .. }));
-        assert!(matches!(
-            err(" "),
-            ParsePathError::EmptySegment { position: 1, .. }
-        ));
-        assert!(matches!(
-            err("a.[]"),
-            ParsePathError::BadBracket { position: 2, .. }
-        ));
-        assert!(matches!(
-            err("a[0]b"),
-            ParsePathError::AfterBracket { position: 4, .. }
-        ));
     }
 
     #[test]
