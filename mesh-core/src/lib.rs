@@ -22,10 +22,12 @@ pub use yaml::{YamlError, from_yaml_str, from_yaml_stream, to_yaml_string};
 pub type Value = serde_json::Value;
 
 pub mod path;
-pub use path::{Path, Segment, SetFlag, SetFlagError, SetPathError};
+pub use path::{ParsePathError, Path, Segment, SetFlag, SetFlagError, SetPathError, Syntax};
 
 pub mod merge;
 pub use merge::{merge_keep_nulls, merge_patch, overlay_operator};
+
+pub mod strategic;
 
 pub mod suggest;
 

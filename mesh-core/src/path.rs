@@ -1,5 +1,6 @@
-//! The `--set` path language of istioctl: parsing `a.b[0].c`, `a.[name:x].b` and `a\.b`, typing
-//! flag values, and reading and writing a value tree at a path.
+//! istioctl's path language (`--set` paths and `k8s.overlays` patch paths, see [`Syntax`]):
+//! parsing `a.b[0].c`, `a.[name:x].b` and `a\.b`, typing flag values, and reading and writing a
+//! value tree at a path.
 
 use crate::Value;
 use serde_json::Map;
@@ -20,6 +21,9 @@ pub enum Segment {
         /// The value it must have (compared as a string).
         value: String,
     },
+    /// A list item selected by its own value: `[:value]` (overlay paths only, see
+    /// [`Syntax::Overlay`]).
+    Scalar(String),
 }
 
 impl fmt::Display for Segment {
@@ -28,6 +32,7 @@ impl fmt::Display for Segment {
             Segment::Key(k) => f.write_str(&k.replace('.', "\\.")),
             Segment::Index(i) => write!(f, "[{i}]"),
             Segment::Select { key, value } => write!(f, "[{key}:{value}]"),
+            Segment::Scalar(value) => write!(f, "[:{value}]"),
         }
     }
 }
@@ -48,41 +53,110 @@ impl fmt::Display for Path {
     }
 }
 
-/// A path that could not be parsed.
+/// A path that could not be parsed. `position` is the byte offset in the path where the problem
+/// is (of the `[` for bracket problems).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParsePathError {
     /// The path is empty or has an empty key (`a..b`).
-    #[error("path {0:?} has an empty segment")]
-    EmptySegment(String),
+    #[error("path {path:?} has an empty segment")]
+    EmptySegment {
+        /// The whole path.
+        path: String,
+        /// Where the empty segment is.
+        position: usize,
+    },
     /// A `[` without its `]`.
-    #[error("path {0:?} has an unclosed `[`")]
-    Unclosed(String),
-    /// Something inside brackets that is neither `N` nor `key:value`.
+    #[error("path {path:?} has an unclosed `[`")]
+    Unclosed {
+        /// The whole path.
+        path: String,
+        /// Where the `[` is.
+        position: usize,
+    },
+    /// Something inside brackets that the syntax does not know (for `--set`: neither `N` nor
+    /// `key:value`; for overlays: nothing).
     #[error("path {path:?}: `[{inner}]` is neither an index `[N]` nor a selector `[key:value]`")]
     BadBracket {
         /// The whole path.
         path: String,
         /// What stood inside the brackets.
         inner: String,
+        /// Where the `[` is.
+        position: usize,
     },
     /// Text right after `]` that is not `.` or `[`.
-    #[error("path {0:?}: expected `.` or `[` after `]`")]
-    AfterBracket(String),
+    #[error("path {path:?}: expected `.` or `[` after `]`")]
+    AfterBracket {
+        /// The whole path.
+        path: String,
+        /// Where the unexpected text starts.
+        position: usize,
+    },
+}
+
+impl ParsePathError {
+    /// The byte offset in the path where the problem is.
+    pub fn position(&self) -> usize {
+        match self {
+            ParsePathError::EmptySegment { position, .. }
+            | ParsePathError::Unclosed { position, .. }
+            | ParsePathError::BadBracket { position, .. }
+            | ParsePathError::AfterBracket { position, .. } => *position,
+        }
+    }
+}
+
+/// The two dialects of istioctl's path language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// `--set` paths: `a.b`, `a\.b` (one key), `a[0].b` and `a.[0].b` (the same), `a[name:x]`
+    /// (the value may hold `.` and `:`); an empty segment is an error.
+    Set,
+    /// `k8s.overlays[].patches[].path`: as [`Syntax::Set`], but surrounding spaces and dots are
+    /// ignored, as are empty segments (`a..b`); `\.` is a dot inside brackets too; `[N]` is an
+    /// index only when `N` is a non-negative number; `[key:value]` needs a key of letters,
+    /// digits, `_` and `-`, exactly one unescaped `:` and a value; anything else in brackets
+    /// (`[:value]` or `[value]`) selects the list item equal to the value ([`Segment::Scalar`]).
+    Overlay,
 }
 
 impl FromStr for Path {
     type Err = ParsePathError;
 
-    /// Parses `a.b`, `a\.b` (one key), `a[0].b` and `a.[0].b` (the same), `a[name:x]`.
+    /// Parses a `--set` path ([`Syntax::Set`]).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Path::parse(s, Syntax::Set)
+    }
+}
+
+impl Path {
+    /// Parses `text` written in `syntax`.
+    pub fn parse(text: &str, syntax: Syntax) -> Result<Path, ParsePathError> {
+        let (body, offset) = match syntax {
+            Syntax::Set => (text, 0),
+            Syntax::Overlay => {
+                let trimmed = text.trim().trim_matches('.');
+                let lead = text.len() - text.trim_start().len();
+                let dots = text.trim().len() - text.trim().trim_start_matches('.').len();
+                (trimmed, lead + dots)
+            }
+        };
+        let empty = |position: usize| ParsePathError::EmptySegment {
+            path: text.to_string(),
+            position: offset + position,
+        };
+        let after_bracket_error = |position: usize| ParsePathError::AfterBracket {
+            path: text.to_string(),
+            position: offset + position,
+        };
         let mut segs = Vec::new();
         let mut key = String::new();
-        // Whether `key` holds a segment in progress (so `a..b` and a trailing `.` are errors).
+        // Whether the last thing read was a `]` (so `a..b` and a trailing `.` are errors).
         let mut after_bracket = false;
-        let mut chars = s.chars().peekable();
-        while let Some(c) = chars.next() {
+        let mut chars = body.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
             match c {
-                '\\' if chars.peek() == Some(&'.') => {
+                '\\' if chars.peek().map(|(_, c)| *c) == Some('.') => {
                     chars.next();
                     key.push('.');
                 }
@@ -90,25 +164,28 @@ impl FromStr for Path {
                     if after_bracket {
                         after_bracket = false;
                         if !key.is_empty() {
-                            return Err(ParsePathError::AfterBracket(s.to_string()));
+                            return Err(after_bracket_error(at));
                         }
                         continue;
                     }
                     if key.is_empty() {
-                        return Err(ParsePathError::EmptySegment(s.to_string()));
+                        if syntax == Syntax::Overlay {
+                            continue;
+                        }
+                        return Err(empty(at));
                     }
                     segs.push(Segment::Key(std::mem::take(&mut key)));
                 }
                 '[' => {
                     if after_bracket && !key.is_empty() {
-                        return Err(ParsePathError::AfterBracket(s.to_string()));
+                        return Err(after_bracket_error(at));
                     }
                     if !key.is_empty() {
                         segs.push(Segment::Key(std::mem::take(&mut key)));
                     }
                     let mut inner = String::new();
                     let mut closed = false;
-                    for c in chars.by_ref() {
+                    for (_, c) in chars.by_ref() {
                         if c == ']' {
                             closed = true;
                             break;
@@ -116,14 +193,25 @@ impl FromStr for Path {
                         inner.push(c);
                     }
                     if !closed {
-                        return Err(ParsePathError::Unclosed(s.to_string()));
+                        return Err(ParsePathError::Unclosed {
+                            path: text.to_string(),
+                            position: offset + at,
+                        });
                     }
-                    segs.push(parse_bracket(s, &inner)?);
+                    let bracket = match syntax {
+                        Syntax::Set => set_bracket(&inner),
+                        Syntax::Overlay => overlay_bracket(&inner.replace("\\.", ".")),
+                    };
+                    segs.push(bracket.ok_or_else(|| ParsePathError::BadBracket {
+                        path: text.to_string(),
+                        inner,
+                        position: offset + at,
+                    })?);
                     after_bracket = true;
                 }
                 _ => {
                     if after_bracket {
-                        return Err(ParsePathError::AfterBracket(s.to_string()));
+                        return Err(after_bracket_error(at));
                     }
                     key.push(c);
                 }
@@ -131,28 +219,72 @@ impl FromStr for Path {
         }
         if !key.is_empty() {
             segs.push(Segment::Key(key));
-        } else if !after_bracket {
-            return Err(ParsePathError::EmptySegment(s.to_string()));
+        } else if !after_bracket && (syntax == Syntax::Set || segs.is_empty()) {
+            return Err(empty(body.len()));
         }
         Ok(Path(segs))
     }
 }
 
-fn parse_bracket(path: &str, inner: &str) -> Result<Segment, ParsePathError> {
+/// `[N]` or `[key:value]` of a `--set` path.
+fn set_bracket(inner: &str) -> Option<Segment> {
     if let Some((k, v)) = inner.split_once(':') {
         if !k.is_empty() {
-            return Ok(Segment::Select {
+            return Some(Segment::Select {
                 key: k.to_string(),
                 value: v.to_string(),
             });
         }
     } else if let Ok(i) = inner.trim().parse::<usize>() {
-        return Ok(Segment::Index(i));
+        return Some(Segment::Index(i));
     }
-    Err(ParsePathError::BadBracket {
-        path: path.to_string(),
-        inner: inner.to_string(),
-    })
+    None
+}
+
+/// `[N]`, `[key:value]`, `[:value]` or `[value]` of an overlay path (see [`Syntax::Overlay`]).
+fn overlay_bracket(inner: &str) -> Option<Segment> {
+    if let Some(index) = inner
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| usize::try_from(n).ok())
+    {
+        return Some(Segment::Index(index));
+    }
+    let valid_key = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if let [key, value] = split_unescaped_colons(inner).as_slice()
+        && valid_key(key)
+        && !value.is_empty()
+    {
+        return Some(Segment::Select {
+            key: key.to_string(),
+            value: value.to_string(),
+        });
+    }
+    match inner.strip_prefix(':') {
+        Some(v) if !v.is_empty() => Some(Segment::Scalar(v.to_string())),
+        _ if !inner.is_empty() => Some(Segment::Scalar(inner.to_string())),
+        _ => None,
+    }
+}
+
+/// Splits at each `:` not preceded by a backslash (the backslash is kept).
+fn split_unescaped_colons(s: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut prev = None;
+    for (i, c) in s.char_indices() {
+        if c == ':' && prev != Some('\\') {
+            parts.push(&s[start..i]);
+            start = i + 1;
+        }
+        prev = Some(c);
+    }
+    parts.push(&s[start..]);
+    parts
 }
 
 impl Path {
@@ -330,8 +462,8 @@ pub fn get<'a>(root: &'a Value, path: &Path) -> Option<&'a Value> {
         cur = match (seg, cur) {
             (Segment::Key(k), Value::Object(m)) => m.get(k)?,
             (Segment::Index(i), Value::Array(l)) => l.get(*i)?,
-            (Segment::Select { key, value }, Value::Array(l)) => {
-                l.iter().find(|it| item_matches(it, key, value))?
+            (Segment::Select { .. } | Segment::Scalar(_), Value::Array(l)) => {
+                &l[item_index(l, seg)?]
             }
             _ => return None,
         };
@@ -344,6 +476,20 @@ fn item_matches(item: &Value, key: &str, value: &str) -> bool {
         Some(Value::String(s)) => s == value,
         Some(v @ (Value::Number(_) | Value::Bool(_))) => *v == value,
         _ => false,
+    }
+}
+
+/// The position of the list item a `[key:value]` or `[:value]` segment selects.
+fn item_index(list: &[Value], seg: &Segment) -> Option<usize> {
+    match seg {
+        Segment::Select { key, value } => list.iter().position(|it| item_matches(it, key, value)),
+        Segment::Scalar(value) => list.iter().position(|it| match it {
+            Value::String(s) => s == value,
+            Value::Number(n) => n.to_string() == *value,
+            Value::Bool(b) => b.to_string() == *value,
+            _ => false,
+        }),
+        Segment::Key(_) | Segment::Index(_) => None,
     }
 }
 
@@ -399,18 +545,23 @@ fn set_rec(
                 Ok(())
             }
         }
-        Segment::Select { key, value: want } => {
+        Segment::Select { .. } | Segment::Scalar(_) => {
             let Value::Array(l) = cur else {
                 return Err(wrong(cur));
             };
-            let Some(item) = l.iter_mut().find(|it| item_matches(it, key, want)) else {
+            let Some(i) = item_index(l, seg) else {
+                let (key, want) = match seg {
+                    Segment::Select { key, value } => (key.as_str(), value),
+                    Segment::Scalar(value) => ("", value),
+                    Segment::Key(_) | Segment::Index(_) => ("", &String::new()),
+                };
                 return Err(SetPathError::NoMatch {
                     path: full.to_string(),
-                    key: key.clone(),
+                    key: key.to_string(),
                     value: want.clone(),
                 });
             };
-            set_rec(item, rest, depth + 1, value, full)
+            set_rec(&mut l[i], rest, depth + 1, value, full)
         }
     }
 }
@@ -422,8 +573,8 @@ pub fn delete(root: &mut Value, path: &Path) -> Option<Value> {
     match (last, parent) {
         (Segment::Key(k), Value::Object(m)) => m.remove(k),
         (Segment::Index(i), Value::Array(l)) if *i < l.len() => Some(l.remove(*i)),
-        (Segment::Select { key, value }, Value::Array(l)) => {
-            let pos = l.iter().position(|it| item_matches(it, key, value))?;
+        (Segment::Select { .. } | Segment::Scalar(_), Value::Array(l)) => {
+            let pos = item_index(l, last)?;
             Some(l.remove(pos))
         }
         _ => None,
@@ -436,8 +587,9 @@ fn get_mut<'a>(root: &'a mut Value, segs: &[Segment]) -> Option<&'a mut Value> {
         cur = match (seg, cur) {
             (Segment::Key(k), Value::Object(m)) => m.get_mut(k)?,
             (Segment::Index(i), Value::Array(l)) => l.get_mut(*i)?,
-            (Segment::Select { key, value }, Value::Array(l)) => {
-                l.iter_mut().find(|it| item_matches(it, key, value))?
+            (Segment::Select { .. } | Segment::Scalar(_), Value::Array(l)) => {
+                let i = item_index(l, seg)?;
+                &mut l[i]
             }
             _ => return None,
         };
@@ -506,32 +658,41 @@ mod tests {
         );
     }
 
+    /// The kind and position of the error parsing `text` in `syntax`.
+    fn error_at(text: &str, syntax: Syntax) -> (&'static str, usize) {
+        let e = Path::parse(text, syntax).unwrap_err();
+        let kind = match e {
+            ParsePathError::EmptySegment { .. } => "empty",
+            ParsePathError::Unclosed { .. } => "unclosed",
+            ParsePathError::BadBracket { .. } => "bracket",
+            ParsePathError::AfterBracket { .. } => "after",
+        };
+        (kind, e.position())
+    }
+
     #[test]
-    fn bad_paths_are_errors() {
-        assert!(matches!(
-            "a..b".parse::<Path>(),
-            Err(ParsePathError::EmptySegment(_))
-        ));
-        assert!(matches!(
-            "".parse::<Path>(),
-            Err(ParsePathError::EmptySegment(_))
-        ));
-        assert!(matches!(
-            "a.".parse::<Path>(),
-            Err(ParsePathError::EmptySegment(_))
-        ));
-        assert!(matches!(
-            "a[0".parse::<Path>(),
-            Err(ParsePathError::Unclosed(_))
-        ));
-        assert!(matches!(
-            "a[x]".parse::<Path>(),
-            Err(ParsePathError::BadBracket { .. })
-        ));
-        assert!(matches!(
-            "a[0]b".parse::<Path>(),
-            Err(ParsePathError::AfterBracket(_))
-        ));
+    fn bad_paths_are_errors_at_positions() {
+        let (set, overlay) = (Syntax::Set, Syntax::Overlay);
+        for (text, syntax, want) in [
+            ("a..b", set, ("empty", 2)),
+            ("", set, ("empty", 0)),
+            ("a.", set, ("empty", 2)),
+            ("a.b[0", set, ("unclosed", 3)),
+            ("a[x]", set, ("bracket", 1)),
+            ("a[:x]", set, ("bracket", 1)),
+            ("a[0]b", set, ("after", 4)),
+            (" a.[b", overlay, ("unclosed", 3)),
+            ("..", overlay, ("empty", 2)),
+            (" ", overlay, ("empty", 1)),
+            ("a.[]", overlay, ("bracket", 2)),
+            ("a[0]b", overlay, ("after", 4)),
+        ] {
+            assert_eq!(error_at(text, syntax), want, "{text:?} ({syntax:?})");
+        }
+        assert_eq!(
+            "a..b".parse::<Path>().unwrap_err().to_string(),
+            "path \"a..b\" has an empty segment"
+        );
     }
 
     #[test]
@@ -638,5 +799,75 @@ mod tests {
             Some(json!({"name": "a", "x": 1}))
         );
         assert_eq!(v, json!({"g": [], "m": {}}));
+    }
+
+    fn overlay(s: &str) -> Path {
+        Path::parse(s, Syntax::Overlay).unwrap()
+    }
+
+    #[test]
+    fn overlay_paths_parse_like_set_paths() {
+        for s in [
+            "spec.template.spec.containers[name:discovery].args[0]",
+            "spec.template.spec.containers.[name:discovery].args.[0]",
+            r"metadata.annotations.a\.b/c",
+            "a.b",
+        ] {
+            assert_eq!(overlay(s), p(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn overlay_paths_ignore_spaces_outer_dots_and_empty_segments() {
+        assert_eq!(overlay(" .a..b. "), p("a.b"));
+        assert_eq!(overlay("a.[0]..b"), p("a[0].b"));
+    }
+
+    #[test]
+    fn overlay_brackets() {
+        let last = |s: &str| overlay(s).0.pop().unwrap();
+        assert_eq!(last("args.[:--foo]"), Segment::Scalar("--foo".into()));
+        assert_eq!(last("args.[--foo]"), Segment::Scalar("--foo".into()));
+        assert_eq!(last("args.[-1]"), Segment::Scalar("-1".into()));
+        assert_eq!(last("args.[a:b:c]"), Segment::Scalar("a:b:c".into()));
+        assert_eq!(last("args.[key:]"), Segment::Scalar("key:".into()));
+        assert_eq!(last("args.[a b:c]"), Segment::Scalar("a b:c".into()));
+        assert_eq!(
+            last(r"l.[name:a\.b]"),
+            Segment::Select {
+                key: "name".into(),
+                value: "a.b".into()
+            }
+        );
+        assert_eq!(
+            last("l.[name:a.b]"),
+            Segment::Select {
+                key: "name".into(),
+                value: "a.b".into()
+            }
+        );
+        assert_eq!(last("l[3]"), Segment::Index(3));
+        assert_eq!(overlay("[:x]").to_string(), "[:x]");
+        // `--set` keeps its own rules for the same text.
+        assert_eq!(
+            p("l[a:b:c]").0[1],
+            Segment::Select {
+                key: "a".into(),
+                value: "b:c".into()
+            }
+        );
+    }
+
+    #[test]
+    fn scalar_segments_select_by_value() {
+        let mut v = json!({"args": ["a", "b", 3]});
+        assert_eq!(get(&v, &overlay("args.[:b]")), Some(&json!("b")));
+        assert_eq!(get(&v, &overlay("args.[3]")), None);
+        assert_eq!(get(&v, &overlay("args.[:3]")), Some(&json!(3)));
+        set(&mut v, &overlay("args.[:a]"), json!("z")).unwrap();
+        assert_eq!(delete(&mut v, &overlay("args.[:b]")), Some(json!("b")));
+        assert_eq!(v, json!({"args": ["z", 3]}));
+        let err = set(&mut v, &overlay("args.[:q]"), json!(1)).unwrap_err();
+        assert_eq!(err.to_string(), "args[:q]: no list item matches [:q]");
     }
 }

@@ -2,7 +2,7 @@
 //! pull secrets), collected over all templates in the order their strategic merge gives: the
 //! container moves, the user overrides and the status annotation read it.
 
-use crate::merge::same_key;
+use crate::pod_merge::same_key;
 use crate::status;
 use mesh_core::Value;
 
@@ -66,7 +66,7 @@ impl Added {
     }
 }
 
-/// Strategic merge of a keyed list (see `merge::merge_list`) applied to the keys alone: patch
+/// Strategic merge of a keyed list (see `mesh_core::strategic`) applied to the keys alone: patch
 /// keys are merged into or appended to the target, then the patched keys keep the patch order
 /// and the target-only keys are slotted in by their original position.
 fn merge_keys(target: &mut Vec<Option<Value>>, patch: Vec<Option<Value>>) {
@@ -93,7 +93,7 @@ fn merge_keys(target: &mut Vec<Option<Value>>, patch: Vec<Option<Value>>) {
         *target = merged;
         return;
     }
-    *target = crate::merge::enforce_order(
+    *target = mesh_core::strategic::enforce_order(
         merged,
         |k| index_in(&patch_keys, k),
         |k| index_in(&original, k),
@@ -123,7 +123,7 @@ mod tests {
                     spec.insert(list.to_string(), Value::Array(names));
                 }
             }
-            crate::merge::merge_pod_plain(&mut pod, json!({"spec": spec}));
+            crate::pod_merge::merge_pod_plain(&mut pod, json!({"spec": spec}));
         }
         pod
     }

@@ -10,7 +10,7 @@ use crate::mesh_config::{MeshConfig, ProxyConfig};
 use crate::status;
 use crate::template::{DeployMeta, TemplateData, TypeMeta};
 use crate::values::Values;
-use crate::{gateway, grpc, merge, normalize, probes, prometheus, sidecar};
+use crate::{gateway, grpc, normalize, pod_merge, probes, prometheus, sidecar};
 use mesh_core::Value;
 use serde_json::{Map, json};
 use std::borrow::Cow;
@@ -280,9 +280,9 @@ impl Injector {
                 move_container(&mut merged, "containers", "initContainers", "istio-proxy");
             }
             if plain {
-                merge::merge_pod_plain(&mut merged, overlay);
+                pod_merge::merge_pod_plain(&mut merged, overlay);
             } else {
-                merge::merge_pod(&mut merged, overlay);
+                pod_merge::merge_pod(&mut merged, overlay);
             }
         }
 
@@ -936,7 +936,7 @@ fn reapply_overwritten_containers(
                 "spec",
                 crate::template::object([(list, Value::Array(vec![overlay.clone()]))]),
             )]);
-            merge::merge_pod(merged, patch);
+            pod_merge::merge_pod(merged, patch);
             applied.push(overlay);
         }
         if !applied.is_empty() {

@@ -55,34 +55,126 @@ impl KubeInjectOutput {
     }
 }
 
-/// Where the pod template of a workload kind lives.
+/// `spec.template`: where most workload kinds keep their pod template.
+pub const POD_TEMPLATE_PATH: &[&str] = &["spec", "template"];
+
+/// The value at `path` (keys) in `object` when it is a map: the pod template at a
+/// [`WorkloadKind::pod_template_path`], or at [`POD_TEMPLATE_PATH`] for a kind kube-inject does
+/// not know.
+pub fn pod_template_at<'v>(object: &'v Value, path: &[&str]) -> Option<&'v Value> {
+    path.iter()
+        .try_fold(object, |v, k| v.get(k))
+        .filter(|v| v.is_object())
+}
+
+/// The workload kinds kube-inject handles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shape {
+pub enum WorkloadKind {
+    /// `v1` Pod: the object is the pod.
     Pod,
-    /// `spec.template` (Deployment, DaemonSet, ...).
-    Template,
-    /// `spec.jobTemplate` metadata and `spec.jobTemplate.spec.template.spec`.
+    /// `apps/v1` (or `apps/v1beta1`, `apps/v1beta2`, `extensions/v1beta1`) Deployment.
+    Deployment,
+    /// `apps/v1` (and beta versions) DaemonSet.
+    DaemonSet,
+    /// `apps/v1` (and beta versions) ReplicaSet.
+    ReplicaSet,
+    /// `apps/v1` (and beta versions) StatefulSet.
+    StatefulSet,
+    /// `batch/v1` Job.
+    Job,
+    /// `batch/v1` or `batch/v1beta1` CronJob: the pod template is in the job template.
     CronJob,
+    /// `v1` ReplicationController.
+    ReplicationController,
+    /// OpenShift's DeploymentConfig (`apps.openshift.io/v1` or `v1`).
+    DeploymentConfig,
+    /// `v1` List: its `items` are workloads of their own.
     List,
 }
 
-/// The workload kinds kube-inject handles, by API version and kind.
-fn shape(api_version: &str, kind: &str) -> Option<Shape> {
-    let apps = matches!(
-        api_version,
-        "apps/v1" | "apps/v1beta1" | "apps/v1beta2" | "extensions/v1beta1"
-    );
-    match (api_version, kind) {
-        ("v1", "Pod") => Some(Shape::Pod),
-        ("v1", "List") => Some(Shape::List),
-        ("v1", "ReplicationController") => Some(Shape::Template),
-        ("v1" | "apps.openshift.io/v1", "DeploymentConfig") => Some(Shape::Template),
-        (_, "Deployment" | "DaemonSet" | "ReplicaSet" | "StatefulSet") if apps => {
-            Some(Shape::Template)
+impl WorkloadKind {
+    /// The kind kube-inject handles for an object of `api_version` and `kind`; `None` for other
+    /// kinds, which pass through untouched.
+    pub fn of(api_version: &str, kind: &str) -> Option<WorkloadKind> {
+        let apps = matches!(
+            api_version,
+            "apps/v1" | "apps/v1beta1" | "apps/v1beta2" | "extensions/v1beta1"
+        );
+        let known = match (api_version, kind) {
+            ("v1", "Pod" | "List" | "ReplicationController")
+            | ("v1" | "apps.openshift.io/v1", "DeploymentConfig")
+            | ("batch/v1", "Job")
+            | ("batch/v1" | "batch/v1beta1", "CronJob") => true,
+            (_, "Deployment" | "DaemonSet" | "ReplicaSet" | "StatefulSet") => apps,
+            _ => false,
+        };
+        known.then(|| WorkloadKind::of_kind(kind)).flatten()
+    }
+
+    /// The kind named `kind`, whatever its apiVersion.
+    pub fn of_kind(kind: &str) -> Option<WorkloadKind> {
+        Some(match kind {
+            "Pod" => WorkloadKind::Pod,
+            "Deployment" => WorkloadKind::Deployment,
+            "DaemonSet" => WorkloadKind::DaemonSet,
+            "ReplicaSet" => WorkloadKind::ReplicaSet,
+            "StatefulSet" => WorkloadKind::StatefulSet,
+            "Job" => WorkloadKind::Job,
+            "CronJob" => WorkloadKind::CronJob,
+            "ReplicationController" => WorkloadKind::ReplicationController,
+            "DeploymentConfig" => WorkloadKind::DeploymentConfig,
+            "List" => WorkloadKind::List,
+            _ => return None,
+        })
+    }
+
+    /// The keys from an object of this kind to its pod template: none for a Pod (the object
+    /// itself), `spec.jobTemplate.spec.template` for a CronJob, [`POD_TEMPLATE_PATH`] for the
+    /// others; `None` for a List.
+    pub fn pod_template_path(self) -> Option<&'static [&'static str]> {
+        match self {
+            WorkloadKind::Pod => Some(&[]),
+            WorkloadKind::CronJob => Some(&["spec", "jobTemplate", "spec", "template"]),
+            WorkloadKind::List => None,
+            WorkloadKind::Deployment
+            | WorkloadKind::DaemonSet
+            | WorkloadKind::ReplicaSet
+            | WorkloadKind::StatefulSet
+            | WorkloadKind::Job
+            | WorkloadKind::ReplicationController
+            | WorkloadKind::DeploymentConfig => Some(POD_TEMPLATE_PATH),
         }
-        ("batch/v1", "Job") => Some(Shape::Template),
-        ("batch/v1" | "batch/v1beta1", "CronJob") => Some(Shape::CronJob),
-        _ => None,
+    }
+
+    /// The pod template of `object` (an object of this kind), when it is a map.
+    pub fn pod_template(self, object: &Value) -> Option<&Value> {
+        pod_template_at(object, self.pod_template_path()?)
+    }
+
+    /// The JSON pointers kube-inject takes the pod's metadata and spec from (and puts them back
+    /// at): the pod template's, except that for a CronJob istioctl takes the job template's
+    /// metadata (`spec.jobTemplate.metadata`).
+    fn kube_inject_pointers(self) -> (String, String) {
+        let template: String = self
+            .pod_template_path()
+            .unwrap_or(POD_TEMPLATE_PATH)
+            .iter()
+            .map(|k| format!("/{k}"))
+            .collect();
+        let metadata = match self {
+            WorkloadKind::CronJob => "/spec/jobTemplate/metadata".to_string(),
+            _ => format!("{template}/metadata"),
+        };
+        (metadata, format!("{template}/spec"))
+    }
+
+    /// Where the pod template is, for error messages.
+    fn location(self) -> &'static str {
+        match self {
+            WorkloadKind::Pod => "metadata",
+            WorkloadKind::CronJob => "spec.jobTemplate",
+            _ => "spec.template",
+        }
     }
 }
 
@@ -159,7 +251,7 @@ impl Injector {
             }
             let api_version = str_at(&value, "/apiVersion");
             let kind = str_at(&value, "/kind");
-            if shape(api_version, kind).is_none() {
+            if WorkloadKind::of(api_version, kind).is_none() {
                 out.documents.push(Document::Unchanged(doc));
                 continue;
             }
@@ -191,14 +283,14 @@ impl Injector {
     ) -> Result<Value, InjectError> {
         let api_version = str_at(obj, "/apiVersion").to_string();
         let kind = str_at(obj, "/kind").to_string();
-        let Some(shape) = shape(&api_version, &kind) else {
+        let Some(workload) = WorkloadKind::of(&api_version, &kind) else {
             return Ok(obj.clone());
         };
         if !obj.is_object() {
             return Err(InjectError::input("input", "(root)", "expected an object"));
         }
         let mut out = obj.clone();
-        if shape == Shape::List {
+        if workload == WorkloadKind::List {
             if let Some(Value::Array(items)) = out.get_mut("items") {
                 for (i, item) in items.iter_mut().enumerate() {
                     *item = self
@@ -213,15 +305,9 @@ impl Injector {
             api_version: api_version.clone(),
             kind: kind.clone(),
         };
-        let (meta_ptr, spec_ptr) = match shape {
-            Shape::Pod => ("/metadata", "/spec"),
-            Shape::CronJob => (
-                "/spec/jobTemplate/metadata",
-                "/spec/jobTemplate/spec/template/spec",
-            ),
-            Shape::Template | Shape::List => ("/spec/template/metadata", "/spec/template/spec"),
-        };
-        if shape == Shape::Template && !at(&out, "/spec/template").is_some_and(Value::is_object) {
+        let (meta_ptr, spec_ptr) = workload.kube_inject_pointers();
+        let has_template = workload.pod_template(&out).is_some();
+        if workload.pod_template_path() == Some(POD_TEMPLATE_PATH) && !has_template {
             return Err(InjectError::input(
                 "input",
                 "spec.template",
@@ -234,9 +320,9 @@ impl Injector {
                 .filter(Value::is_object)
                 .unwrap_or_else(|| json!({}))
         };
-        let (meta, spec) = (take_at(meta_ptr), take_at(spec_ptr));
+        let (meta, spec) = (take_at(&meta_ptr), take_at(&spec_ptr));
         let pod = crate::template::object([("metadata", meta), ("spec", spec)]);
-        let (deploy, pod_type) = if shape == Shape::Pod {
+        let (deploy, pod_type) = if workload == WorkloadKind::Pod {
             deploy_meta_from_pod(&pod)
         } else {
             (
@@ -258,7 +344,7 @@ impl Injector {
             // istioctl applies the proxy config annotation before its opt-out check, so a bad
             // one fails even on an opted-out workload.
             self.check_proxy_config_annotation(&pod)
-                .map_err(|e| e.at("", location_of(shape)))?;
+                .map_err(|e| e.at("", workload.location()))?;
         }
         let skip_reason = if host_network {
             Some("has host networking enabled")
@@ -284,9 +370,9 @@ impl Injector {
                     mode: Mode::KubeInject,
                     context,
                 })
-                .map_err(|e| match shape {
-                    Shape::Pod => e,
-                    _ => e.at("", location_of(shape)),
+                .map_err(|e| match workload {
+                    WorkloadKind::Pod => e,
+                    _ => e.at("", workload.location()),
                 })?,
         };
         let mut take = |key: &str| {
@@ -296,19 +382,10 @@ impl Injector {
                 .unwrap_or_else(|| json!({}))
         };
         let (meta, spec) = (take("metadata"), take("spec"));
-        set_at(&mut out, meta_ptr, meta);
-        set_at(&mut out, spec_ptr, spec);
+        set_at(&mut out, &meta_ptr, meta);
+        set_at(&mut out, &spec_ptr, spec);
         add_go_defaults(&mut out, &api_version, &kind);
         Ok(out)
-    }
-}
-
-/// Where the pod template of a workload shape is, for error messages.
-fn location_of(shape: Shape) -> &'static str {
-    match shape {
-        Shape::Pod => "metadata",
-        Shape::CronJob => "spec.jobTemplate",
-        Shape::Template | Shape::List => "spec.template",
     }
 }
 
@@ -555,10 +632,55 @@ mod tests {
     }
 
     #[test]
-    fn known_shapes() {
-        assert_eq!(shape("apps/v1", "Deployment"), Some(Shape::Template));
-        assert_eq!(shape("batch/v1", "CronJob"), Some(Shape::CronJob));
-        assert_eq!(shape("v1", "Service"), None);
-        assert_eq!(shape("v1", "List"), Some(Shape::List));
+    fn known_kinds() {
+        assert_eq!(
+            WorkloadKind::of("apps/v1", "Deployment"),
+            Some(WorkloadKind::Deployment)
+        );
+        assert_eq!(
+            WorkloadKind::of("batch/v1", "CronJob"),
+            Some(WorkloadKind::CronJob)
+        );
+        assert_eq!(WorkloadKind::of("v1", "Service"), None);
+        assert_eq!(WorkloadKind::of("v1", "List"), Some(WorkloadKind::List));
+        assert_eq!(WorkloadKind::of("apps/v2", "Deployment"), None);
+        assert_eq!(WorkloadKind::of("batch/v1", "Deployment"), None);
+        assert_eq!(WorkloadKind::of("v1", "Job"), None);
+        assert_eq!(
+            WorkloadKind::of("apps.openshift.io/v1", "DeploymentConfig"),
+            Some(WorkloadKind::DeploymentConfig)
+        );
+        assert_eq!(
+            WorkloadKind::of_kind("StatefulSet"),
+            Some(WorkloadKind::StatefulSet)
+        );
+    }
+
+    #[test]
+    fn pod_templates_by_kind() {
+        let deployment = json!({"spec": {"template": {"spec": {}}}});
+        assert_eq!(
+            WorkloadKind::Deployment.pod_template(&deployment),
+            Some(&json!({"spec": {}}))
+        );
+        let cron = json!({"spec": {"jobTemplate": {"spec": {"template": {"metadata": {}}}}}});
+        assert_eq!(
+            WorkloadKind::CronJob.pod_template(&cron),
+            Some(&json!({"metadata": {}}))
+        );
+        assert_eq!(WorkloadKind::Pod.pod_template(&cron), Some(&cron));
+        assert_eq!(WorkloadKind::Job.pod_template(&cron), None);
+        assert_eq!(WorkloadKind::List.pod_template(&cron), None);
+        assert_eq!(
+            WorkloadKind::CronJob.kube_inject_pointers(),
+            (
+                "/spec/jobTemplate/metadata".to_string(),
+                "/spec/jobTemplate/spec/template/spec".to_string()
+            )
+        );
+        assert_eq!(
+            WorkloadKind::Pod.kube_inject_pointers(),
+            ("/metadata".to_string(), "/spec".to_string())
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! `components.<component>.k8s`: the Kubernetes settings applied to a component's rendered objects
 //! after rendering, as istioctl 1.30.3 applies them.
 //!
-//! Each setting is a strategic merge patch ([`crate::smp`]) of one object of the component,
-//! matched by kind and name:
+//! Each setting is a strategic merge patch ([`mesh_core::strategic::api_server`]) of one object
+//! of the component, matched by kind and name:
 //!
 //! | setting | object | where |
 //! |---|---|---|
@@ -30,7 +30,7 @@ pub mod overlay;
 
 use crate::Object;
 use crate::order::ObjectId;
-use crate::smp::{SmpError, strategic_merge};
+use mesh_core::strategic::{self, MergeError};
 use mesh_core::{ComponentName, Value};
 use serde_json::{Map, json};
 
@@ -130,17 +130,31 @@ pub enum K8sError {
         /// The object being patched.
         object: Box<ObjectId>,
         /// Why.
-        source: SmpError,
+        #[source]
+        source: MergeError,
+    },
+    /// An overlay patch's path cannot be parsed.
+    #[error(
+        "{path}: {source} (at byte {}); expected a path like a.b.[key:value].c",
+        .source.position()
+    )]
+    OverlayPath {
+        /// The patch's `path` field (`...overlays[0].patches[1].path`).
+        path: String,
+        /// What is wrong with the path as written (which it holds), and where.
+        #[source]
+        source: mesh_core::ParsePathError,
     },
     /// An overlay patch failed on an object.
-    #[error("{path}: {object}: {message}")]
+    #[error("{path}: {object}: {source}")]
     Overlay {
-        /// The overlay patch (`...overlays[0].patches[1]`).
+        /// The overlay patch (`...overlays[0].patches[1] (path ...)`).
         path: String,
         /// The object being patched.
         object: Box<ObjectId>,
         /// Why.
-        message: String,
+        #[source]
+        source: overlay::OverlayError,
     },
 }
 
@@ -424,13 +438,13 @@ fn apply_settings(
                 continue;
             }
             let (api_version, kind) = (o.api_version().to_string(), o.kind().to_string());
-            strategic_merge(&mut o.value, &patch, &api_version, &kind).map_err(|source| {
-                K8sError::Patch {
+            strategic::api_server(&mut o.value, patch.clone(), &api_version, &kind).map_err(
+                |source| K8sError::Patch {
                     path: path.clone(),
                     object: Box::new(ObjectId::of(o)),
                     source,
-                }
-            })?;
+                },
+            )?;
             if object == TargetObject::Pdb {
                 clear_min_available(&mut o.value);
             }
@@ -489,11 +503,11 @@ fn apply_overlay(
         }
         matched = true;
         for (patch_path, steps, value) in &patches {
-            overlay::apply(&mut o.value, steps, value.as_ref()).map_err(|message| {
+            overlay::apply(&mut o.value, steps, value.as_ref()).map_err(|source| {
                 K8sError::Overlay {
                     path: patch_path.clone(),
                     object: Box::new(ObjectId::of(o)),
-                    message,
+                    source,
                 }
             })?;
         }
@@ -501,7 +515,7 @@ fn apply_overlay(
     Ok(matched)
 }
 
-type ParsedPatch = (String, Vec<overlay::Step>, Option<Value>);
+type ParsedPatch = (String, mesh_core::Path, Option<Value>);
 
 fn parse_patches(patches: Option<&Value>, path: &str) -> Result<Vec<ParsedPatch>, K8sError> {
     let mut out = Vec::new();
@@ -522,10 +536,9 @@ fn parse_patches(patches: Option<&Value>, path: &str) -> Result<Vec<ParsedPatch>
             });
         }
         let text = fields.get("path").and_then(Value::as_str).unwrap_or("");
-        let steps = overlay::parse_path(text).map_err(|message| K8sError::BadValue {
+        let steps = overlay::parse_path(text).map_err(|source| K8sError::OverlayPath {
             path: format!("{here}.path"),
-            expected: "a path like a.b.[key:value].c",
-            got: format!("{text:?} ({message})"),
+            source,
         })?;
         out.push((
             format!("{here} (path {text})"),

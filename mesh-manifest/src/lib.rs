@@ -35,8 +35,6 @@ pub use snapshot::{ObjectSnapshot, object_snapshots, snapshot_name};
 pub mod diff;
 pub use diff::{ManifestDiff, diff_streams};
 
-pub mod smp;
-
 pub mod k8s_settings;
 pub use k8s_settings::{ComponentTarget, K8sError, apply_k8s};
 

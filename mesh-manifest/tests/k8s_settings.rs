@@ -560,8 +560,8 @@ fn errors_name_the_path() {
     assert_eq!(
         err(json!({"overlays": [{"kind": "Deployment", "name": "istiod", "patches": [{"path": "a.[b", "value": 1}]}]}))
             .to_string(),
-        "components.pilot.k8s.overlays[0].patches[0].path: expected a path like a.b.[key:value].c, \
-         got \"a.[b\" (unclosed '[' in \"[b\")"
+        "components.pilot.k8s.overlays[0].patches[0].path: path \"a.[b\" has an unclosed `[` \
+         (at byte 2); expected a path like a.b.[key:value].c"
     );
     assert_eq!(
         err(json!({"overlays": [{"kind": "Deployment", "name": "istiod", "patch": []}]}))

@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 use mesh_core::Value;
 use mesh_inject::InjectConfig;
 use mesh_inject::policy::{Decision, Labels, PodFacts, PolicyInput, WebhookSettings, decide};
+use mesh_inject::workload::{POD_TEMPLATE_PATH, WorkloadKind, pod_template_at};
 use std::process::ExitCode;
 
 /// Output format of `x check-inject`.
@@ -138,7 +139,7 @@ struct FoundPod<'a> {
     /// `FILE: document N (Kind name)`, for messages.
     source: String,
     /// Path of the pod inside the document (`spec.template.` for a workload).
-    prefix: &'static str,
+    prefix: String,
     /// The pod or pod template.
     pod: &'a Value,
     /// The workload's namespace, which its template inherits.
@@ -160,27 +161,21 @@ fn collect_pods<'a>(doc: &'a Value, source: &str, out: &mut Vec<FoundPod<'a>>) {
         owner_namespace: owner_namespace.clone(),
         owner_name: owner_name.clone(),
     };
-    match kind {
-        "Pod" => out.push(found("", doc)),
-        "List" => {
+    let path = match WorkloadKind::of_kind(kind) {
+        Some(WorkloadKind::List) => {
             for (i, item) in doc["items"].as_array().into_iter().flatten().enumerate() {
                 collect_pods(item, &format!("{source}: items[{i}]"), out);
             }
+            return;
         }
-        "CronJob" => {
-            let template = &doc["spec"]["jobTemplate"]["spec"]["template"];
-            if template.is_object() {
-                out.push(found("spec.jobTemplate.spec.template.", template));
-            }
-        }
-        _ => {
-            // Deployment, DaemonSet, ReplicaSet, StatefulSet, Job, ReplicationController,
-            // DeploymentConfig: anything with a pod template. Other kinds are not injected.
-            let template = &doc["spec"]["template"];
-            if template.is_object() {
-                out.push(found("spec.template.", template));
-            }
-        }
+        Some(workload) => workload.pod_template_path().unwrap_or(POD_TEMPLATE_PATH),
+        // A kind kube-inject does not know is checked when it has a pod template at
+        // `spec.template` (e.g. an Argo Rollout).
+        None => POD_TEMPLATE_PATH,
+    };
+    if let Some(pod) = pod_template_at(doc, path) {
+        let prefix: String = path.iter().map(|k| format!("{k}.")).collect();
+        out.push(found(prefix, pod));
     }
 }
 

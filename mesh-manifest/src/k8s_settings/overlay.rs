@@ -1,109 +1,48 @@
 //! `k8s.overlays` patches: a path into an object (`spec.template.spec.containers.[name:discovery].args`)
 //! and a value to write there, or no value to delete it.
 //!
-//! Path language (istioctl's): elements separated by `.` (`\.` for a literal dot); `name[..]` is
-//! the same as `name.[..]`; `[N]` selects a list item by index (an index at or past the end
-//! appends); `[key:value]` selects the first map item whose `key` equals `value`; `[:value]`
-//! (or `[value]`) selects the item of a list of scalars equal to `value` (istioctl matches it as
-//! an unanchored regular expression; mesh matches it exactly, else as a substring). Missing maps
-//! along the path are created. A value replaces what is at the path; a string value that is a
-//! YAML map (`"fieldRef:\n  fieldPath: x"`) is written as that map, as istioctl does.
+//! Paths are istioctl's path language in its overlay dialect ([`Syntax::Overlay`]: `.`-separated
+//! keys, `[N]`, `[key:value]`, `[:value]` for the item of a list of scalars). Writing: an index
+//! at or past the end of a list appends; `[key:value]` selects the first map item whose `key`
+//! equals `value` as text; `[:value]` selects the scalar item equal to `value` (istioctl matches
+//! it as an unanchored regular expression; mesh matches it exactly, else as a substring). Missing
+//! maps along the path are created. A value replaces what is at the path; a string value that is
+//! a YAML map (`"fieldRef:\n  fieldPath: x"`) is written as that map, as istioctl does.
 
-use mesh_core::Value;
+use mesh_core::path::{Path, Segment, Syntax};
+use mesh_core::{ParsePathError, Value};
 use serde_json::Map;
 
-/// One element of an overlay path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    /// A map key.
-    Key(String),
-    /// A list index.
-    Index(usize),
-    /// The list item (a map) whose `key` equals `value`.
-    Select {
-        /// The key looked up in each item.
-        key: String,
-        /// The value it must have (compared as text).
-        value: String,
+/// Parses an overlay path ([`Syntax::Overlay`] of mesh-core's path language).
+pub fn parse_path(path: &str) -> Result<Path, ParsePathError> {
+    Path::parse(path, Syntax::Overlay)
+}
+
+/// An overlay patch that cannot be applied to an object.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OverlayError {
+    /// `[N]` past the end of a list, where nothing is written (a delete, or a step below).
+    #[error("index {index} is past the end of the list ({len} items)")]
+    PastEnd {
+        /// The index.
+        index: usize,
+        /// The list's length.
+        len: usize,
     },
-    /// The list item (a scalar) equal to this text.
-    Scalar(String),
-}
-
-/// Splits on `sep` except where it is escaped with a backslash.
-fn split_unescaped(s: &str, sep: char) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut escaped = false;
-    for c in s.chars() {
-        if c == sep && !escaped {
-            out.push(String::new());
-        } else if let Some(last) = out.last_mut() {
-            last.push(c);
-        }
-        escaped = c == '\\';
-    }
-    out
-}
-
-fn valid_key(k: &str) -> bool {
-    !k.is_empty()
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-fn parse_bracket(inner: &str, element: &str) -> Result<Step, String> {
-    if let Ok(n) = inner.parse::<i64>()
-        && let Ok(index) = usize::try_from(n)
-    {
-        return Ok(Step::Index(index));
-    }
-    let kv = split_unescaped(inner, ':');
-    if let [key, value] = kv.as_slice()
-        && valid_key(key)
-        && !value.is_empty()
-    {
-        return Ok(Step::Select {
-            key: key.clone(),
-            value: value.clone(),
-        });
-    }
-    match inner.strip_prefix(':') {
-        Some(v) if !v.is_empty() => Ok(Step::Scalar(v.to_string())),
-        _ if !inner.is_empty() => Ok(Step::Scalar(inner.to_string())),
-        _ => Err(format!("empty selector in {element:?}")),
-    }
-}
-
-/// Parses an overlay path.
-pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
-    let trimmed = path.trim().trim_matches('.');
-    let mut steps = Vec::new();
-    for raw in split_unescaped(trimmed, '.') {
-        if raw.is_empty() {
-            continue;
-        }
-        let element = raw.replace("\\.", ".");
-        let (head, bracket) = match element.find('[') {
-            Some(0) | None => (None, element.as_str()),
-            Some(i) => (Some(&element[..i]), &element[i..]),
-        };
-        if let Some(head) = head {
-            steps.push(Step::Key(head.to_string()));
-        }
-        match bracket.strip_prefix('[') {
-            Some(rest) => {
-                let inner = rest
-                    .strip_suffix(']')
-                    .ok_or_else(|| format!("unclosed '[' in {element:?}"))?;
-                steps.push(parse_bracket(inner, &element)?);
-            }
-            None => steps.push(Step::Key(bracket.to_string())),
-        }
-    }
-    if steps.is_empty() {
-        return Err("empty path".to_string());
-    }
-    Ok(steps)
+    /// A `[key:value]` or `[:value]` selector matched no list item.
+    #[error("no list item matches {selector}")]
+    NoMatch {
+        /// The selector as written back (`[name:x]`).
+        selector: String,
+    },
+    /// A step into something it cannot walk into (a key into a list, anything into a scalar).
+    #[error("cannot apply {segment} to {found}")]
+    WrongKind {
+        /// The step.
+        segment: String,
+        /// What was found (`a list`, `a number`, ...).
+        found: &'static str,
+    },
 }
 
 /// A string holding a YAML map (one line with `": "`, or several lines with `:`), which is not
@@ -136,12 +75,12 @@ fn as_text(v: &Value) -> Option<String> {
     }
 }
 
-fn find_item(list: &[Value], step: &Step) -> Option<usize> {
+fn find_item(list: &[Value], step: &Segment) -> Option<usize> {
     match step {
-        Step::Select { key, value } => list
+        Segment::Select { key, value } => list
             .iter()
             .position(|item| item.get(key).and_then(as_text).as_deref() == Some(value)),
-        Step::Scalar(value) => {
+        Segment::Scalar(value) => {
             let texts: Vec<Option<String>> = list.iter().map(as_text).collect();
             let exact = texts.iter().position(|t| t.as_deref() == Some(value));
             exact.or_else(|| {
@@ -151,15 +90,6 @@ fn find_item(list: &[Value], step: &Step) -> Option<usize> {
             })
         }
         _ => None,
-    }
-}
-
-fn describe(step: &Step) -> String {
-    match step {
-        Step::Key(k) => k.clone(),
-        Step::Index(i) => format!("[{i}]"),
-        Step::Select { key, value } => format!("[{key}:{value}]"),
-        Step::Scalar(v) => format!("[:{v}]"),
     }
 }
 
@@ -174,13 +104,22 @@ fn kind_name(v: &Value) -> &'static str {
     }
 }
 
-/// Writes `value` at `steps` inside `root`, or deletes what is there when `value` is `None` or
+/// The position of the list item a selector picks.
+fn selected(list: &[Value], step: &Segment) -> Result<usize, OverlayError> {
+    find_item(list, step).ok_or_else(|| OverlayError::NoMatch {
+        selector: step.to_string(),
+    })
+}
+
+/// Writes `value` at `path` inside `root`, or deletes what is there when `value` is `None` or
 /// `null`. Errors say which element failed and why.
-pub fn apply(root: &mut Value, steps: &[Step], value: Option<&Value>) -> Result<(), String> {
+pub fn apply(root: &mut Value, path: &Path, value: Option<&Value>) -> Result<(), OverlayError> {
     let value = value.filter(|v| !v.is_null()).map(map_from_text);
     let value = value.as_ref();
+    let steps = path.0.as_slice();
+    // A parsed path has at least one segment; an empty one writes nothing.
     let Some((last, parents)) = steps.split_last() else {
-        return Err("empty path".to_string());
+        return Ok(());
     };
     let mut node = root;
     for (i, step) in parents.iter().enumerate() {
@@ -198,23 +137,23 @@ pub fn apply(root: &mut Value, steps: &[Step], value: Option<&Value>) -> Result<
 /// step indexes one, else a map). `None` when missing and not created.
 fn descend<'v>(
     node: &'v mut Value,
-    step: &Step,
-    next: Option<&Step>,
+    step: &Segment,
+    next: Option<&Segment>,
     create: bool,
-) -> Result<Option<&'v mut Value>, String> {
+) -> Result<Option<&'v mut Value>, OverlayError> {
     let wants_list = matches!(
         next,
-        Some(Step::Index(_) | Step::Select { .. } | Step::Scalar(_))
+        Some(Segment::Index(_) | Segment::Select { .. } | Segment::Scalar(_))
     );
     if node.is_null() && create {
         *node = match step {
-            Step::Key(_) => Value::Object(Map::new()),
+            Segment::Key(_) => Value::Object(Map::new()),
             _ => Value::Array(Vec::new()),
         };
     }
     let found = kind_name(node);
     match (node, step) {
-        (Value::Object(map), Step::Key(k)) => {
+        (Value::Object(map), Segment::Key(k)) => {
             if !map.contains_key(k) {
                 if !create {
                     return Ok(None);
@@ -228,65 +167,66 @@ fn descend<'v>(
             }
             Ok(map.get_mut(k))
         }
-        (Value::Array(list), Step::Index(i)) => {
+        (Value::Array(list), Segment::Index(i)) => {
             if *i >= list.len() {
                 if !create {
-                    return Err(format!(
-                        "index {i} is past the end of the list ({} items)",
-                        list.len()
-                    ));
+                    return Err(OverlayError::PastEnd {
+                        index: *i,
+                        len: list.len(),
+                    });
                 }
                 list.push(Value::Object(Map::new()));
                 return Ok(list.last_mut());
             }
             Ok(list.get_mut(*i))
         }
-        (Value::Array(list), step @ (Step::Select { .. } | Step::Scalar(_))) => {
-            let i = find_item(list, step)
-                .ok_or_else(|| format!("no list item matches {}", describe(step)))?;
+        (Value::Array(list), step @ (Segment::Select { .. } | Segment::Scalar(_))) => {
+            let i = selected(list, step)?;
             Ok(list.get_mut(i))
         }
-        (_, step) => Err(format!("cannot apply {} to {found}", describe(step))),
+        (_, step) => Err(OverlayError::WrongKind {
+            segment: step.to_string(),
+            found,
+        }),
     }
 }
 
-fn write(parent: &mut Value, step: &Step, value: Option<&Value>) -> Result<(), String> {
+fn write(parent: &mut Value, step: &Segment, value: Option<&Value>) -> Result<(), OverlayError> {
     if parent.is_null() && value.is_some() {
         *parent = match step {
-            Step::Key(_) => Value::Object(Map::new()),
+            Segment::Key(_) => Value::Object(Map::new()),
             _ => Value::Array(Vec::new()),
         };
     }
     let found = kind_name(parent);
     match (parent, step, value) {
         (Value::Null, _, None) => Ok(()),
-        (Value::Object(map), Step::Key(k), None) => {
+        (Value::Object(map), Segment::Key(k), None) => {
             map.remove(k);
             Ok(())
         }
-        (Value::Object(map), Step::Key(k), Some(v)) => {
+        (Value::Object(map), Segment::Key(k), Some(v)) => {
             map.insert(k.clone(), v.clone());
             Ok(())
         }
-        (Value::Array(list), Step::Index(i), v) => {
+        (Value::Array(list), Segment::Index(i), v) => {
             match (v, *i < list.len()) {
                 (None, true) => {
                     list.remove(*i);
                 }
                 (None, false) => {
-                    return Err(format!(
-                        "index {i} is past the end of the list ({} items)",
-                        list.len()
-                    ));
+                    return Err(OverlayError::PastEnd {
+                        index: *i,
+                        len: list.len(),
+                    });
                 }
                 (Some(v), true) => list[*i] = v.clone(),
                 (Some(v), false) => list.push(v.clone()),
             }
             Ok(())
         }
-        (Value::Array(list), step @ (Step::Select { .. } | Step::Scalar(_)), v) => {
-            let i = find_item(list, step)
-                .ok_or_else(|| format!("no list item matches {}", describe(step)))?;
+        (Value::Array(list), step @ (Segment::Select { .. } | Segment::Scalar(_)), v) => {
+            let i = selected(list, step)?;
             match v {
                 None => {
                     list.remove(i);
@@ -295,7 +235,10 @@ fn write(parent: &mut Value, step: &Step, value: Option<&Value>) -> Result<(), S
             }
             Ok(())
         }
-        (_, step, _) => Err(format!("cannot apply {} to {found}", describe(step))),
+        (_, step, _) => Err(OverlayError::WrongKind {
+            segment: step.to_string(),
+            found,
+        }),
     }
 }
 
@@ -305,35 +248,35 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn key(k: &str) -> Segment {
+        Segment::Key(k.into())
+    }
+
     #[test]
     fn parses_keys_indexes_and_selectors() {
         let steps = parse_path("spec.template.spec.containers[name:discovery].args.[0]").unwrap();
         assert_eq!(
-            steps,
+            steps.0,
             vec![
-                Step::Key("spec".into()),
-                Step::Key("template".into()),
-                Step::Key("spec".into()),
-                Step::Key("containers".into()),
-                Step::Select {
+                key("spec"),
+                key("template"),
+                key("spec"),
+                key("containers"),
+                Segment::Select {
                     key: "name".into(),
                     value: "discovery".into()
                 },
-                Step::Key("args".into()),
-                Step::Index(0),
+                key("args"),
+                Segment::Index(0),
             ]
         );
         assert_eq!(
-            parse_path(r"metadata.annotations.a\.b/c").unwrap(),
-            vec![
-                Step::Key("metadata".into()),
-                Step::Key("annotations".into()),
-                Step::Key("a.b/c".into())
-            ]
+            parse_path(r"metadata.annotations.a\.b/c").unwrap().0,
+            vec![key("metadata"), key("annotations"), key("a.b/c")]
         );
         assert_eq!(
-            parse_path("args.[:--foo]").unwrap()[1],
-            Step::Scalar("--foo".into())
+            parse_path("args.[:--foo]").unwrap().0[1],
+            Segment::Scalar("--foo".into())
         );
         assert!(parse_path("a.[b").is_err());
         assert!(parse_path("..").is_err());
@@ -362,7 +305,20 @@ mod tests {
         apply(&mut v, &parse_path("spec.args").unwrap(), Some(&json!("z"))).unwrap();
         assert_eq!(v["spec"]["args"], json!("z"));
         let err = apply(&mut v, &parse_path("spec.x.y.z").unwrap(), Some(&json!(1))).unwrap_err();
-        assert_eq!(err, "cannot apply z to a number");
+        assert_eq!(err.to_string(), "cannot apply z to a number");
+        assert_eq!(
+            err,
+            OverlayError::WrongKind {
+                segment: "z".into(),
+                found: "a number"
+            }
+        );
+        let mut l = json!({"l": [1, 2]});
+        let err = apply(&mut l, &parse_path("l[7]").unwrap(), None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "index 7 is past the end of the list (2 items)"
+        );
     }
 
     #[test]
