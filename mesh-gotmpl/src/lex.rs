@@ -339,6 +339,49 @@ fn lex_char(src: &str, i: usize) -> Result<(Tok, usize), LexError> {
     Ok((Tok::Number((c as u32).to_string()), i + 1 + consumed + 1))
 }
 
+/// The value of a number constant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Number {
+    /// An integer constant.
+    Int(i64),
+    /// A floating-point constant.
+    Float(f64),
+}
+
+/// A Go number constant: integers (decimal, `0x`, `0o`, `0b`, leading-zero octal, `_`
+/// separators) or floats.
+pub(crate) fn number(text: &str) -> Option<Number> {
+    let clean: String = text.chars().filter(|c| *c != '_').collect();
+    let (neg, body) = match clean.strip_prefix('-') {
+        Some(rest) => (true, rest.to_string()),
+        None => (false, clean.strip_prefix('+').unwrap_or(&clean).to_string()),
+    };
+    let lower = body.to_ascii_lowercase();
+    let int = if let Some(h) = lower.strip_prefix("0x") {
+        i64::from_str_radix(h, 16).ok()
+    } else if let Some(o) = lower.strip_prefix("0o") {
+        i64::from_str_radix(o, 8).ok()
+    } else if let Some(b) = lower.strip_prefix("0b") {
+        i64::from_str_radix(b, 2).ok()
+    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|c| c.is_ascii_digit())
+    {
+        i64::from_str_radix(&lower[1..], 8).ok()
+    } else if lower.bytes().all(|c| c.is_ascii_digit()) {
+        lower.parse::<i64>().ok()
+    } else {
+        None
+    };
+    if let Some(i) = int {
+        return Some(Number::Int(if neg { -i } else { i }));
+    }
+    if lower.starts_with("0x") || lower.is_empty() || lower.contains("inf") || lower.contains("nan")
+    {
+        return None;
+    }
+    let f: f64 = lower.parse().ok()?;
+    Some(Number::Float(if neg { -f } else { f }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! `template`, `break`/`continue`) and the named templates (`define`, `block`).
 
 use crate::funcs::Funcs;
-use crate::lex::{Tok, Token};
+use crate::lex::{Number, Tok, Token, number};
 use std::collections::BTreeMap;
 
 /// A node of a template body.
@@ -494,7 +494,11 @@ impl Parser<'_> {
             Tok::Str(s) => Arg::Str(s),
             Tok::Bool(b) => Arg::Bool(b),
             Tok::Nil => Arg::Nil,
-            Tok::Number(n) => number(&n).ok_or((pos, format!("bad number syntax: {n:?}")))?,
+            Tok::Number(n) => match number(&n) {
+                Some(Number::Int(i)) => Arg::Int(i),
+                Some(Number::Float(f)) => Arg::Float(f),
+                None => return Err((pos, format!("bad number syntax: {n:?}"))),
+            },
             other => {
                 return Err((
                     pos,
@@ -519,40 +523,6 @@ fn branch_name(kind: BranchKind) -> &'static str {
         BranchKind::With => "with",
         BranchKind::Range => "range",
     }
-}
-
-/// A Go number constant: integers (decimal, `0x`, `0o`, `0b`, leading-zero octal, `_`
-/// separators) or floats.
-pub(crate) fn number(text: &str) -> Option<Arg> {
-    let clean: String = text.chars().filter(|c| *c != '_').collect();
-    let (neg, body) = match clean.strip_prefix('-') {
-        Some(rest) => (true, rest.to_string()),
-        None => (false, clean.strip_prefix('+').unwrap_or(&clean).to_string()),
-    };
-    let lower = body.to_ascii_lowercase();
-    let int = if let Some(h) = lower.strip_prefix("0x") {
-        i64::from_str_radix(h, 16).ok()
-    } else if let Some(o) = lower.strip_prefix("0o") {
-        i64::from_str_radix(o, 8).ok()
-    } else if let Some(b) = lower.strip_prefix("0b") {
-        i64::from_str_radix(b, 2).ok()
-    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|c| c.is_ascii_digit())
-    {
-        i64::from_str_radix(&lower[1..], 8).ok()
-    } else if lower.bytes().all(|c| c.is_ascii_digit()) {
-        lower.parse::<i64>().ok()
-    } else {
-        None
-    };
-    if let Some(i) = int {
-        return Some(Arg::Int(if neg { -i } else { i }));
-    }
-    if lower.starts_with("0x") || lower.is_empty() || lower.contains("inf") || lower.contains("nan")
-    {
-        return None;
-    }
-    let f: f64 = lower.parse().ok()?;
-    Some(Arg::Float(if neg { -f } else { f }))
 }
 
 fn describe(t: Option<&Tok>) -> String {

@@ -244,3 +244,56 @@ pub(crate) fn truth(v: &Val<'_>) -> bool {
         Val::Json(j, _) => mesh_core::go::truthy(j),
     }
 }
+
+/// Follows a chain of field names.
+pub(crate) fn fields<'d>(mut v: Val<'d>, chain: &[String]) -> Result<Val<'d>, String> {
+    for name in chain {
+        v = field(v, name)?;
+    }
+    Ok(v)
+}
+
+/// `.name` on a value: struct fields by Go-name rules, map keys exactly, and the getters of
+/// protobuf wrappers and enums (`GetValue`, `String`) on scalars.
+fn field<'d>(v: Val<'d>, name: &str) -> Result<Val<'d>, String> {
+    let (j, shape) = match v {
+        // Go: a field of a missing value is again missing; of a nil interface, an error.
+        Val::NoValue => return Ok(Val::NoValue),
+        Val::Zero => return Ok(Val::Zero),
+        Val::Nil => return Err(format!("nil pointer evaluating interface {{}}.{name}")),
+        Val::Json(j, shape) => (j, shape),
+    };
+    match j.as_ref() {
+        Value::Object(m) => {
+            let key = if shape == Shape::Struct {
+                struct_key(m, name).map(str::to_string)
+            } else {
+                m.contains_key(name).then(|| name.to_string())
+            };
+            let Some(key) = key else {
+                return Ok(if shape == Shape::Struct {
+                    Val::Zero
+                } else {
+                    Val::NoValue
+                });
+            };
+            let c = match j {
+                Cow::Borrowed(b) => b.get(&key).map(Cow::Borrowed),
+                Cow::Owned(Value::Object(mut m)) => m.remove(&key).map(Cow::Owned),
+                Cow::Owned(_) => None,
+            };
+            Ok(match c {
+                Some(c) => child(c, shape, &key),
+                None => Val::NoValue,
+            })
+        }
+        Value::Null => Err(format!("nil pointer evaluating interface {{}}.{name}")),
+        scalar if !scalar.is_array() && matches!(name, "String" | "GetValue" | "Value") => {
+            Ok(Val::Json(j, shape))
+        }
+        _ => {
+            let t = Val::Json(j, shape).type_name();
+            Err(format!("can't evaluate field {name} in type {t}"))
+        }
+    }
+}

@@ -59,6 +59,7 @@ mod config;
 mod decision;
 mod error;
 mod inject_env;
+mod live;
 mod metrics;
 mod reload;
 mod routes;

@@ -1,49 +1,19 @@
-//! Live configuration: values swapped atomically while requests use the previous one, and a
-//! watcher thread that polls the mounted files and swaps in what changed.
+//! Reloading: a watcher thread that polls the mounted files and swaps what changed into the
+//! [`Live`] values the requests read.
 //!
 //! Polling compares file contents rather than relying on inotify: Kubernetes updates ConfigMap
 //! and Secret volumes by swapping a `..data` symlink, which inotify watches on the files miss,
 //! and a content comparison cannot be fooled by coarse mtimes. The files are small.
 
 use crate::config::{self, ConfigFiles, Snapshot};
+use crate::live::Live;
 use crate::metrics::{Metrics, ReloadKind};
 use crate::tls::CertResolver;
 use mesh_inject::Injector;
+use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, PoisonError, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
-
-/// A value readers share and a writer replaces; readers keep the `Arc` they took, so a swap
-/// never disturbs a request in flight.
-#[derive(Debug)]
-pub(crate) struct Live<T> {
-    current: RwLock<Arc<T>>,
-}
-
-impl<T> Live<T> {
-    /// Starts with `value`.
-    pub(crate) fn new(value: T) -> Self {
-        Live {
-            current: RwLock::new(Arc::new(value)),
-        }
-    }
-
-    /// The current value.
-    pub(crate) fn get(&self) -> Arc<T> {
-        // A poisoned lock only means a writer panicked between two plain assignments; the
-        // value inside is still a whole `Arc`.
-        self.current
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Replaces the value for every later [`Live::get`].
-    pub(crate) fn set(&self, value: T) {
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(value);
-    }
-}
 
 /// Something the watcher re-reads.
 pub(crate) trait Source: Send {
@@ -193,15 +163,6 @@ mod tests {
         fn poll(&mut self) -> Result<bool, String> {
             self.results.remove(0)
         }
-    }
-
-    #[test]
-    fn live_value_swaps_without_disturbing_holders() {
-        let live = Live::new(1);
-        let held = live.get();
-        live.set(2);
-        assert_eq!(*held, 1);
-        assert_eq!(*live.get(), 2);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! is swapped while the server runs (rotation), and the rustls server configuration.
 
 use crate::error::WebhookError;
-use crate::reload::Live;
+use crate::live::Live;
 use rustls::ServerConfig;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;

@@ -1,8 +1,8 @@
 //! Go's built-in template functions (`text/template`'s predefined global functions; `and`
 //! and `or` are evaluated lazily by the executor).
 
-use super::{R, check_arity as arity};
-use super::{owned_list, string_arg as s};
+use super::args::{R, check_arity as arity};
+use super::args::{owned_list, string_arg as s};
 use crate::print::{sprint, sprintf};
 use crate::value::{Num, Shape, Val, child, element, number_kind, truth};
 use mesh_core::Value;

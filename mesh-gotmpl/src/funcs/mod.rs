@@ -1,14 +1,15 @@
 //! The function registry templates call into ([`Funcs`]), the error a function returns, and
 //! the argument conversions Go applies to a function's parameters.
 
+pub(crate) mod args;
 pub(crate) mod builtins;
 pub(crate) mod sprig;
 
 use crate::print::sprint;
-use crate::value::{Num, Shape, Val, element, floats, number_kind};
+use crate::value::Val;
+use args::{check_arity, int_arg, list_items, str_map, string_arg};
 use mesh_core::Value;
 use serde_json::Map;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -35,9 +36,6 @@ impl From<String> for FuncError {
         FuncError { message }
     }
 }
-
-/// What the built-in and sprig functions return (the message becomes a [`FuncError`]).
-pub(crate) type R<'d> = Result<Val<'d>, String>;
 
 /// A function body: the evaluated arguments in, a value or an error out.
 type FuncRef = Arc<dyn for<'d> Fn(Vec<Val<'d>>) -> Result<Val<'d>, FuncError> + Send + Sync>;
@@ -178,117 +176,6 @@ pub fn arity(name: &str, args: &[Val<'_>], min: usize, max: usize) -> Result<(),
     check_arity(name, args, min, max).map_err(FuncError::from)
 }
 
-pub(crate) fn check_arity(
-    name: &str,
-    args: &[Val<'_>],
-    min: usize,
-    max: usize,
-) -> Result<(), String> {
-    let n = args.len();
-    if n < min || n > max {
-        let want = if min == max {
-            min.to_string()
-        } else if max == usize::MAX {
-            format!("at least {min}")
-        } else {
-            format!("{min} to {max}")
-        };
-        return Err(format!(
-            "wrong number of args for {name}: want {want} got {n}"
-        ));
-    }
-    Ok(())
-}
-
-/// A `string` parameter: Go accepts only strings (a struct field's zero value is `""`).
-pub(crate) fn string_arg(v: &Val<'_>) -> Result<String, String> {
-    match v {
-        Val::Zero => Ok(String::new()),
-        Val::NoValue | Val::Nil => Err("invalid value; expected string".to_string()),
-        Val::Json(j, _) => match j.as_ref() {
-            Value::String(x) => Ok(x.clone()),
-            _ => Err(format!(
-                "wrong type for value; expected string; got {}",
-                v.type_name()
-            )),
-        },
-    }
-}
-
-/// An `int` parameter: Go accepts integers only.
-pub(crate) fn int_arg(v: &Val<'_>) -> Result<i64, String> {
-    match v {
-        Val::Zero => Ok(0),
-        Val::Json(j, shape) => match j.as_number().map(|n| number_kind(n, *shape)) {
-            Some(Num::Int(x)) => Ok(x),
-            _ => Err(format!(
-                "wrong type for value; expected int; got {}",
-                v.type_name()
-            )),
-        },
-        _ => Err("invalid value; expected int".to_string()),
-    }
-}
-
-/// Elements of a list value (nil gives none); `None` when the value is not a list.
-pub(crate) fn list_items<'d>(v: &Val<'d>) -> Option<Vec<Val<'d>>> {
-    match v {
-        Val::NoValue | Val::Nil | Val::Zero => Some(Vec::new()),
-        Val::Json(j, shape) => match j {
-            Cow::Borrowed(Value::Array(a)) => Some(
-                a.iter()
-                    .map(|x| element(Cow::Borrowed(x), *shape))
-                    .collect(),
-            ),
-            Cow::Owned(Value::Array(a)) => Some(
-                a.iter()
-                    .map(|x| element(Cow::Owned(x.clone()), *shape))
-                    .collect(),
-            ),
-            _ => None,
-        },
-    }
-}
-
-/// A map argument as JSON (nil gives an empty map).
-pub(crate) fn map_of(name: &str, v: &Val<'_>) -> Result<(Map<String, Value>, Shape), String> {
-    match v {
-        Val::NoValue | Val::Nil | Val::Zero => Ok((Map::new(), Shape::Exact)),
-        Val::Json(j, shape) => match j.as_ref() {
-            Value::Object(m) => Ok((
-                if *shape == Shape::JsonMap {
-                    m.iter().map(|(k, v)| (k.clone(), floats(v))).collect()
-                } else {
-                    m.clone()
-                },
-                *shape,
-            )),
-            _ => Err(format!(
-                "{name}: wrong type for value; expected map; got {}",
-                v.type_name()
-            )),
-        },
-    }
-}
-
-/// A `map[string]string` argument: string maps, or maps of strings the template built; a nil
-/// map is empty.
-fn str_map(name: &str, v: &Val<'_>) -> Result<Map<String, Value>, String> {
-    let (m, shape) = map_of(name, v)?;
-    if shape == Shape::JsonMap || m.values().any(|x| !x.is_string()) {
-        return Err(format!(
-            "wrong type for value; expected map[string]string; got {}",
-            v.type_name()
-        ));
-    }
-    Ok(m)
-}
-
-/// A list the template built.
-pub(crate) fn owned_list(items: Vec<Value>) -> Val<'static> {
-    Val::owned(Value::Array(items))
-}
-
 /// The parameter conversions Go applies when a template passes a value to a function, for
 /// the functions registered with [`Funcs::with`].
 impl<'d> Val<'d> {
@@ -316,7 +203,7 @@ impl<'d> Val<'d> {
 
     /// `.name` on the value, as a template's field access evaluates it.
     pub fn field(self, name: &str) -> Result<Val<'d>, FuncError> {
-        crate::exec::fields(self, &[name.to_string()]).map_err(FuncError::from)
+        crate::value::fields(self, &[name.to_string()]).map_err(FuncError::from)
     }
 
     /// Go's truth of the value (as `if` decides).

@@ -1,8 +1,8 @@
 //! sprig's text functions (the subset injection templates use): defaults, lists, dicts,
 //! strings, numbers, JSON and base64.
 
-use super::{R, check_arity as arity};
-use super::{int_arg as i, list_items, map_of, owned_list, string_arg as s};
+use super::args::{R, check_arity as arity};
+use super::args::{int_arg as i, list_items, map_of, owned_list, string_arg as s};
 use crate::print::{go_quote, sprint};
 use crate::value::{Shape, Val, truth};
 use mesh_core::Value;
@@ -126,8 +126,8 @@ fn cast_int(v: &Val<'_>) -> i64 {
 }
 
 fn parse_go_int(x: &str) -> Option<i64> {
-    match crate::parse::number(x)? {
-        crate::parse::Arg::Int(i) => Some(i),
+    match crate::lex::number(x)? {
+        crate::lex::Number::Int(i) => Some(i),
         _ => None,
     }
 }
@@ -223,7 +223,7 @@ pub(crate) fn call<'d>(name: &str, mut a: Vec<Val<'d>>) -> R<'d> {
             if !map_of(name, &item)?.0.contains_key(&key) {
                 return Ok(Val::str(""));
             }
-            crate::exec::fields(item, &[key]).or_else(|_| Ok(Val::str("")))
+            crate::value::fields(item, &[key]).or_else(|_| Ok(Val::str("")))
         }
         "set" => {
             arity(name, &a, 3, 3)?;
