@@ -1,22 +1,26 @@
 //! What can go wrong talking to a cluster, as typed errors that name the request and object
 //! (pure data; the client half classifies kube's errors into them).
 
+use std::error::Error;
 use std::fmt;
+use std::sync::Arc;
 
 /// A cluster operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClusterError {
     /// The API server could not be reached (connection refused, DNS, TLS, timeout, ...).
-    #[error("cannot reach the Kubernetes API server: {message}")]
+    #[error("cannot reach the Kubernetes API server: {source}")]
     Unreachable {
-        /// The underlying cause, innermost last.
-        message: String,
+        /// The client's error (connection refused, DNS, TLS, timeout, ...).
+        #[source]
+        source: Cause,
     },
     /// The client could not authenticate (credentials plugin, token file, ...).
-    #[error("cannot authenticate to the Kubernetes API server: {message}")]
+    #[error("cannot authenticate to the Kubernetes API server: {source}")]
     Auth {
-        /// The underlying cause.
-        message: String,
+        /// The client's error.
+        #[source]
+        source: Cause,
     },
     /// The server refused the request for lack of permission (HTTP 403).
     #[error("{action} {object}: forbidden: {message}")]
@@ -64,14 +68,15 @@ pub enum ClusterError {
         message: String,
     },
     /// The response could not be understood.
-    #[error("{action} {object}: unexpected response: {message}")]
+    #[error("{action} {object}: unexpected response: {source}")]
     Decode {
         /// What was attempted.
         action: Action,
         /// The object.
         object: String,
         /// What was wrong with it.
-        message: String,
+        #[source]
+        source: Cause,
     },
     /// Some objects did not become ready in time.
     #[error("{}", format_timeout(.what, *.seconds, .not_ready))]
@@ -84,16 +89,69 @@ pub enum ClusterError {
         not_ready: Vec<String>,
     },
     /// Some other client-side failure.
-    #[error("{action} {object}: {message}")]
+    #[error("{action} {object}: {source}")]
     Client {
         /// What was attempted.
         action: Action,
         /// The object.
         object: String,
-        /// The cause.
-        message: String,
+        /// The client's error.
+        #[source]
+        source: Cause,
     },
 }
+
+/// The client-side error behind a [`ClusterError`], kept whole (walk it with
+/// [`Error::source`]) and shared, so that cluster errors stay cheap to clone.
+///
+/// It prints as the error and its causes joined with `: ` ([`source_chain`]): kube's
+/// transport errors put the useful part (`Connection refused`) deep in the chain. Two causes are
+/// equal when they print the same.
+#[derive(Clone)]
+pub struct Cause(Arc<dyn Error + Send + Sync + 'static>);
+
+impl Cause {
+    /// Wraps a client error.
+    pub fn new(error: impl Error + Send + Sync + 'static) -> Self {
+        Cause(Arc::new(error))
+    }
+
+    /// Wraps a boxed client error (tower's and kube's service errors come boxed).
+    pub fn boxed(error: Box<dyn Error + Send + Sync + 'static>) -> Self {
+        Cause(Arc::from(error))
+    }
+
+    /// A cause that is only a description (a response that lacks what was needed).
+    pub fn msg(text: impl Into<String>) -> Self {
+        Cause::boxed(text.into().into())
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&source_chain(self.0.as_ref()))
+    }
+}
+
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Cause({:?})", self.to_string())
+    }
+}
+
+impl Error for Cause {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        Some(self.0.as_ref())
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Cause) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Cause {}
 
 /// The kind of request that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,7 +204,7 @@ impl ClusterError {
 
 /// An error and its causes joined with `: `, skipping causes whose text the previous one
 /// already contains (hyper and tower often repeat themselves).
-pub fn source_chain(err: &(dyn std::error::Error + 'static)) -> String {
+pub fn source_chain(err: &(dyn Error + 'static)) -> String {
     let mut out = err.to_string();
     let mut cause = err.source();
     while let Some(c) = cause {
@@ -175,5 +233,23 @@ mod tests {
             e.to_string(),
             "timed out after 300s waiting for workloads to be ready\n  a: x\n  b: y"
         );
+    }
+
+    #[test]
+    fn causes_print_their_chain_once_and_stay_reachable() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("error trying to connect")]
+        struct Outer(#[source] std::io::Error);
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
+        let e = ClusterError::Unreachable {
+            source: Cause::new(Outer(io)),
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot reach the Kubernetes API server: error trying to connect: Connection refused"
+        );
+        let cause = e.source().and_then(Error::source).map(ToString::to_string);
+        assert_eq!(cause.as_deref(), Some("error trying to connect"));
+        assert_eq!(e.clone(), e);
     }
 }

@@ -53,7 +53,7 @@ pub mod version;
 #[cfg(feature = "client")]
 pub mod client;
 
-pub use error::{Action, ClusterError};
+pub use error::{Action, Cause, ClusterError};
 pub use install::{InstallReport, RunOptions, WaitOptions};
 pub use labels::Ownership;
 pub use plan::{InstallPlan, PlanOptions, PlannedObject, Step, install_plan};

@@ -2,7 +2,7 @@
 //! [`kube::Client`] (a real connection, or a mock service in tests) and turns failures into
 //! [`ClusterError`]s.
 
-use crate::error::{Action, ClusterError, source_chain};
+use crate::error::{Action, Cause, ClusterError};
 use crate::precheck::AccessDecision;
 use crate::requests::{self, RequestError, describe};
 use crate::resource::ApiTarget;
@@ -35,7 +35,7 @@ impl Cluster {
         let request = request.map_err(|e| ClusterError::Client {
             action,
             object: object.to_string(),
-            message: e.message,
+            source: Cause::msg(e.message),
         })?;
         self.client
             .request::<Value>(request)
@@ -52,7 +52,7 @@ impl Cluster {
         KubeVersion::from_info(&info).ok_or_else(|| ClusterError::Decode {
             action: Action::Version,
             object: "the cluster".into(),
-            message: format!("no major/minor version in {info}"),
+            source: Cause::msg(format!("no major/minor version in {info}")),
         })
     }
 
@@ -224,23 +224,23 @@ impl ClusterError {
                 }
             }
             kube::Error::HyperError(e) => ClusterError::Unreachable {
-                message: source_chain(&e),
+                source: Cause::new(e),
             },
             kube::Error::Service(e) => ClusterError::Unreachable {
-                message: source_chain(e.as_ref()),
+                source: Cause::boxed(e),
             },
             kube::Error::Auth(e) => ClusterError::Auth {
-                message: source_chain(&e),
+                source: Cause::new(e),
             },
             kube::Error::SerdeError(e) => ClusterError::Decode {
                 action,
                 object,
-                message: e.to_string(),
+                source: Cause::new(e),
             },
             other => ClusterError::Client {
                 action,
                 object,
-                message: source_chain(&other),
+                source: Cause::new(other),
             },
         }
     }

@@ -547,9 +547,10 @@ async fn connection_refused_is_reported_as_an_unreachable_cluster() {
     let client = kube::Client::try_from(config).unwrap();
     let cluster = mesh_cluster::Cluster::new(client);
     let err = cluster.version().await.unwrap_err();
-    let ClusterError::Unreachable { message } = &err else {
+    let ClusterError::Unreachable { source } = &err else {
         panic!("expected unreachable, got {err:?}");
     };
+    let message = source.to_string();
     assert!(
         message.to_lowercase().contains("connection refused"),
         "{message}"

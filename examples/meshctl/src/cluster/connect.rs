@@ -75,8 +75,8 @@ pub async fn connect(args: &KubeArgs) -> Result<Connected, CliError> {
 /// The error for a failed first request.
 fn reach_error(url: &str, e: ClusterError) -> CliError {
     match e {
-        ClusterError::Unreachable { message } => CliError::msg(format!(
-            "cannot reach the Kubernetes API server at {url}: {message}"
+        ClusterError::Unreachable { source } => CliError::msg(format!(
+            "cannot reach the Kubernetes API server at {url}: {source}"
         )),
         other => CliError::msg(format!("{url}: {other}")),
     }
