@@ -1,44 +1,15 @@
 //! meshctl's profile, version and bad-input behaviour, run as a process: output, exit codes,
 //! error lines on stderr.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use super::support::{meshctl, meshctl_stdin, text};
+use mesh_test_support::TempDir;
+use std::process::Output;
 
-fn meshctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meshctl"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn meshctl_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_meshctl"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn temp_file(name: &str, content: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("meshctl-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, content).unwrap();
-    p
+/// Writes `content` to a file of its own (removed when the returned folder drops).
+fn temp_file(name: &str, content: &str) -> (TempDir, std::path::PathBuf) {
+    let dir = TempDir::new("meshctl-profile");
+    let path = dir.write(name, content);
+    (dir, path)
 }
 
 #[test]
@@ -80,7 +51,7 @@ fn profile_diff_exit_codes() {
 fn dump_round_trips_through_a_file_and_stdin() {
     let dumped = meshctl(&["profile", "dump", "demo"]);
     assert!(dumped.status.success());
-    let file = temp_file("demo.yaml", &text(&dumped.stdout));
+    let (_file_dir, file) = temp_file("demo.yaml", &text(&dumped.stdout));
     let again = meshctl(&["profile", "dump", "-f", file.to_str().unwrap()]);
     assert_eq!(text(&again.stdout), text(&dumped.stdout));
     let stdin = meshctl_stdin(&["profile", "dump", "-f", "-"], &text(&dumped.stdout));
@@ -130,19 +101,19 @@ fn assert_bad_input(out: &Output, wants: &[&str]) {
 
 #[test]
 fn bad_inputs_exit_2_with_clear_errors() {
-    let malformed = temp_file("malformed.yaml", "spec:\n  components: [\n");
+    let (_malformed_dir, malformed) = temp_file("malformed.yaml", "spec:\n  components: [\n");
     assert_bad_input(
         &meshctl(&["profile", "dump", "-f", malformed.to_str().unwrap()]),
         &["malformed.yaml", "invalid YAML"],
     );
 
-    let two = temp_file("two.yaml", "spec: {}\n---\nspec: {}\n");
+    let (_two_dir, two) = temp_file("two.yaml", "spec: {}\n---\nspec: {}\n");
     assert_bad_input(
         &meshctl(&["profile", "dump", "-f", two.to_str().unwrap()]),
         &["two.yaml", "2 YAML documents"],
     );
 
-    let unknown = temp_file(
+    let (_unknown_dir, unknown) = temp_file(
         "unknown.yaml",
         "spec:\n  componets: {}\n  components:\n    pilot:\n      k8s:\n        replicaCuont: 2\n  values:\n    pilot:\n      autoscaleEnabeld: false\n",
     );
@@ -155,7 +126,7 @@ fn bad_inputs_exit_2_with_clear_errors() {
         ],
     );
 
-    let wrong_type = temp_file(
+    let (_wrong_type_dir, wrong_type) = temp_file(
         "types.yaml",
         "spec:\n  components:\n    pilot:\n      enabled: maybe\n      k8s:\n        resources: 5\n",
     );

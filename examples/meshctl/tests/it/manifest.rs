@@ -1,25 +1,7 @@
 //! meshctl manifest generate/diff as a process: streams, staged folders, exit codes.
 
-use std::process::{Command, Output, Stdio};
-
-fn meshctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meshctl"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("meshctl-manifest-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use super::support::{meshctl, text};
+use mesh_test_support::TempDir;
 
 #[test]
 fn generate_default_starts_with_the_namespace_and_crds() {
@@ -48,7 +30,8 @@ fn no_namespace_and_revision_flags() {
 
 #[test]
 fn output_dir_writes_numbered_stages_and_prints_how_to_apply() {
-    let dir = temp_dir("stages");
+    let tmp = TempDir::new("stages");
+    let dir = tmp.path();
     let out = meshctl(&[
         "manifest",
         "generate",
@@ -56,7 +39,7 @@ fn output_dir_writes_numbered_stages_and_prints_how_to_apply() {
         dir.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
+    let mut files: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -76,7 +59,8 @@ fn output_dir_writes_numbered_stages_and_prints_how_to_apply() {
 
 #[test]
 fn manifest_diff_exit_codes() {
-    let dir = temp_dir("diff");
+    let tmp = TempDir::new("diff");
+    let dir = tmp.path();
     let a = dir.join("a.yaml");
     let b = dir.join("b.yaml");
     std::fs::write(&a, meshctl(&["manifest", "generate"]).stdout).unwrap();
@@ -155,8 +139,8 @@ fn webhook_manifest_renders_the_server_and_rejects_bad_flags() {
     assert!(s.contains("name: mesh-webhook-canary"));
     assert!(s.contains("--revision=canary"));
 
-    let ca = temp_dir("webhook-ca").join("ca.pem");
-    std::fs::write(&ca, "not a certificate").unwrap();
+    let tmp = TempDir::new("webhook-ca");
+    let ca = tmp.write("ca.pem", "not a certificate");
     let bad_cases: [&[&str]; 4] = [
         &["x", "webhook-manifest"],
         &[
