@@ -545,7 +545,7 @@ fn classify_template(name: &str, body: &str) -> Template {
         }),
         Err(e) => Template::Unsupported(InjectError::InvalidTemplate {
             name: name.to_string(),
-            message: e.message,
+            message: e.source.to_string(),
         }),
     }
 }
@@ -1322,7 +1322,7 @@ fn render_go(t: &mesh_gotmpl::Template, data: &TemplateData<'_>) -> Result<Value
         )),
         Err(e) => Err(invalid(format!(
             "rendered output is not YAML: {}",
-            e.message
+            e.source
         ))),
     }
 }

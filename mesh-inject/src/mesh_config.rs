@@ -106,7 +106,7 @@ impl MeshConfig {
             InjectError::InvalidMeshConfig {
                 source_name: source_name.to_string(),
                 path: "(root)".to_string(),
-                message: e.message,
+                message: e.source.to_string(),
             }
         })?;
         Self::from_value(&parsed, source_name)
@@ -248,7 +248,8 @@ impl ProxyConfig {
     /// Merges a proxy config document (YAML text) over this one, as Istio applies the
     /// `proxy.istio.io/config` annotation: fields override, maps (`proxyMetadata`) merge.
     pub fn apply_yaml(&self, text: &str) -> Result<ProxyConfig, String> {
-        let parsed = mesh_core::from_yaml_str(text, "proxy config").map_err(|e| e.message)?;
+        let parsed =
+            mesh_core::from_yaml_str(text, "proxy config").map_err(|e| e.source.to_string())?;
         let mut out = self.clone();
         out.apply_value(&parsed)?;
         out.validate()?;

@@ -99,7 +99,7 @@ impl Values {
             InjectError::InvalidValues {
                 source_name: source_name.to_string(),
                 path: "(root)".to_string(),
-                message: e.message,
+                message: e.source.to_string(),
             }
         })?;
         Values::new(root).map_err(|e| match e {

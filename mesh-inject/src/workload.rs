@@ -244,7 +244,11 @@ impl Injector {
         let mut out = KubeInjectOutput::default();
         for (i, doc) in split_documents(text).into_iter().enumerate() {
             let value = mesh_core::from_yaml_str(&doc, source_name).map_err(|e| {
-                InjectError::input(source_name, format!("document {}", i + 1), e.message)
+                InjectError::input(
+                    source_name,
+                    format!("document {}", i + 1),
+                    e.source.to_string(),
+                )
             })?;
             if value.is_null() {
                 continue;

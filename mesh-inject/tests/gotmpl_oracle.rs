@@ -131,7 +131,7 @@ fn istio_templates_agree_with_native_rendering() {
                     .map_err(|e| e.to_string())
                     .and_then(|t| t.execute(&data).map_err(|e| e.to_string()))
                     .and_then(|text| {
-                        mesh_core::from_yaml_str(&text, template).map_err(|e| e.message)
+                        mesh_core::from_yaml_str(&text, template).map_err(|e| e.source.to_string())
                     });
                 let native = inj
                     .native_overlay(template, pod, &context)

@@ -47,7 +47,7 @@ pub struct ManifestDiff {
 }
 
 /// A manifest stream that cannot be compared.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum DiffError {
     /// The text is not YAML. Shown on one line (the parser's first line, which names the file,
     /// line and column).

@@ -1,17 +1,22 @@
 //! Errors of profile resolution, each naming the input (file, `--set` flag or profile) at fault.
 
-use mesh_core::{SetFlagError, ValidationError, YamlError};
+use std::path::PathBuf;
+
+use mesh_core::{SetFlagError, SetPathError, ValidationError, YamlError};
+
+use crate::values::ValuesError;
 
 /// Resolving profile + files + `--set` flags failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
-    /// A file could not be read.
-    #[error("{path}: {message}")]
+    /// A file or folder could not be read.
+    #[error("{path}: {source}")]
     Io {
-        /// The file.
-        path: String,
+        /// The file or folder.
+        path: PathBuf,
         /// The OS error.
-        message: String,
+        #[source]
+        source: std::io::Error,
     },
     /// A file or profile is not valid YAML.
     #[error(transparent)]
@@ -36,12 +41,13 @@ pub enum ResolveError {
     #[error(transparent)]
     SetFlag(#[from] SetFlagError),
     /// A `--set` flag could not be applied (selector without match, path through a scalar).
-    #[error("--set {flag}: {message}")]
+    #[error("--set {flag}: {source}")]
     SetPath {
         /// The flag.
         flag: String,
         /// What went wrong.
-        message: String,
+        #[source]
+        source: SetPathError,
     },
     /// The requested profile does not exist.
     #[error("unknown profile {name:?}{}; available: {}", suggestion.as_ref().map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default(), available.join(", "))]
@@ -58,7 +64,7 @@ pub enum ResolveError {
     Invalid(Vec<SourcedError>),
     /// The chart values could not be computed.
     #[error("values: {0}")]
-    Values(String),
+    Values(#[from] ValuesError),
 }
 
 /// A validation error with the input it comes from.
@@ -76,5 +82,61 @@ impl std::fmt::Display for SourcedError {
             Some(s) => write!(f, "{s}: {}", self.error),
             None => write!(f, "{}", self.error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Inputs, ProfileSource, merge_inputs, resolve};
+    use std::error::Error as _;
+
+    /// Checks an error's cause and that its text is `prefix` followed by the cause's text.
+    fn assert_cause(e: &ResolveError, prefix: &str, cause: &str) {
+        let got = e.source().map(ToString::to_string).unwrap_or_default();
+        assert_eq!(got, cause);
+        assert_eq!(e.to_string(), format!("{prefix}{cause}"));
+    }
+
+    #[test]
+    fn io_errors_name_the_path_and_keep_the_os_error() {
+        let e = ProfileSource::Dir(PathBuf::from("/nonexistent"))
+            .names()
+            .unwrap_err();
+        assert!(matches!(&e, ResolveError::Io { path, .. } if path.ends_with("profiles")));
+        assert_cause(
+            &e,
+            "/nonexistent/profiles: ",
+            "No such file or directory (os error 2)",
+        );
+    }
+
+    #[test]
+    fn set_path_errors_name_the_flag_and_keep_the_path_error() {
+        let flag = "components.ingressGateways[name:nope].enabled=true";
+        let e = merge_inputs(&Inputs::with_sets([flag])).unwrap_err();
+        assert!(matches!(
+            &e,
+            ResolveError::SetPath { source: SetPathError::NoMatch { key, .. }, .. } if key == "name"
+        ));
+        assert_cause(
+            &e,
+            &format!("--set {flag}: "),
+            "spec.components.ingressGateways[name:nope].enabled: no list item matches [name:nope]",
+        );
+    }
+
+    #[test]
+    fn values_errors_keep_the_values_error() {
+        let e = resolve(&Inputs::with_sets(["unvalidatedValues.profile=nope"])).unwrap_err();
+        assert!(matches!(
+            &e,
+            ResolveError::Values(ValuesError::UnknownProfile { name, .. }) if name == "nope"
+        ));
+        assert_cause(
+            &e,
+            "values: ",
+            "chart values of base profile: unknown profile \"nope\"",
+        );
     }
 }

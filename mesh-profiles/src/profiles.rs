@@ -46,9 +46,9 @@ impl ProfileSource {
             ProfileSource::Builtin => Ok(BUILTIN.iter().map(|(n, _)| (*n).to_string()).collect()),
             ProfileSource::Dir(dir) => {
                 let pdir = dir.join("profiles");
-                let entries = std::fs::read_dir(&pdir).map_err(|e| ResolveError::Io {
-                    path: pdir.display().to_string(),
-                    message: e.to_string(),
+                let entries = std::fs::read_dir(&pdir).map_err(|source| ResolveError::Io {
+                    path: pdir.clone(),
+                    source,
                 })?;
                 let mut names: Vec<String> = entries
                     .filter_map(Result::ok)
@@ -88,10 +88,7 @@ impl ProfileSource {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                         Err(unknown(self.names()?))
                     }
-                    Err(e) => Err(ResolveError::Io {
-                        path: file.display().to_string(),
-                        message: e.to_string(),
-                    }),
+                    Err(source) => Err(ResolveError::Io { path: file, source }),
                 }
             }
         }

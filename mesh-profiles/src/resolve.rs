@@ -78,8 +78,7 @@ pub fn resolve(inputs: &Inputs) -> Result<Resolved, ResolveError> {
     {
         merge_keep_nulls(&mut operator, json!({"spec": {"values": extra}}));
     }
-    let components =
-        values::component_values(&operator).map_err(|e| ResolveError::Values(e.to_string()))?;
+    let components = values::component_values(&operator)?;
     Ok(Resolved {
         operator,
         components,
@@ -130,9 +129,9 @@ pub fn merge_inputs(inputs: &Inputs) -> Result<Value, ResolveError> {
             &flag.path.prefixed(&["spec"]),
             flag.value.clone(),
         )
-        .map_err(|e| ResolveError::SetPath {
+        .map_err(|source| ResolveError::SetPath {
             flag: flag_text(flag),
-            message: e.to_string(),
+            source,
         })?;
     }
 
@@ -501,10 +500,12 @@ mod tests {
             }],
             ..Inputs::default()
         };
-        assert!(matches!(
-            merge_inputs(&one("a: [1")),
-            Err(ResolveError::Yaml(_))
-        ));
+        let err = merge_inputs(&one("a: [1")).unwrap_err();
+        assert!(matches!(&err, ResolveError::Yaml(e) if e.source_name == "x.yaml"));
+        assert_eq!(
+            err.to_string(),
+            "x.yaml: invalid YAML: error: line 1 column 4: unclosed bracket '['\n --> <input>:1:4\n  |\n1 | a: [1\n  |    ^ unclosed bracket '['"
+        );
         assert!(matches!(
             merge_inputs(&one("spec: {}\n---\nspec: {}\n")),
             Err(ResolveError::MultipleDocuments { count: 2, .. })

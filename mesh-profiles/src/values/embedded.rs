@@ -1,6 +1,6 @@
 //! The chart default values and helm-level profiles, embedded from `mesh-profiles/charts`.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use mesh_core::Value;
 
@@ -88,17 +88,14 @@ const PROFILES: &[(&str, &str)] = &[
 fn parse(file: &str, json: &str) -> Result<Value, ValuesError> {
     let value: Value = serde_json::from_str(json).map_err(|e| ValuesError::EmbeddedData {
         file: file.to_string(),
-        message: e.to_string(),
+        source: Arc::new(e),
     })?;
     match value {
         Value::Null => Ok(Value::Object(Default::default())),
         Value::Object(_) => Ok(value),
-        other => Err(ValuesError::EmbeddedData {
+        other => Err(ValuesError::EmbeddedNotAMap {
             file: file.to_string(),
-            message: format!(
-                "expected a mapping, found {}",
-                super::error::kind_name(&other)
-            ),
+            found: super::error::kind_name(&other),
         }),
     }
 }
@@ -139,4 +136,27 @@ pub fn helm_profile(name: &str) -> Result<Option<&'static Value>, ValuesError> {
 /// The names of all embedded helm-level profiles (file stems).
 pub fn helm_profile_names() -> impl Iterator<Item = &'static str> {
     PROFILES.iter().map(|(name, _)| *name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn bad_embedded_data_names_the_file_and_keeps_the_parser_error() {
+        let e = parse("x/values.yaml", "{").unwrap_err();
+        assert!(matches!(&e, ValuesError::EmbeddedData { file, .. } if file == "x/values.yaml"));
+        let cause = e.source().map(ToString::to_string).unwrap_or_default();
+        assert_eq!(cause, "EOF while parsing an object at line 1 column 1");
+        assert_eq!(
+            e.to_string(),
+            format!("embedded chart data x/values.yaml: {cause}")
+        );
+        let e = parse("x/values.yaml", "[1]").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "embedded chart data x/values.yaml: expected a mapping, found a list"
+        );
+    }
 }

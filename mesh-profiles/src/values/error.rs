@@ -1,18 +1,31 @@
 //! The errors of the chart values model.
 
+use std::sync::Arc;
+
 use super::chart::Chart;
 
 /// A chart values computation that could not be done.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+///
+/// `Clone` because the embedded data is parsed once and its outcome, error included, is kept.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ValuesError {
-    /// An embedded chart data file could not be read (a build defect, never user input: the
+    /// An embedded chart data file could not be parsed (a build defect, never user input: the
     /// build converts the YAML files to JSON and checks they round-trip).
-    #[error("embedded chart data {file}: {message}")]
+    #[error("embedded chart data {file}: {source}")]
     EmbeddedData {
         /// The data file, relative to `mesh-profiles/charts`.
         file: String,
-        /// What the parser said.
-        message: String,
+        /// What the parser said (shared, as the parse outcome is cached).
+        #[source]
+        source: Arc<serde_json::Error>,
+    },
+    /// An embedded chart data file holds something other than a mapping (a build defect).
+    #[error("embedded chart data {file}: expected a mapping, found {found}")]
+    EmbeddedNotAMap {
+        /// The data file, relative to `mesh-profiles/charts`.
+        file: String,
+        /// The kind of value found instead.
+        found: &'static str,
     },
     /// A value that must be a mapping is something else.
     #[error("{source_name} {path}: expected a mapping, found {found}")]

@@ -5,21 +5,21 @@
 //! values; [`component_values`] reproduces istioctl's component selection and per-component
 //! values and returns one [`crate::ComponentValues`] per component instance to render.
 
-pub mod chart;
+mod chart;
 pub use chart::{Chart, RELEASE_NAME};
 
-pub mod error;
+mod error;
 pub use error::ValuesError;
 
-pub mod embedded;
+mod embedded;
 pub use embedded::{chart_defaults, helm_profile, helm_profile_names};
 
-pub mod merge;
+mod merge;
 
-pub mod chart_values;
+mod chart_values;
 pub use chart_values::chart_values;
 
-pub mod go_value;
+mod go_value;
 
-pub mod components;
+mod components;
 pub use components::component_values;

@@ -8,7 +8,7 @@ use crate::render::RenderError;
 pub(super) fn parse(name: &str, text: &str) -> Result<Vec<Value>, RenderError> {
     let docs = mesh_core::from_yaml_stream(text, name).map_err(|e| RenderError::CrdFile {
         name: name.to_string(),
-        message: e.message,
+        message: e.source.to_string(),
     })?;
     for (index, doc) in docs.iter().enumerate() {
         if doc

@@ -2,17 +2,16 @@
 //! against the reference cases (istiod's `values` ConfigMap and facts of the rendered objects)
 //! and rule by rule.
 
-#![allow(clippy::unwrap_used)] // tests may unwrap
-
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use mesh_core::ComponentName;
 use mesh_profiles::{ComponentValues, InputFile, Inputs, component_values, resolve};
 use serde_json::{Value, json};
 
-fn reference_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/manifest")
-}
+use crate::{
+    case_dirs, case_name, configmap_values, expected_docs, first_difference, is_values_configmap,
+    same,
+};
 
 /// The inputs of a reference case, from its `args` file.
 fn case_inputs(dir: &Path) -> Inputs {
@@ -42,7 +41,7 @@ fn case_inputs(dir: &Path) -> Inputs {
             }
             "-f" | "--filename" => {
                 let name = next();
-                let text = std::fs::read_to_string(dir.join(&name)).unwrap();
+                let text = mesh_test_support::read(&dir.join(&name));
                 inputs.files.push(InputFile { name, text });
             }
             "-r" | "--revision" => {
@@ -56,28 +55,13 @@ fn case_inputs(dir: &Path) -> Inputs {
     inputs
 }
 
-fn case_dirs() -> Option<Vec<PathBuf>> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(reference_dir())
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("expected.yaml").exists())
-        .collect();
-    dirs.sort();
-    Some(dirs)
-}
-
-fn expected_docs(dir: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(dir.join("expected.yaml")).unwrap();
-    // Only workloads and the values ConfigMap matter here; skip the large documents unparsed.
-    text.split("\n---")
-        .filter(|d| {
-            d.contains("\nkind: Deployment")
-                || d.contains("\nkind: DaemonSet")
-                || d.contains("merged-values")
-        })
-        .filter_map(|d| mesh_core::from_yaml_str(d, "expected.yaml").ok())
-        .filter(|d| !d.is_null())
-        .collect()
+/// Only workloads and the values ConfigMap matter here.
+fn workload_and_values_docs(dir: &Path) -> Vec<Value> {
+    expected_docs(dir, |d| {
+        d.contains("\nkind: Deployment")
+            || d.contains("\nkind: DaemonSet")
+            || d.contains("merged-values")
+    })
 }
 
 /// The components of a case, or `None` (with a note) when the resolver rejects its inputs:
@@ -92,67 +76,37 @@ fn components_of(dir: &Path) -> Option<Vec<ComponentValues>> {
     }
 }
 
-/// Numbers compare by value (Go prints every number as a float64 without `.0`).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+/// Calls `check(case, dir, components, failures)` for every reference case whose inputs the
+/// resolver accepts, then fails with every failure `check` recorded. Skipped when the corpus is
+/// absent.
+fn check_every_case(mut check: impl FnMut(&str, &Path, &[ComponentValues], &mut Vec<String>)) {
+    let Some(dirs) = case_dirs() else {
+        return;
+    };
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        if let Some(comps) = components_of(dir) {
+            check(&case_name(dir), dir, &comps, &mut failures);
         }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        _ => a == b,
     }
-}
-
-fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => x.keys().chain(y.keys()).find_map(|k| {
-            let p = format!("{path}.{k}");
-            match (x.get(k), y.get(k)) {
-                (Some(v), Some(w)) => first_difference(v, w, &p),
-                (v, w) => Some(format!("{p}: ours {v:?} vs expected {w:?}")),
-            }
-        }),
-        _ if same(a, b) => None,
-        _ => Some(format!("{path}: ours {a} vs expected {b}")),
-    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn pilot_values_match_every_reference_case() {
-    let Some(dirs) = case_dirs() else {
-        eprintln!(
-            "reference corpus not found at {:?}; skipping",
-            reference_dir()
-        );
-        return;
-    };
-    let mut failures = Vec::new();
     let mut checked = 0;
-    for dir in &dirs {
-        let case = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let Some(comps) = components_of(dir) else {
-            continue;
-        };
+    check_every_case(|case, dir, comps, failures| {
         let pilot = comps.iter().find(|c| c.component == ComponentName::Pilot);
-        let cm = expected_docs(dir).into_iter().find(|d| {
-            d["kind"] == "ConfigMap"
-                && d["metadata"]["name"]
-                    .as_str()
-                    .is_some_and(|n| n.starts_with("values"))
-        });
+        let cm = workload_and_values_docs(dir)
+            .into_iter()
+            .find(is_values_configmap);
         match (pilot, cm) {
             (None, None) => {}
             (Some(_), None) => failures.push(format!("{case}: pilot rendered but not expected")),
             (None, Some(_)) => failures.push(format!("{case}: pilot expected but not selected")),
             (Some(p), Some(cm)) => {
                 checked += 1;
-                let original: Value =
-                    serde_json::from_str(cm["data"]["original-values"].as_str().unwrap()).unwrap();
-                let merged: Value =
-                    serde_json::from_str(cm["data"]["merged-values"].as_str().unwrap()).unwrap();
+                let (original, merged) = configmap_values(&cm);
                 if let Some(d) = first_difference(&p.original, &original, "original") {
                     failures.push(format!("{case}: {d}"));
                 }
@@ -164,14 +118,13 @@ fn pilot_values_match_every_reference_case() {
                 }
             }
         }
-    }
+    });
     eprintln!("checked pilot values of {checked} cases");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// The workloads a case renders: `(kind, namespace, name)` of Deployments and DaemonSets.
 fn workloads(dir: &Path) -> Vec<(String, String, String, Value)> {
-    expected_docs(dir)
+    workload_and_values_docs(dir)
         .into_iter()
         .filter(|d| d["kind"] == "Deployment" || d["kind"] == "DaemonSet")
         .map(|d| {
@@ -210,16 +163,7 @@ fn non_empty<'a>(a: &'a Value, b: &'a Value) -> &'a Value {
 
 #[test]
 fn selected_instances_match_the_rendered_workloads() {
-    let Some(dirs) = case_dirs() else {
-        eprintln!("reference corpus not found; skipping");
-        return;
-    };
-    let mut failures = Vec::new();
-    for dir in &dirs {
-        let case = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let Some(comps) = components_of(dir) else {
-            continue;
-        };
+    check_every_case(|case, dir, comps, failures| {
         let mut expected: Vec<(String, String)> = workloads(dir)
             .into_iter()
             .map(|(_, ns, name, _)| (ns, name))
@@ -248,22 +192,12 @@ fn selected_instances_match_the_rendered_workloads() {
         if ours != expected {
             failures.push(format!("{case}: ours {ours:?} vs expected {expected:?}"));
         }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    });
 }
 
 #[test]
 fn gateway_cni_and_ztunnel_values_explain_rendered_facts() {
-    let Some(dirs) = case_dirs() else {
-        eprintln!("reference corpus not found; skipping");
-        return;
-    };
-    let mut failures = Vec::new();
-    for dir in &dirs {
-        let case = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let Some(comps) = components_of(dir) else {
-            continue;
-        };
+    check_every_case(|case, dir, comps, failures| {
         for (kind, ns, name, doc) in workloads(dir) {
             let container = &doc["spec"]["template"]["spec"]["containers"][0];
             let got_image = container["image"].as_str().unwrap_or("").to_string();
@@ -334,8 +268,7 @@ fn gateway_cni_and_ztunnel_values_explain_rendered_facts() {
                 failures.push(format!("{case}/{name}: image {got_image} vs values {want}"));
             }
         }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    });
 }
 
 // ---- rule-by-rule tests on hand-made operators ----
@@ -408,30 +341,28 @@ fn cni_and_ztunnel_need_enabling_and_take_their_namespace() {
     );
 }
 
+fn egress_names(comps: &[ComponentValues]) -> Vec<&str> {
+    comps
+        .iter()
+        .filter(|c| c.component == ComponentName::EgressGateways)
+        .map(|c| c.name.as_str())
+        .collect()
+}
+
 #[test]
 fn listed_gateway_without_enabled_is_on_and_values_enable_all_listed() {
     let comps = component_values(&operator(json!({"components": {
         "egressGateways": [{"name": "e1"}, {"name": "e2", "enabled": false}]
     }})))
     .unwrap();
-    let egress: Vec<_> = comps
-        .iter()
-        .filter(|c| c.component == ComponentName::EgressGateways)
-        .map(|c| c.name.as_str())
-        .collect();
-    assert_eq!(egress, ["e1"]);
+    assert_eq!(egress_names(&comps), ["e1"]);
 
     let comps = component_values(&operator(json!({
         "components": {"egressGateways": [{"name": "e1"}, {"name": "e2", "enabled": false}]},
         "values": {"gateways": {"istio-egressgateway": {"enabled": true}}}
     })))
     .unwrap();
-    let egress: Vec<_> = comps
-        .iter()
-        .filter(|c| c.component == ComponentName::EgressGateways)
-        .map(|c| c.name.as_str())
-        .collect();
-    assert_eq!(egress, ["e1", "e2"]);
+    assert_eq!(egress_names(&comps), ["e1", "e2"]);
 }
 
 #[test]
