@@ -3,6 +3,31 @@
 //! Nothing here does IO, reads the environment or the clock: functions take values and return
 //! values or typed errors. The value tree is [`serde_json::Value`], whose maps keep keys sorted,
 //! which is also the order Kubernetes' YAML printer uses.
+//!
+//! ```
+//! use mesh_core::{SetFlag, Value, from_yaml_str, merge_patch, path, strategic, to_yaml_string};
+//! use serde_json::json;
+//!
+//! // A `--set` flag: the path language and istioctl's typing of the value.
+//! let flag: SetFlag = "components.ingressGateways[name:istio-ingressgateway].enabled=false".parse()?;
+//! let mut spec = from_yaml_str("components:\n  ingressGateways:\n  - name: istio-ingressgateway\n    enabled: true\n", "my.yaml")?;
+//! path::set(&mut spec, &flag.path, flag.value)?;
+//! assert_eq!(spec["components"]["ingressGateways"][0]["enabled"], json!(false));
+//!
+//! // An overlay (RFC 7396: maps merge, lists replace, null deletes).
+//! merge_patch(&mut spec, json!({"components": {"pilot": {"enabled": true}}}));
+//! assert!(to_yaml_string(&spec).contains("pilot:\n    enabled: true"));
+//!
+//! // A strategic merge patch as the API server applies it: containers merge by name.
+//! let mut deployment = json!({"spec": {"template": {"spec": {"containers": [
+//!     {"name": "discovery", "image": "pilot:1.30.3"}]}}}});
+//! let patch = json!({"spec": {"template": {"spec": {"containers": [
+//!     {"name": "discovery", "resources": {"limits": {"cpu": "1"}}}]}}}});
+//! strategic::api_server(&mut deployment, patch, "apps/v1", "Deployment")?;
+//! let container: &Value = &deployment["spec"]["template"]["spec"]["containers"][0];
+//! assert_eq!((container["image"].as_str(), container["resources"]["limits"]["cpu"].as_str()), (Some("pilot:1.30.3"), Some("1")));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 // Library code never unwraps what comes from input; tests may (clippy.toml allows it there).
 #![warn(clippy::unwrap_used, clippy::expect_used)]
