@@ -5,14 +5,13 @@ use mesh_core::Value;
 use mesh_inject::{InjectConfig, Injector, MeshConfig, NativeSidecars};
 use serde_json::json;
 use std::hint::black_box;
-use std::path::Path;
 
 /// Injector values: the reference `default` settings when the corpus is present, else an
 /// equivalent inline set.
 fn values() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/reference/settings/default/values.json");
-    if let Ok(text) = std::fs::read_to_string(path)
+    let path = mesh_test_support::reference().map(|r| r.join("settings/default/values.json"));
+    if let Some(path) = path
+        && let Ok(text) = std::fs::read_to_string(path)
         && let Ok(v) = serde_json::from_str(&text)
     {
         return v;

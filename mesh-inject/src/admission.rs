@@ -6,12 +6,12 @@
 
 use crate::config::InjectConfig;
 use crate::error::InjectError;
-use crate::inject::{Injector, PodContext};
+use crate::injector::Injector;
 use crate::json_write::write_value;
 use crate::patch::create_patch_bytes;
-use crate::policy::{PodFacts, injector_decision};
+use crate::pod::PodContext;
+use crate::policy::{PodFacts, PolicyError, injector_decision};
 use serde_json::{Map, Value, json};
-use std::fmt;
 
 /// `admission.k8s.io/v1`, also used to answer reviews whose version cannot be read.
 pub const ADMISSION_V1: &str = "admission.k8s.io/v1";
@@ -20,8 +20,9 @@ pub const ADMISSION_V1BETA1: &str = "admission.k8s.io/v1beta1";
 
 /// What the admission handler needs from an injector.
 pub trait PodInjector {
-    /// The error injection can fail with; its message goes into the response.
-    type Error: fmt::Display;
+    /// The error injection can fail with; its message goes into the response and it is kept
+    /// as the cause of [`AdmissionError::Inject`].
+    type Error: Into<Box<dyn std::error::Error + Send + Sync>>;
     /// The injector configuration (policy, never/always selectors) the skip decision reads.
     fn inject_config(&self) -> &InjectConfig;
     /// Returns the injected pod (idempotent: injecting an injected pod changes nothing).
@@ -41,7 +42,7 @@ impl PodInjector for Injector {
 }
 
 /// What the handler did, for logs and metrics; the response says the same to the API server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Outcome {
     /// The pod was injected; the response carries the patch (this many operations).
     Injected {
@@ -53,15 +54,41 @@ pub enum Outcome {
         /// Why, from the policy.
         reason: String,
     },
-    /// The review or the pod could not be handled; denied with this message.
+    /// The review or the pod could not be handled; denied with this error's text.
     Failed {
-        /// The message put in `response.status.message`.
-        message: String,
+        /// Why; its text is the `response.status.message`.
+        error: AdmissionError,
     },
 }
 
+/// Why an AdmissionReview is denied: it cannot be read, or its pod cannot be injected.
+#[derive(Debug, thiserror::Error)]
+pub enum AdmissionError {
+    /// The body is not JSON.
+    #[error("could not decode the AdmissionReview body: {0}")]
+    Decode(#[source] serde_json::Error),
+    /// The review's `apiVersion` is neither [`ADMISSION_V1`] nor [`ADMISSION_V1BETA1`].
+    #[error("apiVersion: expected {ADMISSION_V1} or {ADMISSION_V1BETA1}, found {0:?}")]
+    ApiVersion(String),
+    /// The review's `kind` is not `AdmissionReview`.
+    #[error("kind: expected AdmissionReview, found {0:?}")]
+    Kind(String),
+    /// The review has no `request` map.
+    #[error("request: missing or not a map")]
+    MissingRequest,
+    /// The request has no `object` map.
+    #[error("request.object: missing or not a map")]
+    MissingObject,
+    /// The pod's metadata cannot be read for the injection policy.
+    #[error("request.object: {0}")]
+    Pod(#[source] PolicyError),
+    /// The injector failed on the pod (with [`Injector`], an [`InjectError`]).
+    #[error("pod injection failed: {0}")]
+    Inject(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// The handler's result: the AdmissionReview to send back and what happened.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Admission {
     /// The response AdmissionReview (serialise it as the HTTP body).
     pub review: Value,
@@ -107,7 +134,7 @@ pub fn review_in(body: &[u8], injector: &impl PodInjector, context: &PodContext)
             let result = admit(req.pod, &context, injector);
             (req.api_version, req.uid, result)
         }
-        Err(message) => (ADMISSION_V1.to_string(), String::new(), Err(message)),
+        Err(error) => (ADMISSION_V1.to_string(), String::new(), Err(error)),
     };
     let mut response = Map::new();
     response.insert("uid".into(), Value::String(uid));
@@ -122,10 +149,10 @@ pub fn review_in(body: &[u8], injector: &impl PodInjector, context: &PodContext)
             response.insert("allowed".into(), Value::Bool(true));
             Outcome::Skipped { reason }
         }
-        Err(message) => {
+        Err(error) => {
             response.insert("allowed".into(), Value::Bool(false));
-            response.insert("status".into(), json!({ "message": message }));
-            Outcome::Failed { message }
+            response.insert("status".into(), json!({ "message": error.to_string() }));
+            Outcome::Failed { error }
         }
     };
     // Built by moving the response in: `json!` would copy it (patch included) by serialising.
@@ -147,30 +174,27 @@ struct Request {
     pod: Value,
 }
 
-fn read_request(body: &[u8]) -> Result<Request, String> {
-    let mut review: Value = serde_json::from_slice(body)
-        .map_err(|e| format!("could not decode the AdmissionReview body: {e}"))?;
+fn read_request(body: &[u8]) -> Result<Request, AdmissionError> {
+    let mut review: Value = serde_json::from_slice(body).map_err(AdmissionError::Decode)?;
     let field = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
     let api_version = field(&review, "apiVersion").unwrap_or_default();
     if api_version != ADMISSION_V1 && api_version != ADMISSION_V1BETA1 {
-        return Err(format!(
-            "apiVersion: expected {ADMISSION_V1} or {ADMISSION_V1BETA1}, found {api_version:?}"
-        ));
+        return Err(AdmissionError::ApiVersion(api_version));
     }
     let kind = field(&review, "kind").unwrap_or_default();
     if kind != "AdmissionReview" {
-        return Err(format!("kind: expected AdmissionReview, found {kind:?}"));
+        return Err(AdmissionError::Kind(kind));
     }
     let request = review
         .get_mut("request")
         .filter(|r| r.is_object())
-        .ok_or("request: missing or not a map")?;
+        .ok_or(AdmissionError::MissingRequest)?;
     // The pod is moved out of the parsed review (which is dropped here), not copied.
     let pod = request
         .get_mut("object")
         .filter(|o| o.is_object())
         .map(Value::take)
-        .ok_or("request.object: missing or not a map")?;
+        .ok_or(AdmissionError::MissingObject)?;
     Ok(Request {
         api_version,
         uid: field(request, "uid").unwrap_or_default(),
@@ -193,10 +217,10 @@ fn admit(
     mut pod: Value,
     context: &PodContext,
     injector: &impl PodInjector,
-) -> Result<Admitted, String> {
+) -> Result<Admitted, AdmissionError> {
     let namespace = context.namespace.as_deref().unwrap_or_default();
     prepare_pod(&mut pod, namespace);
-    let mut facts = PodFacts::from_pod(&pod).map_err(|e| format!("request.object: {e}"))?;
+    let mut facts = PodFacts::from_pod(&pod).map_err(AdmissionError::Pod)?;
     if facts.namespace.is_empty() {
         facts.namespace = namespace.to_string();
     }
@@ -206,7 +230,7 @@ fn admit(
     }
     let injected = injector
         .inject_pod_in(&pod, context)
-        .map_err(|e| format!("pod injection failed: {e}"))?;
+        .map_err(|e| AdmissionError::Inject(e.into()))?;
     let (patch, operations) = create_patch_bytes(&pod, &injected);
     Ok(Admitted::Patched { patch, operations })
 }

@@ -4,7 +4,7 @@
 use crate::annotations as ann;
 use crate::error::InjectError;
 use crate::sidecar::{cluster_id, readiness_probe, router_args};
-use crate::template::{
+use crate::template_data::{
     TemplateData, bootstrap_volume, env, field_env, identity_env, image_pull_policy,
     image_pull_secrets, istiod_ca_volume, mesh_identity_env, mtls_certs_volume, podinfo_volume,
     proxy_metadata_env, resource_env, strings, token_volume, workload_certs_volume,
@@ -17,7 +17,7 @@ pub(crate) fn render(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     let (name, revision) = d.canonical_labels(false);
     let mut spec = Map::new();
     let pod_sc = match d.values.get("gateways.securityContext") {
-        Some(sc) if mesh_core::go::truthy(sc) => crate::template::pruned(sc),
+        Some(sc) if mesh_core::go::truthy(sc) => crate::template_data::pruned(sc),
         _ => json!({"sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]}),
     };
     spec.insert("securityContext".into(), pod_sc);
@@ -26,7 +26,7 @@ pub(crate) fn render(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     if let Some(secrets) = image_pull_secrets(d) {
         spec.insert("imagePullSecrets".into(), secrets);
     }
-    Ok(crate::template::partial_pod(
+    Ok(crate::template_data::partial_pod(
         (name, revision),
         d.common_annotations(),
         spec,
@@ -47,7 +47,7 @@ fn proxy_container(d: &TemplateData<'_>) -> Value {
         .get("global.proxy.lifecycle")
         .filter(|v| mesh_core::go::truthy(v))
     {
-        c.insert("lifecycle".into(), crate::template::pruned(lc));
+        c.insert("lifecycle".into(), crate::template_data::pruned(lc));
     }
     let id = |v: i64| if v == 0 { 1337 } else { v };
     c.insert(

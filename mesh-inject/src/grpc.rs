@@ -4,7 +4,7 @@
 use crate::annotations as ann;
 use crate::error::InjectError;
 use crate::sidecar::{cluster_id, readiness_probe, sidecar_args};
-use crate::template::{
+use crate::template_data::{
     TemplateData, bootstrap_volume, env, field_env, identity_env, image_pull_policy,
     image_pull_secrets, istiod_ca_volume, mesh_identity_env, mtls_certs_volume, object,
     podinfo_volume, proxy_metadata_env, strings, token_volume, workload_certs_mount,
@@ -156,7 +156,7 @@ pub(crate) fn render_agent(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     if let Some(secrets) = image_pull_secrets(d) {
         spec.insert("imagePullSecrets".into(), secrets);
     }
-    Ok(crate::template::partial_pod(
+    Ok(crate::template_data::partial_pod(
         (name, revision),
         annotations,
         spec,

@@ -1,7 +1,7 @@
 //! The mesh config (`istio` ConfigMap, key `mesh`) applied over Istio's default MeshConfig, and
 //! the proxy config (`defaultConfig`, overridable per pod with `proxy.istio.io/config`).
 
-use crate::error::InjectError;
+use crate::error::{InjectError, InputProblem, ProxyConfigError};
 use crate::values::kind_name;
 use mesh_core::Value;
 use mesh_core::go::scalar_string;
@@ -106,7 +106,7 @@ impl MeshConfig {
             InjectError::InvalidMeshConfig {
                 source_name: source_name.to_string(),
                 path: "(root)".to_string(),
-                message: e.source.to_string(),
+                problem: InputProblem::Yaml(e),
             }
         })?;
         Self::from_value(&parsed, source_name)
@@ -122,19 +122,19 @@ impl MeshConfig {
                 return Err(InjectError::InvalidMeshConfig {
                     source_name: source_name.to_string(),
                     path: "(root)".to_string(),
-                    message: format!("expected a map, found {}", kind_name(other)),
+                    problem: InputProblem::ExpectedMap(kind_name(other)),
                 });
             }
         };
         for (key, v) in overlay {
             if key == "defaultConfig" {
-                mesh.default_config.apply_value(v).map_err(|message| {
-                    InjectError::InvalidMeshConfig {
+                mesh.default_config
+                    .apply_value(v)
+                    .map_err(|e| InjectError::InvalidMeshConfig {
                         source_name: source_name.to_string(),
                         path: "defaultConfig".to_string(),
-                        message,
-                    }
-                })?;
+                        problem: InputProblem::ProxyConfig(e),
+                    })?;
             } else {
                 merge_into(&mut mesh.raw, key, v);
             }
@@ -144,28 +144,32 @@ impl MeshConfig {
     }
 
     fn check(&self, source_name: &str) -> Result<(), InjectError> {
-        let err = |path: &str, message: String| InjectError::InvalidMeshConfig {
+        let err = |path: &str, problem| InjectError::InvalidMeshConfig {
             source_name: source_name.to_string(),
             path: path.to_string(),
-            message,
+            problem,
         };
         for key in ["proxyListenPort", "proxyInboundListenPort"] {
             if let Some(v) = self.raw.get(key)
                 && !v.is_null()
                 && v.as_i64().is_none()
             {
-                return Err(err(key, format!("expected an integer, found {v}")));
+                let rule = format!("expected an integer, found {v}");
+                return Err(err(key, InputProblem::Rule(rule)));
             }
         }
         if let Some(v) = self.raw.get("trustDomain")
             && !v.is_string()
             && !v.is_null()
         {
-            return Err(err("trustDomain", format!("expected a string, found {v}")));
+            return Err(err("trustDomain", InputProblem::ExpectedString(v.clone())));
         }
-        self.default_config
-            .validate()
-            .map_err(|m| err("defaultConfig", m))
+        self.default_config.validate().map_err(|rule| {
+            err(
+                "defaultConfig",
+                InputProblem::ProxyConfig(ProxyConfigError::Invalid(rule)),
+            )
+        })
     }
 
     /// The mesh-wide proxy config (`defaultConfig`).
@@ -247,16 +251,16 @@ fn merge_into(target: &mut Map<String, Value>, key: &str, v: &Value) {
 impl ProxyConfig {
     /// Merges a proxy config document (YAML text) over this one, as Istio applies the
     /// `proxy.istio.io/config` annotation: fields override, maps (`proxyMetadata`) merge.
-    pub fn apply_yaml(&self, text: &str) -> Result<ProxyConfig, String> {
+    pub fn apply_yaml(&self, text: &str) -> Result<ProxyConfig, ProxyConfigError> {
         let parsed =
-            mesh_core::from_yaml_str(text, "proxy config").map_err(|e| e.source.to_string())?;
+            mesh_core::from_yaml_str(text, "proxy config").map_err(ProxyConfigError::Yaml)?;
         let mut out = self.clone();
         out.apply_value(&parsed)?;
-        out.validate()?;
+        out.validate().map_err(ProxyConfigError::Invalid)?;
         Ok(out)
     }
 
-    fn apply_value(&mut self, v: &Value) -> Result<(), String> {
+    fn apply_value(&mut self, v: &Value) -> Result<(), ProxyConfigError> {
         match v {
             Value::Null => Ok(()),
             Value::Object(m) => {
@@ -265,7 +269,7 @@ impl ProxyConfig {
                 }
                 Ok(())
             }
-            other => Err(format!("expected a map, found {}", kind_name(other))),
+            other => Err(ProxyConfigError::NotAMap(kind_name(other))),
         }
     }
 

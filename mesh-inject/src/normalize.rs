@@ -2,7 +2,7 @@
 //! `omitempty` fields dropped, `resources: {}` on every container, quantities canonical. Istio's
 //! output goes through that round trip, so ours is normalized the same way.
 
-use crate::quantity;
+use crate::quantity::{self, QuantityError};
 use mesh_core::Value;
 use serde_json::Map;
 
@@ -39,33 +39,60 @@ const ZERO_DROPPED: &[&str] = &[
 ];
 
 /// The kinds of container lists in a pod spec.
-pub const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
+pub(crate) const CONTAINER_LISTS: [&str; 3] =
+    ["initContainers", "containers", "ephemeralContainers"];
 
 /// Normalizes pod template metadata (`name`, `labels`, `annotations`, ...).
-pub fn normalize_metadata(meta: &mut Value) {
+pub(crate) fn normalize_metadata(meta: &mut Value) {
     if let Value::Object(m) = meta {
         prune_map(m, None);
         m.remove("creationTimestamp");
     }
 }
 
+/// A bad quantity and where it is (`spec.containers[0].resources.limits.cpu`).
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}")]
+pub(crate) struct QuantityAt {
+    /// The path of the quantity.
+    pub path: String,
+    /// Why it is not a quantity.
+    #[source]
+    pub source: QuantityError,
+}
+
+impl QuantityAt {
+    fn new(path: String) -> impl FnOnce(QuantityError) -> QuantityAt {
+        move |source| QuantityAt { path, source }
+    }
+
+    /// The same error with its path inside `prefix`.
+    fn under(self, prefix: &str) -> QuantityAt {
+        QuantityAt {
+            path: format!("{prefix}.{}", self.path),
+            source: self.source,
+        }
+    }
+}
+
 /// Normalizes a pod spec in place. Errors name the path of a bad quantity.
-pub fn normalize_pod_spec(spec: &mut Value) -> Result<(), String> {
+pub(crate) fn normalize_pod_spec(spec: &mut Value) -> Result<(), QuantityAt> {
     let Value::Object(m) = spec else {
         return Ok(());
     };
     for list in CONTAINER_LISTS {
         if let Some(Value::Array(items)) = m.get_mut(list) {
             for (i, c) in items.iter_mut().enumerate() {
-                normalize_container(c).map_err(|e| format!("spec.{list}[{i}].{e}"))?;
+                normalize_container(c).map_err(|e| e.under(&format!("spec.{list}[{i}]")))?;
             }
         }
     }
     if let Some(Value::Array(vols)) = m.get_mut("volumes") {
         for (i, v) in vols.iter_mut().enumerate() {
             if let Some(limit) = v.get_mut("emptyDir").and_then(|e| e.get_mut("sizeLimit")) {
-                let canon = quantity::canonicalize_value(limit)
-                    .map_err(|e| format!("spec.volumes[{i}].emptyDir.sizeLimit: {e}"))?;
+                let canon = quantity::canonicalize_value(limit).map_err(QuantityAt::new(
+                    format!("spec.volumes[{i}].emptyDir.sizeLimit"),
+                ))?;
                 *limit = Value::String(canon);
             }
         }
@@ -76,12 +103,12 @@ pub fn normalize_pod_spec(spec: &mut Value) -> Result<(), String> {
 
 /// Normalizes one container: canonical quantities and `resources: {}` when missing.
 /// Errors name the path inside the container.
-pub fn normalize_container(c: &mut Value) -> Result<(), String> {
+pub(crate) fn normalize_container(c: &mut Value) -> Result<(), QuantityAt> {
     let Value::Object(m) = c else {
         return Ok(());
     };
     if let Some(res) = m.get_mut("resources") {
-        normalize_resources(res).map_err(|e| format!("resources.{e}"))?;
+        normalize_resources(res).map_err(|e| e.under("resources"))?;
     }
     if let Some(Value::Array(env)) = m.get_mut("env") {
         for (i, e) in env.iter_mut().enumerate() {
@@ -93,8 +120,9 @@ pub fn normalize_container(c: &mut Value) -> Result<(), String> {
                 if div.is_null() {
                     continue;
                 }
-                let canon = quantity::canonicalize_value(div)
-                    .map_err(|err| format!("env[{i}].valueFrom.resourceFieldRef.divisor: {err}"))?;
+                let canon = quantity::canonicalize_value(div).map_err(QuantityAt::new(format!(
+                    "env[{i}].valueFrom.resourceFieldRef.divisor"
+                )))?;
                 *div = Value::String(canon);
             }
         }
@@ -108,7 +136,7 @@ pub fn normalize_container(c: &mut Value) -> Result<(), String> {
 
 /// Canonicalizes the quantities of a `resources` value (`limits`, `requests`) and drops null
 /// and empty entries. Errors name the entry (`limits.cpu: ...`).
-pub fn normalize_resources(res: &mut Value) -> Result<(), String> {
+pub(crate) fn normalize_resources(res: &mut Value) -> Result<(), QuantityAt> {
     let Value::Object(res) = res else {
         return Ok(());
     };
@@ -116,8 +144,8 @@ pub fn normalize_resources(res: &mut Value) -> Result<(), String> {
         if let Some(Value::Object(list)) = res.get_mut(kind) {
             list.retain(|_, q| !q.is_null());
             for (k, q) in list.iter_mut() {
-                let canon =
-                    quantity::canonicalize_value(q).map_err(|e| format!("{kind}.{k}: {e}"))?;
+                let canon = quantity::canonicalize_value(q)
+                    .map_err(QuantityAt::new(format!("{kind}.{k}")))?;
                 *q = Value::String(canon);
             }
         }
@@ -128,7 +156,7 @@ pub fn normalize_resources(res: &mut Value) -> Result<(), String> {
 
 /// Drops the empty and zero `omitempty` fields of any value (used for pieces copied from
 /// values or annotations into a rendered template).
-pub fn prune_value(v: &mut Value) {
+pub(crate) fn prune_value(v: &mut Value) {
     match v {
         Value::Object(m) => prune_map(m, None),
         Value::Array(items) => items.iter_mut().for_each(prune_value),
@@ -217,8 +245,10 @@ mod tests {
         let mut spec =
             json!({"containers": [{"name": "a", "resources": {"limits": {"cpu": "lots"}}}]});
         let err = normalize_pod_spec(&mut spec).unwrap_err();
+        assert_eq!(err.path, "spec.containers[0].resources.limits.cpu");
         assert!(
-            err.starts_with("spec.containers[0].resources.limits.cpu"),
+            err.to_string()
+                .starts_with("spec.containers[0].resources.limits.cpu: quantities must match"),
             "{err}"
         );
     }

@@ -5,8 +5,8 @@
 //! namespaces, the `sidecar.istio.io/inject` label or annotation, the never/always selectors, the
 //! policy). [`decide`] runs both stages and keeps the reasons.
 
-pub mod selector;
-pub mod webhook;
+mod selector;
+mod webhook;
 
 pub use selector::{Labels, Operator, Requirement, Selector, SelectorError};
 pub use webhook::{

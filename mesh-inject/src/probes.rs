@@ -30,12 +30,7 @@ impl Annotations for Map<String, Value> {
 }
 
 /// Whether probes are rewritten: the pod annotation (when a valid bool) wins over the setting.
-pub fn should_rewrite(annotations: &BTreeMap<String, String>, setting: bool) -> bool {
-    should_rewrite_in(annotations, setting)
-}
-
-/// [`should_rewrite`] for any annotation map.
-pub(crate) fn should_rewrite_in(annotations: &impl Annotations, setting: bool) -> bool {
+pub(crate) fn should_rewrite(annotations: &impl Annotations, setting: bool) -> bool {
     annotations
         .annotation(ann::REWRITE_APP_HTTP_PROBERS)
         .and_then(parse_go_bool)
@@ -206,12 +201,7 @@ fn all_containers(pod: &Value) -> Vec<&Value> {
 }
 
 /// The `ISTIO_KUBE_APP_PROBERS` JSON for a pod, or `None` when no probe is rewritten.
-pub fn dump_app_probers(pod: &Value, annotations: &BTreeMap<String, String>) -> Option<String> {
-    dump_app_probers_in(pod, annotations)
-}
-
-/// [`dump_app_probers`] for any annotation map.
-pub(crate) fn dump_app_probers_in(pod: &Value, annotations: &impl Annotations) -> Option<String> {
+pub(crate) fn dump_app_probers(pod: &Value, annotations: &impl Annotations) -> Option<String> {
     let ports = port_inclusion(annotations);
     let mut out = Map::new();
     for c in all_containers(pod) {
@@ -266,16 +256,7 @@ pub fn merge_or_append_probers(previously_injected: bool, env: &mut Vec<Value>, 
 }
 
 /// Points the application probes and hooks at the agent's status port.
-pub fn rewrite_probes(pod: &mut Value, annotations: &BTreeMap<String, String>, default_port: i64) {
-    rewrite_probes_in(pod, annotations, default_port);
-}
-
-/// [`rewrite_probes`] for any annotation map.
-pub(crate) fn rewrite_probes_in(
-    pod: &mut Value,
-    annotations: &impl Annotations,
-    default_port: i64,
-) {
+pub(crate) fn rewrite_probes(pod: &mut Value, annotations: &impl Annotations, default_port: i64) {
     let ports = port_inclusion(annotations);
     let status_port = match annotations.annotation(ann::STATUS_PORT) {
         Some(v) => v.trim().parse::<i64>().unwrap_or(0),

@@ -23,18 +23,31 @@ struct Exact {
 /// The smallest scale kept; finer values are rounded up, as Kubernetes does.
 const NANO: i32 = -9;
 
-/// Returns the canonical form of a quantity, or an error message when it cannot be parsed.
-pub fn canonicalize(text: &str) -> Result<String, String> {
-    let q = parse(text).ok_or_else(|| format!("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {text:?}"))?;
+/// A value that is not a Kubernetes resource quantity.
+#[derive(Debug, thiserror::Error)]
+pub enum QuantityError {
+    /// A string (or number) that does not parse as a quantity.
+    #[error(
+        "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {0:?}"
+    )]
+    Unparsable(String),
+    /// A value that is neither a string nor a number (shown as JSON).
+    #[error("expected a quantity, found {0}")]
+    NotAQuantity(serde_json::Value),
+}
+
+/// Returns the canonical form of a quantity.
+pub(crate) fn canonicalize(text: &str) -> Result<String, QuantityError> {
+    let q = parse(text).ok_or_else(|| QuantityError::Unparsable(text.to_string()))?;
     Ok(format_canonical(q))
 }
 
 /// Canonicalizes a JSON quantity value (string or number) in place of a string.
-pub fn canonicalize_value(v: &serde_json::Value) -> Result<String, String> {
+pub(crate) fn canonicalize_value(v: &serde_json::Value) -> Result<String, QuantityError> {
     match v {
         serde_json::Value::String(s) => canonicalize(s),
         serde_json::Value::Number(n) => canonicalize(&n.to_string()),
-        other => Err(format!("expected a quantity, found {other}")),
+        other => Err(QuantityError::NotAQuantity(other.clone())),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::annotations as ann;
 use crate::error::InjectError;
-use crate::template::{
+use crate::template_data::{
     TemplateData, bootstrap_volume, env, field_env, identity_env, image_pull_policy,
     image_pull_secrets, istiod_ca_volume, mesh_identity_env, mtls_certs_volume, object,
     podinfo_volume, proxy_metadata_env, pruned, resource_env, strings, token_volume,

@@ -19,6 +19,7 @@ pub struct InjectionStatus {
     pub revision: String,
 }
 
+#[cfg(test)]
 fn names(spec: &Value, field: &str) -> Vec<String> {
     spec.get(field)
         .and_then(Value::as_array)
@@ -34,6 +35,7 @@ fn names(spec: &Value, field: &str) -> Vec<String> {
 
 impl InjectionStatus {
     /// The status of a rendered template pod spec.
+    #[cfg(test)]
     pub fn from_template_spec(spec: &Value, revision: &str) -> Self {
         InjectionStatus {
             init_containers: names(spec, "initContainers"),
@@ -73,6 +75,7 @@ impl InjectionStatus {
     }
 
     /// The annotation value (empty lists print as `null`, as Istio's do).
+    #[cfg(test)]
     pub fn to_annotation(&self) -> String {
         annotation_text(
             [

@@ -1,7 +1,8 @@
-//! The injector values (`istio-sidecar-injector` ConfigMap, key `values`) and the small value
-//! helpers the built-in templates need: path lookup, truthiness, and Go's way of printing a value.
+//! The injector values (`istio-sidecar-injector` ConfigMap, key `values`): the tree, indexed for
+//! the path lookups the built-in templates make (Go's truthiness and printing live in
+//! [`mesh_core::go`]).
 
-use crate::error::InjectError;
+use crate::error::{InjectError, InputProblem};
 use mesh_core::Value;
 use mesh_core::go::{scalar_string, truthy};
 use std::borrow::Cow;
@@ -88,7 +89,7 @@ impl Values {
             other => Err(InjectError::InvalidValues {
                 source_name: "values".to_string(),
                 path: "(root)".to_string(),
-                message: format!("expected a map, found {}", kind_name(&other)),
+                problem: InputProblem::ExpectedMap(kind_name(&other)),
             }),
         }
     }
@@ -99,14 +100,14 @@ impl Values {
             InjectError::InvalidValues {
                 source_name: source_name.to_string(),
                 path: "(root)".to_string(),
-                message: e.source.to_string(),
+                problem: InputProblem::Yaml(e),
             }
         })?;
         Values::new(root).map_err(|e| match e {
-            InjectError::InvalidValues { path, message, .. } => InjectError::InvalidValues {
+            InjectError::InvalidValues { path, problem, .. } => InjectError::InvalidValues {
                 source_name: source_name.to_string(),
                 path,
-                message,
+                problem,
             },
             other => other,
         })
@@ -150,17 +151,8 @@ impl Values {
     }
 }
 
-/// Looks up a dotted path in a value tree; null leaves count as absent.
-pub fn lookup<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
-    let mut cur = root;
-    for part in path.split('.') {
-        cur = cur.as_object()?.get(part)?;
-    }
-    if cur.is_null() { None } else { Some(cur) }
-}
-
 /// A short name of a value's kind, for error messages.
-pub fn kind_name(v: &Value) -> &'static str {
+pub(crate) fn kind_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -4,10 +4,12 @@
 //! workloads are skipped with a warning.
 
 use crate::annotations as ann;
-use crate::error::InjectError;
-use crate::inject::{Injector, Mode, PodContext, Request, deploy_meta_from_pod};
+use crate::error::{InjectError, InputProblem};
+use crate::injector::{Injector, Request};
 use crate::normalize;
-use crate::template::{DeployMeta, TypeMeta};
+use crate::pod::{PodContext, deploy_meta_from_pod};
+use crate::render::Mode;
+use crate::template_data::{DeployMeta, TypeMeta};
 use mesh_core::Value;
 use serde_json::json;
 
@@ -244,11 +246,8 @@ impl Injector {
         let mut out = KubeInjectOutput::default();
         for (i, doc) in split_documents(text).into_iter().enumerate() {
             let value = mesh_core::from_yaml_str(&doc, source_name).map_err(|e| {
-                InjectError::input(
-                    source_name,
-                    format!("document {}", i + 1),
-                    e.source.to_string(),
-                )
+                let location = format!("document {}", i + 1);
+                InjectError::input(source_name, location, InputProblem::Yaml(e))
             })?;
             if value.is_null() {
                 continue;
@@ -291,7 +290,8 @@ impl Injector {
             return Ok(obj.clone());
         };
         if !obj.is_object() {
-            return Err(InjectError::input("input", "(root)", "expected an object"));
+            let rule = InputProblem::Rule("expected an object".to_string());
+            return Err(InjectError::input("input", "(root)", rule));
         }
         let mut out = obj.clone();
         if workload == WorkloadKind::List {
@@ -312,11 +312,8 @@ impl Injector {
         let (meta_ptr, spec_ptr) = workload.kube_inject_pointers();
         let has_template = workload.pod_template(&out).is_some();
         if workload.pod_template_path() == Some(POD_TEMPLATE_PATH) && !has_template {
-            return Err(InjectError::input(
-                "input",
-                "spec.template",
-                "spec.template is required value",
-            ));
+            let rule = InputProblem::Rule("spec.template is required value".to_string());
+            return Err(InjectError::input("input", "spec.template", rule));
         }
         let mut take_at = |ptr: &str| {
             at_mut(&mut out, ptr)
@@ -325,7 +322,7 @@ impl Injector {
                 .unwrap_or_else(|| json!({}))
         };
         let (meta, spec) = (take_at(&meta_ptr), take_at(&spec_ptr));
-        let pod = crate::template::object([("metadata", meta), ("spec", spec)]);
+        let pod = crate::template_data::object([("metadata", meta), ("spec", spec)]);
         let (deploy, pod_type) = if workload == WorkloadKind::Pod {
             deploy_meta_from_pod(&pod)
         } else {
@@ -428,8 +425,7 @@ fn normalize_skipped(pod: &mut Value) -> Result<(), InjectError> {
         normalize::normalize_metadata(meta);
     }
     if let Some(spec) = pod.get_mut("spec") {
-        normalize::normalize_pod_spec(spec)
-            .map_err(|e| InjectError::from_path_message("input", &e))?;
+        normalize::normalize_pod_spec(spec).map_err(|e| InjectError::quantity("input", e))?;
     }
     Ok(())
 }

@@ -10,15 +10,31 @@
 
 use mesh_core::Value;
 use mesh_gotmpl::Template;
-use mesh_inject::PodContext;
+use mesh_inject::{InjectConfig, Injector, MeshConfig, NativeSidecars, PodContext};
+use mesh_test_support::inject::{Settings, input_pods};
+use mesh_test_support::{read, reference};
 use serde_json::json;
 use std::collections::BTreeMap;
-
-#[path = "../../mesh-inject/tests/reference_support/mod.rs"]
-mod reference_support;
-
-use reference_support::{Settings, input_pods, read, reference};
 use std::path::PathBuf;
+
+/// The injector of a settings folder's inputs (built here: mesh-test-support reads the files
+/// and does not depend on mesh-inject).
+trait SettingsInjector {
+    fn injector(&self, native: bool) -> Injector;
+}
+
+impl SettingsInjector for Settings {
+    fn injector(&self, native: bool) -> Injector {
+        let config: InjectConfig = serde_saphyr::from_str(&self.config_text).unwrap();
+        let mesh = MeshConfig::from_yaml(&self.mesh_text(), "mesh.yaml").unwrap();
+        let native = if native {
+            NativeSidecars::Enabled
+        } else {
+            NativeSidecars::Disabled
+        };
+        Injector::new(config, self.values.clone(), mesh, "", native).unwrap()
+    }
+}
 
 /// The built-in templates whose bodies this file checks.
 const TEMPLATES: [&str; 4] = ["sidecar", "gateway", "grpc-simple", "grpc-agent"];

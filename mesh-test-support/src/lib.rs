@@ -5,12 +5,14 @@
 //!   and the calling test returns early: `cargo test` passes on a fresh clone.
 //! * [`TempDir`] and [`read`]: scratch folders removed on drop, file reads that name the file.
 //! * [`certs`]: a self-signed serving certificate for TLS tests.
+//! * [`inject`]: the injector inputs of the corpus (settings folders, the pods of an input).
 //!
 //! A failed `unwrap` here is a failed test, so panics are the error channel of this crate.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod certs;
+pub mod inject;
 
 use mesh_core::Value;
 use std::path::{Path, PathBuf};

@@ -95,6 +95,7 @@ pub(crate) fn failure_reason(outcome: &Outcome, subject: &Subject) -> Option<Fai
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mesh_inject::AdmissionError;
 
     #[test]
     fn names_a_generated_pod_like_istiod() {
@@ -115,7 +116,7 @@ mod tests {
                 .readable
         );
         let failed = Outcome::Failed {
-            message: "x".into(),
+            error: AdmissionError::MissingRequest,
         };
         assert_eq!(
             failure_reason(&failed, &Subject::default()),

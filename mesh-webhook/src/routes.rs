@@ -349,7 +349,7 @@ fn record(state: &AppState, path: &str, admission: &Admission, subject: &Subject
                 "injection skipped"
             );
         }
-        Outcome::Failed { message } => {
+        Outcome::Failed { error } => {
             let failure = decision::failure_reason(&admission.outcome, subject);
             let failure = failure.unwrap_or(Failure::Injection);
             metrics.failed(failure);
@@ -360,7 +360,7 @@ fn record(state: &AppState, path: &str, admission: &Admission, subject: &Subject
                 path,
                 injected = false,
                 reason = failure.label(),
-                error = message.as_str(),
+                error = error.to_string().as_str(),
                 "injection denied"
             );
         }

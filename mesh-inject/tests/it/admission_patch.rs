@@ -1,21 +1,10 @@
 //! The JSON patch on the reference corpus: for every inject case, the patch from the input object to
 //! Istio's injected golden, applied to the input, gives exactly the golden.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-use mesh_inject::patch::{apply_patch, create_patch, patch_bytes};
+use crate::support::corpus;
+use mesh_inject::{apply_patch, create_patch, patch_bytes};
 use serde_json::Value;
 use std::path::Path;
-
-fn corpus() -> Option<std::path::PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/inject");
-    if root.exists() {
-        Some(root)
-    } else {
-        eprintln!("reference corpus not found at {}; skipping", root.display());
-        None
-    }
-}
 
 fn read_docs(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap();

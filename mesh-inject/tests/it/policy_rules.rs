@@ -1,8 +1,6 @@
 //! The injector's own rules (host network, system namespaces, label/annotation, never/always
 //! selectors, policy) and the combined decision with its reasons.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 use mesh_inject::policy::{
     Labels, PodFacts, PolicyError, PolicyInput, Rule, WebhookSettings, decide, injector_decision,

@@ -2,30 +2,15 @@
 //! of the reference inputs, the patch applied to the request's pod equals the injected pod, and a
 //! second review of the injected pod changes nothing.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-use mesh_inject::admission::{ADMISSION_V1, Outcome, prepare_pod, review};
-use mesh_inject::patch::apply_patch;
-use mesh_inject::{InjectConfig, Injector, MeshConfig, NativeSidecars, PodContext};
+use crate::support::{Settings, injector_of};
+use mesh_inject::admission::{ADMISSION_V1, prepare_pod, review};
+use mesh_inject::{Injector, Outcome, PodContext, apply_patch};
+use mesh_test_support::reference;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-
-fn reference() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference");
-    if root.exists() {
-        Some(root)
-    } else {
-        eprintln!("reference corpus not found at {}; skipping", root.display());
-        None
-    }
-}
+use std::path::Path;
 
 fn injector(settings: &Path) -> Injector {
-    let read = |name: &str| std::fs::read_to_string(settings.join(name)).unwrap();
-    let config: InjectConfig = serde_saphyr::from_str(&read("inject-config.yaml")).unwrap();
-    let values = mesh_core::from_yaml_str(&read("values.json"), "values.json").unwrap();
-    let mesh = MeshConfig::from_yaml(&read("mesh.yaml"), "mesh.yaml").unwrap();
-    Injector::new(config, values, mesh, "", NativeSidecars::Enabled).unwrap()
+    injector_of(&Settings::load(settings), true)
 }
 
 /// The pod a workload's controller would create from its template, as the webhook receives it.

@@ -3,10 +3,8 @@
 //! scorer compares (JSON-valued annotations and env parsed, `creationTimestamp: null` ignored).
 //! Skips cleanly when the corpus is not there.
 
+use crate::support::{case_injector as injector, corpus, read};
 use mesh_core::Value;
-mod reference_support;
-
-use reference_support::{case_injector as injector, corpus, read};
 
 /// Cases mesh is known not to pass, with the reason.
 const KNOWN_FAILURES: &[(&str, &str)] = &[];

@@ -8,9 +8,7 @@ use mesh_gotmpl::Template;
 use mesh_inject::PodContext;
 use std::collections::BTreeMap;
 
-mod reference_support;
-
-use reference_support::{Settings, corpus, input_pods, read};
+use crate::support::{Settings, corpus, injector_of, input_pods, read};
 
 const BUILT_INS: &[&str] = &["sidecar", "gateway", "grpc-simple", "grpc-agent"];
 
@@ -39,12 +37,7 @@ fn canonical(v: &mut Value) {
 }
 
 fn normalized(mut overlay: Value) -> Value {
-    if let Some(meta) = overlay.get_mut("metadata") {
-        mesh_inject::normalize::normalize_metadata(meta);
-    }
-    if let Some(spec) = overlay.get_mut("spec") {
-        let _ = mesh_inject::normalize::normalize_pod_spec(spec);
-    }
+    let _ = mesh_inject::normalize_pod(&mut overlay);
     canonical(&mut overlay);
     overlay
 }
@@ -98,8 +91,10 @@ fn istio_templates_agree_with_native_rendering() {
             continue;
         }
         let settings = Settings::of_case(&case_dir, &case);
-        let inj = settings.injector(case["native_sidecars"].as_bool().unwrap_or(false));
-        let bodies = &settings.config.templates;
+        let inj = injector_of(
+            &settings,
+            case["native_sidecars"].as_bool().unwrap_or(false),
+        );
         let docs = input_pods(&read(&case_dir.join("input.yaml")));
         let context = PodContext::default();
         for (i, pod) in docs.iter().enumerate() {
@@ -121,7 +116,7 @@ fn istio_templates_agree_with_native_rendering() {
             );
             for template in names {
                 *per_template.entry(template).or_insert(0) += 1;
-                let Some(body) = bodies.get(template) else {
+                let Some(body) = settings.template(template) else {
                     continue;
                 };
                 total += 1;
@@ -131,7 +126,7 @@ fn istio_templates_agree_with_native_rendering() {
                     .map_err(|e| e.to_string())
                     .and_then(|t| t.execute(&data).map_err(|e| e.to_string()))
                     .and_then(|text| {
-                        mesh_core::from_yaml_str(&text, template).map_err(|e| e.source.to_string())
+                        mesh_core::from_yaml_str(&text, template).map_err(|e| e.to_string())
                     });
                 let native = inj
                     .native_overlay(template, pod, &context)

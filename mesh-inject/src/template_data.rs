@@ -1,9 +1,9 @@
-//! The inputs every built-in template reads (the pod as it was before injection, proxy and mesh
-//! config, values, revision, image), and the pieces the templates share: annotation lookups,
+//! The data the built-in templates render from (the pod as it was before injection, proxy and
+//! mesh config, values, revision, image), and the pieces the templates share: annotation lookups,
 //! canonical service labels, the proxy image, the proxy environment and the proxy volumes.
 
 use crate::annotations as ann;
-use crate::error::{AnnotationProblem, InjectError};
+use crate::error::{AnnotationProblem, InjectError, InputProblem};
 use crate::mesh_config::{InboundTrafficPolicy, MeshConfig, ProxyConfig};
 use crate::values::Values;
 use mesh_core::Value;
@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 /// The kind and API version of the object the pod belongs to (used for `ISTIO_META_OWNER`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TypeMeta {
+pub(crate) struct TypeMeta {
     /// `apiVersion`, e.g. `apps/v1`.
     pub api_version: String,
     /// `kind`, e.g. `Deployment`.
@@ -22,7 +22,7 @@ pub struct TypeMeta {
 
 /// The name and namespace of the workload that owns the pod.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeployMeta {
+pub(crate) struct DeployMeta {
     /// Workload name.
     pub name: String,
     /// Workload namespace (may be empty).
@@ -49,8 +49,9 @@ pub(crate) struct TemplateData<'a> {
     pub compliance_policy: &'a str,
     /// `proxyMetadata` of the proxy config, sorted.
     pub proxy_metadata: BTreeMap<String, String>,
-    /// The canonical `values.global.proxy.resources` (computed once per injector).
-    pub values_resources: &'a Result<Value, InjectError>,
+    /// The canonical `values.global.proxy.resources` (computed once per injector; `None` when
+    /// they are invalid).
+    pub values_resources: &'a Option<Value>,
 }
 
 impl TemplateData<'_> {
@@ -204,13 +205,14 @@ impl TemplateData<'_> {
     /// The resources of the proxy container, canonical (`{}` when there are none).
     pub fn resources(&self) -> Result<Value, InjectError> {
         let Some(mut res) = self.annotated_resources() else {
-            return self.values_resources.clone();
+            return match self.values_resources {
+                Some(resources) => Ok(resources.clone()),
+                // Invalid values: computed again for the error.
+                None => values_resources(self.values),
+            };
         };
         crate::normalize::normalize_resources(&mut res).map_err(|e| {
-            let (entry, reason) = e
-                .split_once(": ")
-                .unwrap_or((e.as_str(), "invalid quantity"));
-            let name = match entry {
+            let name = match e.path.as_str() {
                 "requests.cpu" => ann::PROXY_CPU,
                 "requests.memory" => ann::PROXY_MEMORY,
                 "limits.cpu" => ann::PROXY_CPU_LIMIT,
@@ -219,7 +221,7 @@ impl TemplateData<'_> {
             InjectError::InvalidAnnotations(vec![AnnotationProblem {
                 name: name.to_string(),
                 value: self.annotations.get(name).cloned().unwrap_or_default(),
-                reason: reason.to_string(),
+                reason: e.source.to_string(),
             }])
         })?;
         Ok(res)
@@ -389,8 +391,8 @@ pub(crate) fn values_resources(values: &Values) -> Result<Value, InjectError> {
     };
     crate::normalize::normalize_resources(&mut res).map_err(|e| InjectError::InvalidValues {
         source_name: "values".to_string(),
-        path: format!("global.proxy.resources.{e}"),
-        message: "invalid quantity".to_string(),
+        path: format!("global.proxy.resources.{}", e.path),
+        problem: InputProblem::ProxyResources(e.source),
     })?;
     Ok(res)
 }

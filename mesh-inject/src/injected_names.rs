@@ -17,11 +17,11 @@ const LISTS: [&str; 4] = [
 /// The merge keys (`name` values; `None` for an item without one) of the items the templates
 /// add, per list of [`LISTS`]; `None` for a list no template has.
 #[derive(Debug, Default)]
-pub(crate) struct Added {
+pub(crate) struct InjectedNames {
     lists: [Option<Vec<Option<Value>>>; 4],
 }
 
-impl Added {
+impl InjectedNames {
     /// Adds the items of one rendered template overlay (`{metadata, spec}`).
     pub fn add_overlay(&mut self, overlay: &Value) {
         let spec = overlay.get("spec");
@@ -139,7 +139,7 @@ mod tests {
                             "imagePullSecrets": []}}),
         ];
         for n in 1..=overlays.len() {
-            let mut added = Added::default();
+            let mut added = InjectedNames::default();
             overlays[..n].iter().for_each(|o| added.add_overlay(o));
             let spec = &by_pod_merge(&overlays[..n])["spec"];
             let expected = status::InjectionStatus::from_template_spec(spec, "r");
@@ -149,7 +149,7 @@ mod tests {
                 "after {n} overlays"
             );
         }
-        let mut added = Added::default();
+        let mut added = InjectedNames::default();
         overlays.iter().for_each(|o| added.add_overlay(o));
         assert!(added.has("containers", "p"));
         assert!(!added.has("containers", "a"));
