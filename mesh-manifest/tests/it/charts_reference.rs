@@ -10,8 +10,8 @@
 
 use crate::support::charts::{case_components, expected_mine, render_mine};
 use crate::support::{
-    check_component_against_reference, compare, compare_with, expected_objects, from_chart, label,
-    manifest_cases, manifest_dir, name,
+    Totals, check_component_against_reference, compare, compare_with, expected_objects, from_chart,
+    label, manifest_cases, manifest_dir, name,
 };
 use mesh_core::{ComponentName, Value};
 use mesh_manifest::render::RenderContext;
@@ -21,26 +21,12 @@ use mesh_profiles::ComponentValues;
 
 #[test]
 fn base_matches_every_reference_case() {
-    let ctx = RenderContext::default();
-    check_component_against_reference("base", ComponentName::Base, |cv| {
-        render_base(cv, &ctx)
-            .unwrap()
-            .into_iter()
-            .map(|o| o.into_value())
-            .collect()
-    });
+    check_component_against_reference("base", ComponentName::Base, render_base);
 }
 
 #[test]
 fn pilot_from_case_arguments_matches_every_reference_case() {
-    let ctx = RenderContext::default();
-    check_component_against_reference("istiod", ComponentName::Pilot, |cv| {
-        render_pilot(cv, &ctx)
-            .unwrap()
-            .into_iter()
-            .map(|o| o.into_value())
-            .collect()
-    });
+    check_component_against_reference("istiod", ComponentName::Pilot, render_pilot);
 }
 
 /// The chart values recorded in the case's `values[-<rev>]` ConfigMap, if istiod is installed.
@@ -77,8 +63,7 @@ fn pilot_matches_every_reference_case() {
         return;
     };
     let ctx = RenderContext::default();
-    let mut failures = Vec::new();
-    let (mut equal, mut total) = (0, 0);
+    let mut totals = Totals::default();
     for (case, dir) in manifest_cases(&manifests) {
         let expected = expected_objects(&dir);
         let want: Vec<Value> = expected
@@ -100,14 +85,13 @@ fn pilot_matches_every_reference_case() {
             .collect();
         let cmp = compare(&want, &got);
         eprintln!("{case}: Pilot objects {}/{} equal", cmp.equal, cmp.expected);
-        equal += cmp.equal;
-        total += cmp.expected;
-        if !cmp.problems.is_empty() {
-            failures.push(format!("{case}:\n  {}", cmp.problems.join("\n  ")));
-        }
+        totals.add(&case, cmp);
     }
-    eprintln!("total: Pilot objects {equal}/{total} equal");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    eprintln!(
+        "total: Pilot objects {}/{} equal",
+        totals.equal, totals.expected
+    );
+    totals.assert_no_failures();
 }
 
 #[test]
@@ -156,8 +140,7 @@ fn the_comparison_catches_changes_but_not_template_bodies() {
 #[test]
 fn gateway_cni_ztunnel_objects_match_every_reference_case() {
     let Some(dir) = manifest_dir() else { return };
-    let mut failures = Vec::new();
-    let (mut equal, mut total) = (0, 0);
+    let mut totals = Totals::default();
     for (case, case_dir) in manifest_cases(&dir) {
         let components = match case_components(&case_dir) {
             Ok(c) => c,
@@ -170,18 +153,14 @@ fn gateway_cni_ztunnel_objects_match_every_reference_case() {
         let got: Vec<&Value> = got.iter().map(|o| &*o.value).collect();
         let expected = expected_mine(&case_dir);
         let result = compare_with(&expected, &got, Value::clone);
-        equal += result.equal;
-        total += result.expected;
         let verdict = if result.problems.is_empty() {
             "PASS"
         } else {
             "FAIL"
         };
         eprintln!("{verdict} {case} {}/{}", result.equal, result.expected);
-        if !result.problems.is_empty() {
-            failures.push(format!("{case}:\n  {}", result.problems.join("\n  ")));
-        }
+        totals.add(&case, result);
     }
-    eprintln!("objects: {equal}/{total} equal");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    eprintln!("objects: {}/{} equal", totals.equal, totals.expected);
+    totals.assert_no_failures();
 }

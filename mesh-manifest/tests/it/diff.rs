@@ -90,48 +90,30 @@ items:
           image: proxy
 "#;
 
-const NEW: &str = r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: istiod
-  namespace: istio-system
-spec:
-  replicas: 3
-  template:
-    spec:
-      containers:
-      - name: discovery
-        image: pilot:1.30.3
-        env:
-        - name: A
-          value: "1"
-        - name: NEW
-          value: x
-        - name: B
-          value: "3"
-      - name: sidecar
-        image: proxy
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: istio
-  namespace: istio-system
-data:
-  mesh: |-
-    defaultConfig:
-      discoveryAddress: istiod.istio-system.svc:15012
-    enablePrometheusMerge: false
-  values: '{"global":{"hub":"docker.io/istio","tag":"1.30.3"}}'
-  plain: hello
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: istiod
-  namespace: istio-system
-"#;
+/// [`OLD`] with the changes the diff must report: a field removed, a number changed, a list
+/// item added and one changed, a document's value changed, an object removed and one added.
+fn new_manifest() -> String {
+    let edits = [
+        ("  creationTimestamp: null\n", ""),
+        ("  replicas: 1\n", "  replicas: 3\n"),
+        (
+            "        - name: B\n          value: \"2\"\n",
+            "        - name: NEW\n          value: x\n        - name: B\n          value: \"3\"\n",
+        ),
+        (
+            "enablePrometheusMerge: true",
+            "enablePrometheusMerge: false",
+        ),
+        (
+            "kind: ServiceAccount\nmetadata:\n  name: gone",
+            "kind: Service\nmetadata:\n  name: istiod",
+        ),
+    ];
+    edits.iter().fold(OLD.to_string(), |text, (from, to)| {
+        assert!(text.contains(from), "OLD has no {from:?}");
+        text.replace(from, to)
+    })
+}
 
 #[test]
 fn semantically_equal_manifests_have_an_empty_diff() {
@@ -142,7 +124,7 @@ fn semantically_equal_manifests_have_an_empty_diff() {
 
 #[test]
 fn added_removed_and_changed_objects_with_their_paths() {
-    let diff = diff_streams(OLD, "old.yaml", NEW, "new.yaml").unwrap();
+    let diff = diff_streams(OLD, "old.yaml", &new_manifest(), "new.yaml").unwrap();
     assert!(!diff.is_empty());
     assert_eq!(
         diff.added,

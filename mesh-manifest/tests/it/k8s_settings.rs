@@ -5,11 +5,18 @@ use mesh_manifest::k8s_settings::K8sOutcome;
 use mesh_manifest::{ComponentTarget, K8sError, Object, apply_k8s};
 use serde_json::json;
 
+/// Objects of `component`, from their values.
+fn objects_of(component: ComponentName, values: impl IntoIterator<Item = Value>) -> Vec<Object> {
+    values
+        .into_iter()
+        .map(|value| Object::new(Some(component), value))
+        .collect()
+}
+
 fn istiod_objects(name: &str) -> Vec<Object> {
-    let pilot = Some(ComponentName::Pilot);
-    vec![
-        Object::new(
-            pilot,
+    let mut objects = objects_of(
+        ComponentName::Pilot,
+        [
             json!({"apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": name, "namespace": "istio-system"},
             "spec": {
@@ -45,23 +52,14 @@ fn istiod_objects(name: &str) -> Vec<Object> {
                     }
                 }
             }}),
-        ),
-        Object::new(
-            pilot,
             json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
                 "metadata": {"name": name, "namespace": "istio-system"},
                 "spec": {"maxReplicas": 5, "minReplicas": 1,
                     "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}],
                     "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}}}),
-        ),
-        Object::new(
-            pilot,
             json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
                 "metadata": {"name": name, "namespace": "istio-system"},
                 "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "istiod"}}}}),
-        ),
-        Object::new(
-            pilot,
             json!({"apiVersion": "v1", "kind": "Service",
                 "metadata": {"name": name, "namespace": "istio-system", "labels": {"app": "istiod"}},
                 "spec": {"ports": [
@@ -69,34 +67,32 @@ fn istiod_objects(name: &str) -> Vec<Object> {
                     {"name": "https-dns", "port": 15012, "protocol": "TCP"},
                     {"name": "https-webhook", "port": 443, "protocol": "TCP", "targetPort": 15017}
                 ], "selector": {"app": "istiod"}}}),
-        ),
-        Object::new(
-            Some(ComponentName::Base),
-            json!({"apiVersion": "v1", "kind": "ServiceAccount",
-                "metadata": {"name": name, "namespace": "istio-system"}}),
-        ),
-    ]
+        ],
+    );
+    // The ServiceAccount comes from the base chart.
+    objects.push(Object::new(
+        Some(ComponentName::Base),
+        json!({"apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": {"name": name, "namespace": "istio-system"}}),
+    ));
+    objects
 }
 
 fn gateway_objects(name: &str) -> Vec<Object> {
-    let gw = Some(ComponentName::IngressGateways);
-    vec![
-        Object::new(
-            gw,
+    objects_of(
+        ComponentName::IngressGateways,
+        [
             json!({"apiVersion": "apps/v1", "kind": "Deployment",
                 "metadata": {"name": name, "namespace": "istio-system"},
                 "spec": {"template": {"spec": {"containers": [{"name": "istio-proxy", "image": "proxyv2"}]}}}}),
-        ),
-        Object::new(
-            gw,
             json!({"apiVersion": "v1", "kind": "Service",
             "metadata": {"name": name, "namespace": "istio-system", "annotations": {"existing": "yes"}},
             "spec": {"type": "LoadBalancer", "ports": [
                 {"name": "status-port", "port": 15021, "protocol": "TCP", "targetPort": 15021},
                 {"name": "http2", "port": 80, "protocol": "TCP", "targetPort": 8080}
             ]}}),
-        ),
-    ]
+        ],
+    )
 }
 
 fn yaml(text: &str) -> Value {
@@ -113,6 +109,16 @@ fn find<'a>(objects: &'a [Object], kind: &str) -> &'a Value {
 
 fn container(objects: &[Object]) -> &Value {
     &find(objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+}
+
+/// The names of a container's env entries, in order.
+fn env_names(container: &Value) -> Vec<&str> {
+    container["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect()
 }
 
 fn pilot() -> ComponentTarget {
@@ -155,12 +161,7 @@ nodeSelector:
     assert_eq!(outcome, K8sOutcome::default());
 
     let c = container(&objects);
-    let env: Vec<&str> = c["env"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
+    let env = env_names(c);
     // New variables go right after the patched POD_NAME, before the untouched ones that followed it.
     assert_eq!(
         env,
@@ -445,12 +446,7 @@ overlays:
     assert_eq!(c["resources"]["requests"]["cpu"], json!("123m"));
     assert_eq!(c["args"][3], json!("60m"));
     assert_eq!(c["ports"][0]["containerPort"], json!(1234));
-    let env: Vec<&str> = c["env"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
+    let env = env_names(c);
     assert!(!env.contains(&"REVISION"));
     let ns = c["env"]
         .as_array()

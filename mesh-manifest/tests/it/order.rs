@@ -1,10 +1,20 @@
 //! The dependency graph, stages and deterministic order of `order()`.
 
+use crate::support::STAGE_FILES;
 use mesh_core::Value;
 use mesh_manifest::order::{EdgeReason, Graph};
 use mesh_manifest::{Object, ObjectId, OrderError, OrderOptions, StageKind, order};
 use serde_json::json;
 use std::collections::BTreeMap;
+
+/// Orders `objects` without adding Namespace objects.
+fn order_without_namespaces(objects: Vec<Object>) -> mesh_manifest::Manifest {
+    let opts = OrderOptions {
+        namespaces: false,
+        ..Default::default()
+    };
+    order(objects, &opts).unwrap()
+}
 
 fn obj(api: &str, kind: &str, ns: &str, name: &str) -> Object {
     let mut v = json!({"apiVersion": api, "kind": kind, "metadata": {"name": name}});
@@ -256,15 +266,7 @@ fn custom_resources_of_our_crds_come_after_a_stage_boundary() {
 
     // Stage names and order.
     let names: Vec<String> = manifest.stages.iter().map(|s| s.file_name()).collect();
-    assert_eq!(
-        names,
-        [
-            "00-namespaces-crds.yaml",
-            "01-config-rbac.yaml",
-            "02-workloads.yaml",
-            "03-webhooks.yaml"
-        ]
-    );
+    assert_eq!(names, STAGE_FILES);
 }
 
 #[test]
@@ -305,14 +307,7 @@ fn ties_break_by_kind_rank_then_group_kind_namespace_name() {
         obj("v1", "ConfigMap", "a", "x"),
         obj("v1", "ServiceAccount", "b", "sa"),
     ];
-    let m = order(
-        objects,
-        &OrderOptions {
-            namespaces: false,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let m = order_without_namespaces(objects);
     assert_eq!(
         ids(&m),
         [
@@ -394,14 +389,7 @@ fn namespaces_are_emitted_unless_disabled_and_never_for_system_namespaces() {
     );
     assert_eq!(ids(&m)[0], "Namespace/istio-system");
 
-    let m = order(
-        objects,
-        &OrderOptions {
-            namespaces: false,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let m = order_without_namespaces(objects);
     assert!(m.objects().all(|o| o.kind() != "Namespace"));
     assert_eq!(m.stages[0].kind, StageKind::ConfigRbac);
     assert_eq!(m.stages[0].file_name(), "01-config-rbac.yaml");

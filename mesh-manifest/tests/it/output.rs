@@ -1,5 +1,6 @@
 //! Output: the single YAML stream, the staged files and the apply instructions.
 
+use crate::support::STAGE_FILES;
 use mesh_core::Value;
 use mesh_manifest::output::{ApplyStep, apply_plan};
 use mesh_manifest::{
@@ -96,15 +97,7 @@ fn stage_files_split_the_stream_by_stage() {
     let manifest = install();
     let files = stage_files(&manifest);
     let names: Vec<&str> = files.iter().map(|f| f.file_name.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "00-namespaces-crds.yaml",
-            "01-config-rbac.yaml",
-            "02-workloads.yaml",
-            "03-webhooks.yaml"
-        ]
-    );
+    assert_eq!(names, STAGE_FILES);
     let kinds = |content: &str| -> Vec<String> {
         mesh_core::from_yaml_stream(content, "stage")
             .unwrap()

@@ -9,8 +9,17 @@ pub mod injector;
 use std::path::{Path, PathBuf};
 
 use mesh_core::Value;
-use mesh_profiles::{InputFile, Inputs};
+use mesh_manifest::{Object, RenderContext, RenderError};
+use mesh_profiles::{ComponentValues, InputFile, Inputs};
 use serde_json::json;
+
+/// The file names of the four install stages, in order.
+pub const STAGE_FILES: [&str; 4] = [
+    "00-namespaces-crds.yaml",
+    "01-config-rbac.yaml",
+    "02-workloads.yaml",
+    "03-webhooks.yaml",
+];
 
 /// The reference corpus's manifest cases folder, or `None` (with one `skipping:` line).
 pub fn manifest_dir() -> Option<PathBuf> {
@@ -273,11 +282,11 @@ pub fn compare(expected: &[Value], rendered: &[Value]) -> Comparison {
 pub fn check_component_against_reference(
     chart: &str,
     component: mesh_core::ComponentName,
-    render: impl Fn(&mesh_profiles::ComponentValues) -> Vec<Value>,
+    render: fn(&ComponentValues, &RenderContext) -> Result<Vec<Object>, RenderError>,
 ) {
+    let ctx = RenderContext::default();
     let Some(dir) = manifest_dir() else { return };
-    let mut failures = Vec::new();
-    let (mut equal, mut total) = (0, 0);
+    let mut totals = Totals::default();
     for (case, dir) in manifest_cases(&dir) {
         let want: Vec<Value> = expected_objects(&dir)
             .into_iter()
@@ -294,25 +303,53 @@ pub fn check_component_against_reference(
         let got: Vec<Value> = components
             .iter()
             .filter(|c| c.component == component)
-            .flat_map(&render)
+            .flat_map(|cv| render(cv, &ctx).unwrap())
+            .map(Object::into_value)
             .collect();
         let cmp = compare(&want, &got);
         eprintln!(
             "{case}: {component:?} objects {}/{} equal",
             cmp.equal, cmp.expected
         );
-        equal += cmp.equal;
-        total += cmp.expected;
+        totals.add(&case, cmp);
+    }
+    eprintln!(
+        "total: {component:?} objects {}/{} equal",
+        totals.equal, totals.expected
+    );
+    totals.assert_no_failures();
+}
+
+/// The comparisons of every case added up, with the failures by case.
+#[derive(Debug, Default)]
+pub struct Totals {
+    /// Expected objects found and equal.
+    pub equal: usize,
+    /// Expected objects.
+    pub expected: usize,
+    /// One entry per case with problems.
+    pub failures: Vec<String>,
+}
+
+impl Totals {
+    /// Adds one case's comparison.
+    pub fn add(&mut self, case: &str, cmp: Comparison) {
+        self.equal += cmp.equal;
+        self.expected += cmp.expected;
         if !cmp.problems.is_empty() {
-            failures.push(format!("{case}:\n  {}", cmp.problems.join("\n  ")));
+            self.failures
+                .push(format!("{case}:\n  {}", cmp.problems.join("\n  ")));
         }
     }
-    eprintln!("total: {component:?} objects {equal}/{total} equal");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    /// Fails the test with every case's problems, if any.
+    pub fn assert_no_failures(&self) {
+        assert!(self.failures.is_empty(), "{}", self.failures.join("\n"));
+    }
 }
 
 /// The component values the values model computes for a case, or why it could not.
-fn pipeline_values(case: &Path) -> Result<Vec<mesh_profiles::ComponentValues>, String> {
+fn pipeline_values(case: &Path) -> Result<Vec<ComponentValues>, String> {
     let operator = mesh_profiles::merge_inputs(&case_inputs(case)).map_err(|e| e.to_string())?;
     mesh_profiles::component_values(&operator).map_err(|e| e.to_string())
 }
