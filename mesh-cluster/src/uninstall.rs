@@ -9,9 +9,7 @@ use crate::labels::{
 use crate::prune::{Deletion, listed_id};
 use crate::resource::{ApiTarget, KindCatalog, is_admission, is_crd, is_namespace};
 use mesh_core::{ComponentName, Value};
-use mesh_manifest::order::ObjectId;
-use mesh_manifest::order::namespaces::SYSTEM_NAMESPACES;
-use mesh_manifest::order::stage::{StageKind, kind_rank};
+use mesh_manifest::order::{ObjectId, SYSTEM_NAMESPACES, StageKind, kind_rank};
 
 /// Which objects an uninstall removes (istioctl's `--revision`, `-f` and `--purge`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use mesh_core::{ComponentName, Value};
 use mesh_profiles::{ComponentValues, Resolved};
 
 /// Generating a manifest failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
     /// A component could not be rendered.
     #[error(transparent)]

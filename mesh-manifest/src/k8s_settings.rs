@@ -26,7 +26,8 @@
 //!
 //! Then `k8s.overlays` patch any object of the component by kind and name (see [`overlay`]).
 
-pub mod overlay;
+mod overlay;
+pub use overlay::OverlayError;
 
 use crate::Object;
 use crate::order::ObjectId;

@@ -22,6 +22,7 @@ pub mod object;
 pub use object::{Object, SharedValue};
 
 pub mod render;
+pub use render::{CrdFileProblem, CrdSource, RenderContext, RenderError};
 
 pub mod order;
 pub use order::{Manifest, ObjectId, OrderError, OrderOptions, Stage, StageKind, order};
@@ -41,8 +42,8 @@ pub use k8s_settings::{ComponentTarget, K8sError, apply_k8s};
 pub mod generate;
 pub use generate::{GenerateError, GenerateOptions, generate, render_all};
 
-pub mod webhook_server;
-pub use webhook_server::{
-    ServingCert, WebhookServerError, WebhookServerOptions, generate_webhook_server,
-    render_webhook_server,
+pub mod webhook_deployment;
+pub use webhook_deployment::{
+    OptionProblem, ServingCert, WebhookDeploymentError, WebhookDeploymentOptions,
+    generate_webhook_deployment, render_webhook_deployment,
 };

@@ -4,18 +4,18 @@
 //! The order is not a kind-score table: every object comes after what it needs (its Namespace, the
 //! CRD of its kind, the ServiceAccount/ConfigMaps/Secrets/RBAC its pods use, the Service a webhook
 //! calls, ...; see [`EdgeReason`]). Where dependencies leave the choice open, objects go by stage,
-//! then by a readable kind order ([`stage::kind_rank`]), then by (group, kind, namespace, name),
+//! then by a readable kind order ([`kind_rank`]), then by (group, kind, namespace, name),
 //! so the same objects always give the same output.
 
-pub mod graph;
-pub mod id;
-pub mod namespaces;
-pub mod stage;
+mod graph;
+mod id;
+mod namespaces;
+mod stage;
 
 pub use graph::{Edge, EdgeReason, Graph};
 pub use id::ObjectId;
 pub use namespaces::SYSTEM_NAMESPACES;
-pub use stage::StageKind;
+pub use stage::{StageKind, kind_rank};
 
 use crate::Object;
 use std::cmp::Reverse;

@@ -6,7 +6,9 @@ use crate::manifest::write_manifest;
 use crate::profile::resolve_error;
 use clap::Args;
 use mesh_manifest::render::RenderContext;
-use mesh_manifest::{OrderOptions, ServingCert, WebhookServerOptions, generate_webhook_server};
+use mesh_manifest::{
+    OrderOptions, ServingCert, WebhookDeploymentOptions, generate_webhook_deployment,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -73,7 +75,7 @@ pub fn run(args: WebhookManifestArgs) -> Result<ExitCode, CliError> {
         }
         (None, None) => ServingCert::CertManager { issuer: None },
     };
-    let opts = WebhookServerOptions {
+    let opts = WebhookDeploymentOptions {
         image: args.image,
         name: args.name,
         replicas: args.replicas,
@@ -85,7 +87,7 @@ pub fn run(args: WebhookManifestArgs) -> Result<ExitCode, CliError> {
         namespaces: !args.no_namespace,
         ..OrderOptions::default()
     };
-    let manifest = generate_webhook_server(&resolved, &opts, &RenderContext::default(), &order)
+    let manifest = generate_webhook_deployment(&resolved, &opts, &RenderContext::default(), &order)
         .map_err(|e| CliError::msg(e.to_string()))?;
     write_manifest(&manifest, args.output_dir.as_deref())?;
     Ok(ExitCode::SUCCESS)

@@ -25,12 +25,6 @@ pub fn str_at<'a>(values: &'a Value, path: &str) -> &'a str {
     get(values, path).as_str().unwrap_or("")
 }
 
-/// Helm's `default`: the value at `path` when truthy, else `fallback`.
-pub fn or_default<'a>(values: &'a Value, path: &str, fallback: &'a Value) -> &'a Value {
-    let v = get(values, path);
-    if truthy(v) { v } else { fallback }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,11 +158,6 @@ pub fn printed(value: &Value) -> Value {
         }
         other => other.clone(),
     }
-}
-
-/// `{{ value | quote }}`: the printed value as a string.
-pub fn quoted(value: &Value) -> Value {
-    Value::String(go_format(value))
 }
 
 /// The labels Istio's `istio.labels` helper puts on every object of a chart rendered by

@@ -20,7 +20,7 @@ use mesh_core::{ComponentName, Value};
 use serde_json::Map;
 
 use super::common::{get, truthy};
-use super::{CrdSource, RenderContext, RenderError};
+use super::{CrdFileProblem, CrdSource, RenderContext, RenderError};
 use crate::{Object, SharedValue};
 
 /// The Helm release name istioctl renders every chart with.
@@ -50,7 +50,7 @@ pub fn render_crds(base_values: &Value, ctx: &RenderContext) -> Result<Vec<Objec
         }
         .map_err(|message| RenderError::CrdFile {
             name: EMBEDDED_NAME.to_string(),
-            message,
+            problem: CrdFileProblem::EmbeddedCatalog(message),
         })?,
         CrdSource::File { name, text } => release_file::parse(name, text)?
             .into_iter()

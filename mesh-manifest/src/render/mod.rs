@@ -6,7 +6,7 @@
 
 pub mod base;
 pub mod cni;
-pub mod common;
+pub(crate) mod common;
 pub mod crds;
 pub mod gateway;
 pub mod pilot;
@@ -49,7 +49,7 @@ pub enum CrdSource {
 }
 
 /// A component could not be rendered from its values.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     /// A value had the wrong type or an impossible content.
     #[error("{component}: values.{path}: expected {expected}, got {got}")]
@@ -64,11 +64,30 @@ pub enum RenderError {
         got: String,
     },
     /// A CRD source file could not be read.
-    #[error("{name}: {message}")]
+    #[error("{name}: {problem}")]
     CrdFile {
         /// The file name.
         name: String,
         /// What is wrong with it.
-        message: String,
+        #[source]
+        problem: CrdFileProblem,
     },
+}
+
+/// What is wrong with a CRD source (the cause of [`RenderError::CrdFile`]).
+#[derive(Debug, thiserror::Error)]
+pub enum CrdFileProblem {
+    /// The text is not a YAML stream.
+    #[error("{}", .0.source)]
+    Yaml(#[source] mesh_core::YamlError),
+    /// A document (counted from 1) has no `metadata.name` string.
+    #[error("document {document}: metadata.name: missing or not a string")]
+    Unnamed {
+        /// The document's position in the stream, from 1.
+        document: usize,
+    },
+    /// The CRD catalog embedded in mesh does not build: a defect of mesh's build, described by
+    /// the embedded file and the path inside it.
+    #[error("{0}")]
+    EmbeddedCatalog(String),
 }

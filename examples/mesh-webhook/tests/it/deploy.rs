@@ -6,7 +6,7 @@
 use crate::process::Server;
 use crate::support::{V1, app_pod, apply_response_patch, env_value, proxy_container, review};
 use mesh_manifest::render::RenderContext;
-use mesh_manifest::{Object, ServingCert, WebhookServerOptions, render_webhook_server};
+use mesh_manifest::{Object, ServingCert, WebhookDeploymentOptions, render_webhook_deployment};
 use mesh_profiles::{Inputs, resolve};
 use mesh_test_support::{TempDir, certs};
 use serde_json::Value;
@@ -76,13 +76,13 @@ async fn rendered_deployment_serves_injection_on_the_rendered_path() {
         "values.global.proxy.logLevel=debug",
     ]))
     .unwrap();
-    let opts = WebhookServerOptions {
+    let opts = WebhookDeploymentOptions {
         image: "registry.example/mesh-webhook:test".into(),
         with_config: true,
         cert: ServingCert::CertManager { issuer: None },
-        ..WebhookServerOptions::default()
+        ..WebhookDeploymentOptions::default()
     };
-    let objs = render_webhook_server(&resolved, &opts, &RenderContext::default()).unwrap();
+    let objs = render_webhook_deployment(&resolved, &opts, &RenderContext::default()).unwrap();
     let dep = find(&objs, "Deployment", "mesh-webhook");
     let hooks = find(&objs, "MutatingWebhookConfiguration", "mesh-webhook");
     let service = &hooks["webhooks"][0]["clientConfig"]["service"];

@@ -2,13 +2,13 @@
 
 use mesh_core::Value;
 
-use crate::render::RenderError;
+use crate::render::{CrdFileProblem, RenderError};
 
 /// The documents of the CRD file `name`, each checked to be an object with a `metadata.name`.
 pub(super) fn parse(name: &str, text: &str) -> Result<Vec<Value>, RenderError> {
     let docs = mesh_core::from_yaml_stream(text, name).map_err(|e| RenderError::CrdFile {
         name: name.to_string(),
-        message: e.source.to_string(),
+        problem: CrdFileProblem::Yaml(e),
     })?;
     for (index, doc) in docs.iter().enumerate() {
         if doc
@@ -18,10 +18,9 @@ pub(super) fn parse(name: &str, text: &str) -> Result<Vec<Value>, RenderError> {
         {
             return Err(RenderError::CrdFile {
                 name: name.to_string(),
-                message: format!(
-                    "document {}: metadata.name: missing or not a string",
-                    index + 1
-                ),
+                problem: CrdFileProblem::Unnamed {
+                    document: index + 1,
+                },
             });
         }
     }

@@ -1,0 +1,83 @@
+//! Branches of the ztunnel chart checked on (flattened) values passed straight to the chart.
+
+use crate::support::charts::*;
+use mesh_core::ComponentName;
+use serde_json::{Value, json};
+
+fn ztunnel(passed: Value) -> Vec<mesh_manifest::Object> {
+    render_mine(&[direct_values(
+        ComponentName::Ztunnel,
+        passed,
+        "istio-system",
+    )])
+}
+
+#[test]
+fn revisions_point_ztunnel_at_their_istiod() {
+    let objs = ztunnel(json!({"revision": "canary"}));
+    let ds = find(&objs, "DaemonSet", "ztunnel").unwrap();
+    for var in ["CA_ADDRESS", "XDS_ADDRESS"] {
+        assert_eq!(
+            env_of(ds, var).unwrap()["value"],
+            "istiod-canary.istio-system.svc:15012"
+        );
+    }
+    assert_eq!(
+        ds["spec"]["template"]["metadata"]["annotations"]["istio.io/rev"],
+        "canary"
+    );
+}
+
+#[test]
+fn network_cluster_and_json_logs_reach_the_environment() {
+    let objs = ztunnel(json!({
+        "network": "net1", "logAsJson": true, "multiCluster": {"clusterName": "c1"},
+    }));
+    let ds = find(&objs, "DaemonSet", "ztunnel").unwrap();
+    assert_eq!(env_of(ds, "NETWORK").unwrap()["value"], "net1");
+    assert_eq!(env_of(ds, "LOG_FORMAT").unwrap()["value"], "json");
+    assert_eq!(env_of(ds, "ISTIO_META_CLUSTER_ID").unwrap()["value"], "c1");
+}
+
+#[test]
+fn openshift_grants_the_privileged_scc() {
+    let objs = ztunnel(json!({"global": {"platform": "openshift"}}));
+    let role = find(&objs, "ClusterRole", "ztunnel").unwrap();
+    assert_eq!(role["rules"][0]["resourceNames"], json!(["privileged"]));
+    let binding = find(&objs, "ClusterRoleBinding", "ztunnel").unwrap();
+    assert_eq!(binding["subjects"][0]["namespace"], "istio-system");
+    assert!(find(&ztunnel(json!({})), "ClusterRole", "ztunnel").is_none());
+}
+
+#[test]
+fn resource_name_names_the_service_account_and_daemonset() {
+    let objs = ztunnel(json!({"resourceName": "zt", "imagePullSecrets": ["regcred"]}));
+    let sa = find(&objs, "ServiceAccount", "zt").unwrap();
+    assert_eq!(sa["imagePullSecrets"], json!([{"name": "regcred"}]));
+    let ds = find(&objs, "DaemonSet", "zt").unwrap();
+    assert_eq!(ds["spec"]["template"]["spec"]["serviceAccountName"], "zt");
+}
+
+#[test]
+fn images_use_the_flattened_hub_tag_and_variant() {
+    let objs = ztunnel(json!({"global": {"hub": "example.com/istio", "variant": "distroless"}}));
+    let ds = find(&objs, "DaemonSet", "ztunnel").unwrap();
+    assert_eq!(
+        ds["spec"]["template"]["spec"]["containers"][0]["image"],
+        "example.com/istio/ztunnel:1.30.3-distroless"
+    );
+    let objs = ztunnel(json!({"image": "mirror.example.com/zt:v1"}));
+    let ds = find(&objs, "DaemonSet", "ztunnel").unwrap();
+    assert_eq!(
+        ds["spec"]["template"]["spec"]["containers"][0]["image"],
+        "mirror.example.com/zt:v1"
+    );
+}
+
+#[test]
+fn quotas_render_only_when_enabled() {
+    assert!(find(&ztunnel(json!({})), "ResourceQuota", "ztunnel").is_none());
+    let objs = ztunnel(json!({"resourceQuotas": {"enabled": true, "pods": 100}}));
+    let quota = find(&objs, "ResourceQuota", "ztunnel").unwrap();
+    assert_eq!(quota["spec"]["hard"]["pods"], "100");
+}
