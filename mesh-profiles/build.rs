@@ -1,9 +1,17 @@
-//! Converts the embedded chart values and helm profiles (`charts/**.yaml`) to JSON at build time
-//! (see `build-support/embed_json.rs`).
+//! Converts the embedded chart values and helm profiles (`charts/**.yaml`) and the values' leaf
+//! types (`data/**.yaml`) to JSON at build time (see `build-support/embed_json.rs`).
 
 #[path = "../build-support/embed_json.rs"]
 mod embed_json;
 
-fn main() -> std::process::ExitCode {
-    embed_json::main("charts")
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    for dir in ["charts", "data"] {
+        let code = embed_json::main(dir);
+        if code != ExitCode::SUCCESS {
+            return code;
+        }
+    }
+    ExitCode::SUCCESS
 }

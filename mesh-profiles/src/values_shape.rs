@@ -1,14 +1,26 @@
-//! The schema of `spec.values`, derived from the charts' own default values and helm profiles.
+//! The schema of `spec.values`, derived from the charts' own default values and helm profiles,
+//! with the leaf types istioctl decodes them with (`data/values-types.yaml`).
 //!
-//! Every key any chart declares a default for is known; maps that hold user data (resources,
-//! labels, annotations, env, selectors, mesh config, ...) are free-form; gateway entries may use
-//! any gateway name. So a typo such as `values.pilot.replicaCuont` is caught with a suggestion,
-//! while everything the charts read is accepted.
+//! Every key any chart declares a default for is known, and so is every key of istioctl's typed
+//! values; maps that hold user data (labels, annotations, env, selectors, mesh config, ...) are
+//! free-form; gateway entries may use any gateway name. So a typo such as
+//! `values.pilot.replicaCuont` is caught with a suggestion, while everything the charts read is
+//! accepted. Each leaf has a type: the one `values-types.yaml` gives it, else the one its chart
+//! default shows (a boolean, an integer, a number or text); `resources` blocks hold quantities.
 
 use crate::values::Chart;
 use mesh_core::{Shape, Value, merge_keep_nulls};
 use serde_json::{Map, json};
 use std::sync::OnceLock;
+
+/// The leaf types of `spec.values` (`data/values-types.yaml`, converted to JSON by `build.rs`).
+const TYPES_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/data/values-types.json"));
+
+/// The parsed [`TYPES_JSON`]. The data file is ours and tested; were it broken, no type would be
+/// added (the chart-derived schema stays).
+fn types() -> Value {
+    serde_json::from_str(TYPES_JSON).unwrap_or(Value::Null)
+}
 
 /// Keys whose maps hold user data: any key is accepted below them.
 const FREE_FORM: &[&str] = &[
@@ -160,13 +172,18 @@ fn skeleton() -> Value {
 }
 
 fn shape_of(key: &str, v: &Value) -> Shape {
+    if key == "resources" {
+        return resources_shape();
+    }
     if FREE_FORM.contains(&key) {
         return Shape::Any;
     }
     match v {
         Value::Null => Shape::Any,
         Value::Bool(_) => Shape::Bool,
-        Value::Number(_) | Value::String(_) => Shape::Scalar,
+        Value::Number(n) if n.is_f64() => Shape::Float,
+        Value::Number(_) => Shape::int64(),
+        Value::String(_) => Shape::Text,
         Value::Array(_) => Shape::list(Shape::Any),
         Value::Object(m) if m.is_empty() => Shape::map(Shape::Any),
         Value::Object(m) => object_shape(m),
@@ -175,6 +192,100 @@ fn shape_of(key: &str, v: &Value) -> Shape {
 
 fn object_shape(m: &Map<String, Value>) -> Shape {
     Shape::object(m.iter().map(|(k, v)| (k.clone(), shape_of(k, v))))
+}
+
+/// Kubernetes resource requirements: `limits` and `requests` map resource names to quantities;
+/// anything else (`claims`) is left to the API server.
+fn resources_shape() -> Shape {
+    Shape::Open(
+        vec![
+            ("limits".into(), Shape::map(Shape::Quantity)),
+            ("requests".into(), Shape::map(Shape::Quantity)),
+        ],
+        Box::new(Shape::Any),
+    )
+}
+
+/// The shape a leaf of `values-types.yaml` names; `None` for a name it does not know.
+fn leaf_shape(name: &str) -> Option<Shape> {
+    if let Some(item) = name.strip_prefix("list of ") {
+        return leaf_shape(item).map(Shape::list);
+    }
+    if let Some(value) = name.strip_prefix("map of ") {
+        return leaf_shape(value).map(Shape::map);
+    }
+    if let Some(names) = name.strip_prefix("one of ") {
+        return Some(Shape::one_of(names.split_whitespace()));
+    }
+    Some(match name {
+        "bool" => Shape::Bool,
+        "int32" => Shape::int32(),
+        "uint32" => Shape::uint32(),
+        "int64" => Shape::int64(),
+        "double" => Shape::Float,
+        "string" => Shape::Text,
+        "duration" => Shape::Duration,
+        "quantity" => Shape::Quantity,
+        "int-or-string" => Shape::IntOrString,
+        "struct" => Shape::map(Shape::Any),
+        "any" => Shape::Any,
+        "resources" => resources_shape(),
+        _ => return None,
+    })
+}
+
+/// The shape a `values-types.yaml` subtree describes on its own.
+fn typed_shape(types: &Value) -> Shape {
+    match types {
+        Value::String(name) => leaf_shape(name).unwrap_or(Shape::Any),
+        Value::Array(item) => Shape::list(item.first().map_or(Shape::Any, typed_shape)),
+        Value::Object(m) => Shape::object(m.iter().map(|(k, v)| (k.clone(), typed_shape(v)))),
+        _ => Shape::Any,
+    }
+}
+
+/// Applies a `values-types.yaml` subtree to a chart-derived shape: typed leaves replace the
+/// chart's guess, and (when `add_missing`) keys only istioctl knows join the known fields.
+fn apply_types(shape: &mut Shape, types: &Value, add_missing: bool) {
+    let Value::Object(m) = types else {
+        *shape = typed_shape(types);
+        return;
+    };
+    let fields = match shape {
+        Shape::Object(fields) => fields,
+        Shape::Open(fields, rest) => {
+            if let Some(entry) = m.get(GATEWAY) {
+                apply_types(rest, entry, add_missing);
+            }
+            fields
+        }
+        other => {
+            if add_missing {
+                *other = typed_shape(types);
+            }
+            return;
+        }
+    };
+    for (k, t) in m.iter().filter(|(k, _)| k.as_str() != GATEWAY) {
+        match fields.iter_mut().find(|(name, _)| name == k) {
+            Some((_, s)) => apply_types(s, t, add_missing),
+            None if add_missing => fields.push((k.clone(), typed_shape(t))),
+            None => {}
+        }
+    }
+}
+
+/// The placeholder for any gateway's name under `gateways`.
+const GATEWAY: &str = "<gateway>";
+
+/// The field `name` of an object shape.
+fn field_mut<'a>(shape: &'a mut Shape, name: &str) -> Option<&'a mut Shape> {
+    match shape {
+        Shape::Object(fields) | Shape::Open(fields, _) => {
+            fields.iter_mut().find(|(n, _)| n == name).map(|(_, s)| s)
+        }
+        _ => None,
+    }
 }
 
 /// The shape of `spec.values` (computed once). `gateways` maps any gateway name to an entry
@@ -190,15 +301,32 @@ pub fn values_shape() -> &'static Shape {
         let Shape::Object(mut fields) = object_shape(&top) else {
             return Shape::Any;
         };
-        let known = vec![
-            ("seccompProfile".to_string(), Shape::Any),
-            ("securityContext".to_string(), Shape::Any),
-        ];
         fields.push((
             "gateways".into(),
-            Shape::Open(known, Box::new(shape_of("", &entry))),
+            Shape::Open(Vec::new(), Box::new(shape_of("", &entry))),
         ));
-        Shape::Object(fields)
+        let mut shape = Shape::Object(fields);
+        let types = types();
+        // The charts' copies of shared keys take the types of the originals they copy: istiod's
+        // keys at the top take pilot's, the `global` blocks of the istiod keys under `pilot` and
+        // of the CNI and ztunnel charts take global's.
+        let copies = [
+            (None, "pilot"),
+            (Some("pilot"), "global"),
+            (Some("cni"), "global"),
+            (Some("ztunnel"), "global"),
+        ];
+        for (copy, original) in copies {
+            let target = match copy {
+                None => Some(&mut shape),
+                Some(name) => field_mut(&mut shape, name).and_then(|s| field_mut(s, "global")),
+            };
+            if let (Some(target), Some(t)) = (target, types.get(original)) {
+                apply_types(target, t, false);
+            }
+        }
+        apply_types(&mut shape, &types, true);
+        shape
     })
 }
 

@@ -386,7 +386,7 @@ mod tests {
         assert_eq!(errs.len(), 2, "{errs:?}");
         assert!(
             errs[0].starts_with(
-                "spec.components.ingressGateways[0].k8s.tolerations: expected a list, got string"
+                "spec.components.ingressGateways[0].k8s.tolerations: expected a list, got the string \"all\""
             ),
             "{errs:?}"
         );

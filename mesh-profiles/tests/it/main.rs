@@ -10,6 +10,7 @@ mod dump_roundtrip;
 mod profiles_reference;
 mod values_chart;
 mod values_components;
+mod values_types;
 
 /// The reference `manifest` cases that have an expected output, sorted; `None` (after one
 /// `skipping:` line) when the corpus is absent.

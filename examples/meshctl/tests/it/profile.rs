@@ -133,7 +133,7 @@ fn bad_inputs_exit_2_with_clear_errors() {
     assert_bad_input(
         &meshctl(&["profile", "dump", "-f", wrong_type.to_str().unwrap()]),
         &[
-            "types.yaml: spec.components.pilot.enabled: expected a boolean, got string",
+            "types.yaml: spec.components.pilot.enabled: expected a boolean, got the string \"maybe\"",
             "spec.components.pilot.k8s.resources",
         ],
     );
