@@ -382,4 +382,81 @@ mod tests {
         let e = errs(json!({"pilot": {"autoscaleEnabled": "no", "replicaCount": {"a": 1}}}));
         assert_eq!(e.len(), 2, "{e:?}");
     }
+
+    /// Walks `types` beside `shape`, collecting the paths whose type did not land in the shape.
+    fn unapplied(types: &Value, shape: &Shape, path: &str, out: &mut Vec<String>) {
+        match types {
+            Value::Object(m) => {
+                for (k, t) in m {
+                    let field = match shape {
+                        Shape::Open(_, rest) if k == GATEWAY => Some(&**rest),
+                        Shape::Object(fields) | Shape::Open(fields, _) => {
+                            fields.iter().find(|(n, _)| n == k).map(|(_, s)| s)
+                        }
+                        _ => None,
+                    };
+                    match field {
+                        Some(s) => unapplied(t, s, &format!("{path}.{k}"), out),
+                        None => out.push(format!("{path}.{k}")),
+                    }
+                }
+            }
+            _ if typed_shape(types) != *shape => out.push(path.to_string()),
+            _ => {}
+        }
+    }
+
+    /// Every type name the data file uses is known, and every typed path reached the schema.
+    #[test]
+    fn every_type_is_known_and_applied() {
+        fn names(v: &Value, path: &str, bad: &mut Vec<String>) {
+            match v {
+                Value::String(s) if leaf_shape(s).is_none() => bad.push(format!("{path}: {s}")),
+                Value::Array(items) if items.len() != 1 => bad.push(format!("{path}: list")),
+                Value::Array(items) => names(&items[0], &format!("{path}[]"), bad),
+                Value::Object(m) => m
+                    .iter()
+                    .for_each(|(k, v)| names(v, &format!("{path}.{k}"), bad)),
+                Value::String(_) => {}
+                _ => bad.push(format!("{path}: {v}")),
+            }
+        }
+        let types = types();
+        assert!(types.as_object().is_some_and(|m| m.len() > 10));
+        let mut bad = Vec::new();
+        names(&types, "", &mut bad);
+        unapplied(&types, values_shape(), "", &mut bad);
+        assert_eq!(bad, Vec::<String>::new());
+    }
+
+    #[test]
+    fn leaves_get_istioctl_types_or_chart_ones() {
+        let e = errs(json!({
+            "pilot": {"replicaCount": "two", "traceSampling": "abc", "keepaliveMaxServerConnectionAge": "soon"},
+            "global": {"proxy": {"tracer": "jaeger"}, "resourceScope": "all"},
+            "cni": {"terminationGracePeriodSeconds": "long"},
+            "ztunnel": {"resources": {"limits": {"memory": "lots"}}},
+        }));
+        assert_eq!(
+            e,
+            vec![
+                "spec.values.cni.terminationGracePeriodSeconds: expected an integer, got the string \"long\"",
+                "spec.values.global.proxy.tracer: expected one of \"zipkin\", \"lightstep\", \"datadog\", \"stackdriver\", \"openCensusAgent\", \"none\", got the string \"jaeger\"",
+                "spec.values.pilot.keepaliveMaxServerConnectionAge: expected a duration such as \"30s\", \"5m\" or \"1h30m\", got the string \"soon\"",
+                "spec.values.pilot.replicaCount: expected an integer, got the string \"two\"",
+                "spec.values.pilot.traceSampling: expected a number, got the string \"abc\"",
+                "spec.values.ztunnel.resources.limits.memory: expected a quantity such as \"500m\", \"2\" or \"128Mi\", got the string \"lots\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_only_istioctl_knows_are_accepted() {
+        let v = json!({
+            "global": {"podDNSSearchNamespaces": ["a"], "tracer": {"zipkin": {"address": "z:9411"}}, "multiCluster": {"enabled": true}},
+            "gateways": {"enabled": true, "istio-egressgateway": {"secretVolumes": [{"name": "s", "secretName": "t", "mountPath": "/m"}]}},
+            "istio_cni": {"enabled": false},
+        });
+        assert_eq!(errs(v), Vec::<String>::new());
+    }
 }

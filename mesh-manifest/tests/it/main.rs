@@ -19,4 +19,5 @@ mod order_conformance;
 mod output;
 mod pilot;
 mod support;
+mod values_types;
 mod ztunnel;
