@@ -387,6 +387,18 @@ fn is_float_text(s: &str) -> bool {
             && t.parse::<f64>().is_ok())
 }
 
+/// What follows the unsigned decimal number (`12`, `1.5`, `.5`, `5.`) `s` starts with; `None`
+/// when it starts with none.
+fn skip_decimal(s: &str) -> Option<&str> {
+    let int_len = s.bytes().take_while(u8::is_ascii_digit).count();
+    let after = &s[int_len..];
+    let Some(frac) = after.strip_prefix('.') else {
+        return (int_len > 0).then_some(after);
+    };
+    let frac_len = frac.bytes().take_while(u8::is_ascii_digit).count();
+    (int_len > 0 || frac_len > 0).then_some(&frac[frac_len..])
+}
+
 /// A duration as Go's `time.ParseDuration` reads it: an optional sign, then one or more
 /// `<number><unit>` pairs (units `ns`, `us`, `µs`, `μs`, `ms`, `s`, `m`, `h`); `0` alone too.
 pub fn is_go_duration(s: &str) -> bool {
@@ -399,16 +411,9 @@ pub fn is_go_duration(s: &str) -> bool {
         return false;
     }
     while !rest.is_empty() {
-        let int_len = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let mut after = &rest[int_len..];
-        let mut frac_len = 0;
-        if let Some(f) = after.strip_prefix('.') {
-            frac_len = f.bytes().take_while(u8::is_ascii_digit).count();
-            after = &f[frac_len..];
-        }
-        if int_len == 0 && frac_len == 0 {
+        let Some(after) = skip_decimal(rest) else {
             return false;
-        }
+        };
         let unit_len = after
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(after.len());
@@ -429,16 +434,9 @@ pub fn is_go_duration(s: &str) -> bool {
 pub fn is_quantity(s: &str) -> bool {
     let t = s.trim();
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    let int_len = body.bytes().take_while(u8::is_ascii_digit).count();
-    let mut after = &body[int_len..];
-    let mut frac_len = 0;
-    if let Some(f) = after.strip_prefix('.') {
-        frac_len = f.bytes().take_while(u8::is_ascii_digit).count();
-        after = &f[frac_len..];
-    }
-    if int_len == 0 && frac_len == 0 {
+    let Some(after) = skip_decimal(body) else {
         return false;
-    }
+    };
     match after {
         "" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti"
         | "Pi" | "Ei" => true,

@@ -22,7 +22,8 @@ fn types() -> Value {
     serde_json::from_str(TYPES_JSON).unwrap_or(Value::Null)
 }
 
-/// Keys whose maps hold user data: any key is accepted below them.
+/// Keys whose maps hold user data: any key is accepted below them (`resources` blocks are typed:
+/// see [`resources_shape`]).
 const FREE_FORM: &[&str] = &[
     "affinity",
     "annotations",
@@ -46,7 +47,6 @@ const FREE_FORM: &[&str] = &[
     "podDisruptionBudget",
     "podLabels",
     "resourceQuotas",
-    "resources",
     "seLinuxOptions",
     "seccompProfile",
     "securityContext",
