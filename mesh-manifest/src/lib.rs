@@ -42,6 +42,11 @@ pub use k8s_settings::{ComponentTarget, K8sError, apply_k8s};
 pub mod generate;
 pub use generate::{GenerateError, GenerateOptions, generate, render_all};
 
+pub mod injector_settings;
+pub use injector_settings::{
+    InjectorSettings, InjectorSettingsError, injector_config_map_names, injector_settings,
+};
+
 pub mod webhook_deployment;
 pub use webhook_deployment::{
     OptionProblem, ServingCert, WebhookDeploymentError, WebhookDeploymentOptions,

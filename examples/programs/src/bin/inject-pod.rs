@@ -4,9 +4,9 @@
 //! `cargo run -p mesh-examples --bin inject-pod` prints the injected pod's containers and the
 //! JSON patch the API server would receive.
 
-use mesh_core::Value;
 use mesh_inject::{InjectConfig, Injector, MeshConfig, NativeSidecars};
 use mesh_manifest::generate::{GenerateOptions, generate};
+use mesh_manifest::injector_settings;
 use mesh_profiles::{Inputs, resolve};
 use serde_json::json;
 use std::error::Error;
@@ -15,22 +15,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     // 1. The injector's settings, exactly as `manifest generate` renders them for istiod.
     let resolved = resolve(&Inputs::with_sets(["profile=default"]))?;
     let manifest = generate(&resolved, &GenerateOptions::default())?;
-    let config_map = |name: &str, key: &str| -> Result<String, Box<dyn Error>> {
-        manifest
-            .objects()
-            .find(|o| o.kind() == "ConfigMap" && o.name() == name)
-            .and_then(|o| o.value.get("data")?.get(key)?.as_str().map(str::to_string))
-            .ok_or_else(|| format!("ConfigMap {name}: no data.{key}").into())
-    };
-    let config: InjectConfig = serde_json::from_value(mesh_core::from_yaml_str(
-        &config_map("istio-sidecar-injector", "config")?,
-        "config",
-    )?)?;
-    let values: Value = serde_json::from_str(&config_map("istio-sidecar-injector", "values")?)?;
-    let mesh = MeshConfig::from_yaml(&config_map("istio", "mesh")?, "mesh")?;
+    let settings = injector_settings(&manifest, "")?;
+    let config: InjectConfig =
+        serde_json::from_value(mesh_core::from_yaml_str(&settings.config, "config")?)?;
+    let mesh = MeshConfig::from_yaml(&settings.mesh, "mesh")?;
 
     // 2. An injector for the default revision, classic (non-native) sidecars.
-    let injector = Injector::new(config, values, mesh, "", NativeSidecars::Disabled)?;
+    let injector = Injector::new(config, settings.values, mesh, "", NativeSidecars::Disabled)?;
 
     // 3. Inject a pod.
     let pod = json!({
