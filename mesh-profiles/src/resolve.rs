@@ -504,7 +504,7 @@ mod tests {
         assert!(matches!(&err, ResolveError::Yaml(e) if e.source_name == "x.yaml"));
         assert_eq!(
             err.to_string(),
-            "x.yaml: invalid YAML: error: line 1 column 4: unclosed bracket '['\n --> <input>:1:4\n  |\n1 | a: [1\n  |    ^ unclosed bracket '['"
+            r#"x.yaml:1:4: unclosed "[" (close the list with "]")"#
         );
         assert!(matches!(
             merge_inputs(&one("spec: {}\n---\nspec: {}\n")),
