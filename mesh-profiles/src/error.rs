@@ -6,6 +6,11 @@ use mesh_core::{SetFlagError, SetPathError, ValidationError, YamlError};
 
 use crate::values::ValuesError;
 
+/// The `apiVersion` of an IstioOperator document.
+pub(crate) const API_VERSION: &str = "install.istio.io/v1alpha1";
+/// The `kind` of an IstioOperator document.
+pub(crate) const KIND: &str = "IstioOperator";
+
 /// Resolving profile + files + `--set` flags failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
@@ -36,6 +41,16 @@ pub enum ResolveError {
         file: String,
         /// What it holds instead.
         found: &'static str,
+    },
+    /// A file holds a Kubernetes object of another kind than IstioOperator.
+    #[error(
+        "{file}: expected an IstioOperator (apiVersion {API_VERSION}, kind {KIND}), found {found}"
+    )]
+    WrongKind {
+        /// The file.
+        file: String,
+        /// What it holds instead: `kind Pod (apiVersion v1)`, `kind Pod` or `apiVersion v1`.
+        found: String,
     },
     /// A `--set` flag could not be parsed.
     #[error(transparent)]
