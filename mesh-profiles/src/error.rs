@@ -74,6 +74,15 @@ pub enum ResolveError {
         /// Every available name.
         available: Vec<String>,
     },
+    /// An error about a value one input (a file or a `--set` flag) set, e.g. an unknown profile.
+    #[error("{input}: {source}")]
+    InInput {
+        /// The file name or `--set <flag>`.
+        input: String,
+        /// The error.
+        #[source]
+        source: Box<ResolveError>,
+    },
     /// The configuration is invalid; every problem is listed, each with its source.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<SourcedError>),

@@ -141,7 +141,16 @@ pub fn merge_inputs(inputs: &Inputs) -> Result<Value, ResolveError> {
         .unwrap_or("")
         .to_string();
     let user_values = user_config.pointer("/spec/values").cloned();
-    let mut merged = read_profile(&inputs.profiles, &profile)?;
+    let mut merged = read_profile(&inputs.profiles, &profile).map_err(|e| match e {
+        ResolveError::UnknownProfile { .. } => match profile_source(&user) {
+            Some(input) => ResolveError::InInput {
+                input,
+                source: Box::new(e),
+            },
+            None => e,
+        },
+        e => e,
+    })?;
     for (k, v) in [("hub", HUB), ("tag", TAG)] {
         set_spec(&mut merged, k, Value::from(v));
     }
@@ -335,6 +344,19 @@ fn translate(doc: &mut Value) {
         let ns = ns.to_string();
         merge_keep_nulls(doc, json!({"metadata": {"namespace": ns}}));
     }
+}
+
+/// Which user input chose the profile: the last `--set profile=` flag, else the last file
+/// that sets `spec.profile`.
+fn profile_source(user: &UserInputs) -> Option<String> {
+    if let Some(flag) = user.flags.iter().rev().find(|f| f.raw_path == "profile") {
+        return Some(format!("--set {}", flag_text(flag)));
+    }
+    user.files
+        .iter()
+        .rev()
+        .find(|(_, doc)| doc.pointer("/spec/profile").is_some())
+        .map(|(n, _)| n.clone())
 }
 
 /// Which user input set the value an error is about: the last flag whose path is a prefix of
@@ -594,6 +616,11 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("[name:nope]"), "{err}");
         let err = merge_inputs(&Inputs::with_sets(["profile=dmeo"])).unwrap_err();
-        assert!(err.to_string().contains("did you mean \"demo\""), "{err}");
+        assert!(
+            err.to_string().starts_with(
+                "--set profile=dmeo: unknown profile \"dmeo\" (did you mean \"demo\"?)"
+            ),
+            "{err}"
+        );
     }
 }
