@@ -72,7 +72,7 @@ mod tests {
     #[test]
     fn errors_name_the_source_and_keep_the_parser_error() {
         let err = from_yaml_str("a: [1", "x.yaml").unwrap_err();
-        assert_eq!(err.position, Some((1, 4)));
+        assert_eq!(err.position(), Some((1, 4)));
         assert_eq!(
             err.to_string(),
             r#"x.yaml:1:4: unclosed "[" (close the list with "]")"#

@@ -8,31 +8,54 @@ use std::fmt;
 use crate::yaml::{MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES};
 
 /// A YAML text that could not be read. Displayed as `SOURCE:LINE:COLUMN: problem (advice)`,
-/// one line (`SOURCE: problem` when the problem has no position).
-#[derive(Debug, thiserror::Error)]
-#[error("{source_name}:{}{problem}", self.position_prefix())]
+/// one line (`SOURCE: problem` when the problem has no position); the parser's error, if any,
+/// is the [`source`](std::error::Error::source).
+#[derive(Debug)]
 pub struct YamlError {
     /// Where the text came from (a file name, `--set`, `<stdin>`, ...).
     pub source_name: String,
-    /// The line and column (both from 1) of the problem, when known.
-    pub position: Option<(u64, u64)>,
-    /// What is wrong and what to do, in one line, without the source or position.
-    pub problem: String,
-    /// What the parser said (boxed: the parser's error is large); `None` when mesh refused the
-    /// text before parsing it (too big).
-    #[source]
-    pub source: Option<Box<ParserError>>,
+    /// The rest, boxed so that errors holding a `YamlError` stay small.
+    detail: Box<Detail>,
+}
+
+#[derive(Debug)]
+struct Detail {
+    position: Option<(u64, u64)>,
+    problem: String,
+    parser: Option<ParserError>,
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}{}",
+            self.source_name,
+            PositionPrefix(self.detail.position),
+            self.detail.problem
+        )
+    }
+}
+
+impl std::error::Error for YamlError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.detail
+            .parser
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl YamlError {
     /// An error for what the parser refused.
     pub(crate) fn parser(source_name: &str, source: ParserError) -> Self {
-        let inner = innermost(&source);
         YamlError {
             source_name: source_name.to_string(),
-            position: source.location().map(|l| (l.line(), l.column())),
-            problem: describe(inner),
-            source: Some(Box::new(source)),
+            detail: Box::new(Detail {
+                position: source.location().map(|l| (l.line(), l.column())),
+                problem: describe(innermost(&source)),
+                parser: Some(source),
+            }),
         }
     }
 
@@ -40,27 +63,37 @@ impl YamlError {
     pub(crate) fn too_big(source_name: &str, bytes: usize) -> Self {
         YamlError {
             source_name: source_name.to_string(),
-            position: None,
-            problem: format!(
-                "too big: {} (mesh reads YAML of at most {}; split the input)",
-                mib(bytes),
-                mib(MAX_YAML_BYTES)
-            ),
-            source: None,
+            detail: Box::new(Detail {
+                position: None,
+                problem: format!(
+                    "too big: {} (mesh reads YAML of at most {}; split the input)",
+                    mib(bytes),
+                    mib(MAX_YAML_BYTES)
+                ),
+                parser: None,
+            }),
         }
+    }
+
+    /// The line and column (both from 1) of the problem, when known.
+    pub fn position(&self) -> Option<(u64, u64)> {
+        self.detail.position
+    }
+
+    /// What is wrong and what to do, in one line, without the source or position.
+    pub fn problem(&self) -> &str {
+        &self.detail.problem
     }
 
     /// The problem with its position, without the source name: `line 3, column 1: problem`
     /// (for messages that name the source themselves).
     pub fn located_problem(&self) -> String {
-        match self.position {
-            Some((line, column)) => format!("line {line}, column {column}: {}", self.problem),
-            None => self.problem.clone(),
+        match self.detail.position {
+            Some((line, column)) => {
+                format!("line {line}, column {column}: {}", self.detail.problem)
+            }
+            None => self.detail.problem.clone(),
         }
-    }
-
-    fn position_prefix(&self) -> PositionPrefix {
-        PositionPrefix(self.position)
     }
 }
 

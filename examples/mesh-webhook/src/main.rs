@@ -18,10 +18,11 @@ use std::time::Duration;
 #[command(
     name = "mesh-webhook",
     version,
-    about = "Inject Istio 1.30.3's sidecar into pods as they are created: the sidecar injection webhook, served over TLS",
-    long_about = "Inject Istio 1.30.3's sidecar into pods as they are created: the sidecar injection webhook, served over TLS.\n\n\
-        It reads the injector configuration from the files of the istio-sidecar-injector and istio ConfigMaps \
-        (mounted into its pod) and reloads them and its certificate when they change. \
+    about = "Istio's sidecar injection webhook (targets Istio 1.30.3), served over TLS",
+    long_about = "Istio's sidecar injection webhook (targets Istio 1.30.3), served over TLS\n\n\
+        It adds the Istio sidecar to pods as the API server creates them, with the injector \
+        configuration of the istio-sidecar-injector and istio ConfigMaps (files mounted into its \
+        pod), and reloads those files and its certificate when they change. \
         `meshctl x webhook-manifest` renders the objects that run it in a cluster.\n\n\
         Exit codes: 0 clean shutdown, 1 drain timeout reached, 2 bad configuration or startup failure.",
     after_help = "Examples:\n  \
