@@ -28,161 +28,150 @@ fn refused(files: &[(&str, &str)], args: &[&str]) -> String {
     stderr
 }
 
-/// `manifest generate -f FILE` with FILE holding `text`.
-fn generate_file(name: &str, text: &str) -> String {
-    refused(&[(name, text)], &["manifest", "generate", "-f", name])
+/// `manifest generate -f NAME` with NAME holding `text`.
+fn file(name: &'static str, text: &str) -> Case {
+    Case {
+        files: vec![(name, text.to_string())],
+        args: vec!["manifest", "generate", "-f", name],
+    }
 }
 
 /// `manifest generate --set FLAG`.
-fn generate_set(flag: &str) -> String {
-    refused(&[], &["manifest", "generate", "--set", flag])
+fn set(flag: &'static str) -> Case {
+    Case {
+        files: Vec::new(),
+        args: vec!["manifest", "generate", "--set", flag],
+    }
 }
 
-#[test]
-fn malformed_yaml() {
-    insta::assert_snapshot!(generate_file("my.yaml", "spec:\n  components: [\n"));
+/// One bad input: the files in the folder and meshctl's arguments.
+struct Case {
+    files: Vec<(&'static str, String)>,
+    args: Vec<&'static str>,
 }
 
-#[test]
-fn duplicate_key() {
-    insta::assert_snapshot!(generate_file(
-        "my.yaml",
-        "spec:\n  profile: demo\n  hub: docker.io/istio\n  profile: minimal\n"
-    ));
-}
-
-#[test]
-fn tab_indentation() {
-    insta::assert_snapshot!(generate_file("my.yaml", "spec:\n\tprofile: demo\n"));
-}
-
-#[test]
-fn bad_indentation() {
-    insta::assert_snapshot!(generate_file(
-        "my.yaml",
-        "spec:\n    profile: demo\n  hub: docker.io/istio\n"
-    ));
-}
-
-#[test]
-fn unclosed_quote() {
-    insta::assert_snapshot!(generate_file(
-        "my.yaml",
-        "spec:\n  hub: \"docker.io/istio\n"
-    ));
-}
-
-#[test]
-fn colon_in_a_value() {
-    insta::assert_snapshot!(generate_file("my.yaml", "spec:\n  hub: a: b\n"));
-}
-
-#[test]
-fn undefined_alias() {
-    insta::assert_snapshot!(generate_file("my.yaml", "spec:\n  hub: *registry\n"));
-}
-
-#[test]
-fn wrong_type_components_as_a_list() {
-    insta::assert_snapshot!(generate_file(
-        "my.yaml",
-        "spec:\n  components:\n  - pilot\n"
-    ));
-}
-
-#[test]
-fn unknown_fields() {
-    insta::assert_snapshot!(generate_file(
-        "my.yaml",
-        "spec:\n  components:\n    pilott:\n      enabled: true\n  hubb: docker.io/istio\n"
-    ));
-}
-
-#[test]
-fn not_a_map() {
-    insta::assert_snapshot!(generate_file("my.yaml", "- spec: {}\n"));
-}
-
-#[test]
-fn two_documents() {
-    insta::assert_snapshot!(generate_file("my.yaml", "spec: {}\n---\nspec: {}\n"));
-}
-
-#[test]
-fn wrong_kind() {
-    insta::assert_snapshot!(generate_file(
-        "pod.yaml",
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx\n"
-    ));
-}
-
-#[test]
-fn too_deep() {
+/// More nesting than mesh reads.
+fn too_deep() -> String {
     let mut text = String::from("spec:\n  values:\n");
     for level in 0..100 {
         text.push_str(&format!("{}k{level}:\n", "  ".repeat(level + 2)));
     }
-    insta::assert_snapshot!(generate_file("deep.yaml", &text));
+    text
 }
 
-#[test]
-fn too_big() {
+/// More than 16 MiB of otherwise good settings.
+fn too_big() -> String {
     let mut text = String::from("spec:\n  values:\n    pilot:\n      env:\n");
     let value = "x".repeat(100);
     for i in 0..170_000 {
         text.push_str(&format!("        K{i}: \"{value}\"\n"));
     }
-    insta::assert_snapshot!(generate_file("big.yaml", &text));
+    text
+}
+
+/// Every kind of bad input, by snapshot name.
+fn cases() -> Vec<(&'static str, Case)> {
+    vec![
+        (
+            "malformed_yaml",
+            file("my.yaml", "spec:\n  components: [\n"),
+        ),
+        (
+            "duplicate_key",
+            file(
+                "my.yaml",
+                "spec:\n  profile: demo\n  hub: docker.io/istio\n  profile: minimal\n",
+            ),
+        ),
+        (
+            "tab_indentation",
+            file("my.yaml", "spec:\n\tprofile: demo\n"),
+        ),
+        (
+            "bad_indentation",
+            file(
+                "my.yaml",
+                "spec:\n    profile: demo\n  hub: docker.io/istio\n",
+            ),
+        ),
+        (
+            "unclosed_quote",
+            file("my.yaml", "spec:\n  hub: \"docker.io/istio\n"),
+        ),
+        ("colon_in_a_value", file("my.yaml", "spec:\n  hub: a: b\n")),
+        (
+            "undefined_alias",
+            file("my.yaml", "spec:\n  hub: *registry\n"),
+        ),
+        (
+            "wrong_type_components_as_a_list",
+            file("my.yaml", "spec:\n  components:\n  - pilot\n"),
+        ),
+        (
+            "unknown_fields",
+            file(
+                "my.yaml",
+                "spec:\n  components:\n    pilott:\n      enabled: true\n  hubb: docker.io/istio\n",
+            ),
+        ),
+        ("not_a_map", file("my.yaml", "- spec: {}\n")),
+        (
+            "two_documents",
+            file("my.yaml", "spec: {}\n---\nspec: {}\n"),
+        ),
+        (
+            "wrong_kind",
+            file(
+                "pod.yaml",
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx\n",
+            ),
+        ),
+        ("too_deep", file("deep.yaml", &too_deep())),
+        ("too_big", file("big.yaml", &too_big())),
+        (
+            "unknown_profile",
+            file("my.yaml", "spec:\n  profile: dmeo\n"),
+        ),
+        (
+            "unreadable_file",
+            Case {
+                files: Vec::new(),
+                args: vec!["manifest", "generate", "-f", "missing.yaml"],
+            },
+        ),
+        ("set_without_equals", set("values.pilot.enabled")),
+        (
+            "set_with_unclosed_bracket",
+            set("components.ingressGateways[0.enabled=true"),
+        ),
+        ("set_unknown_field", set("components.pilott.enabled=true")),
+        ("set_wrong_type", set("components.pilot=5")),
+        (
+            "profile_dump_duplicate_key",
+            Case {
+                files: vec![("my.yaml", "spec:\n  hub: a\n  hub: b\n".to_string())],
+                args: vec!["profile", "dump", "-f", "my.yaml"],
+            },
+        ),
+        (
+            "check_inject_malformed_pod",
+            Case {
+                files: vec![(
+                    "pod.yaml",
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: web\n".to_string(),
+                )],
+                args: vec!["x", "check-inject", "-f", "pod.yaml"],
+            },
+        ),
+    ]
 }
 
 #[test]
-fn unknown_profile() {
-    insta::assert_snapshot!(generate_file("my.yaml", "spec:\n  profile: dmeo\n"));
-}
-
-#[test]
-fn unreadable_file() {
-    insta::assert_snapshot!(refused(
-        &[],
-        &["manifest", "generate", "-f", "missing.yaml"]
-    ));
-}
-
-#[test]
-fn set_without_equals() {
-    insta::assert_snapshot!(generate_set("values.pilot.enabled"));
-}
-
-#[test]
-fn set_with_unclosed_bracket() {
-    insta::assert_snapshot!(generate_set("components.ingressGateways[0.enabled=true"));
-}
-
-#[test]
-fn set_unknown_field() {
-    insta::assert_snapshot!(generate_set("components.pilott.enabled=true"));
-}
-
-#[test]
-fn set_wrong_type() {
-    insta::assert_snapshot!(generate_set("components.pilot=5"));
-}
-
-#[test]
-fn profile_dump_duplicate_key() {
-    insta::assert_snapshot!(refused(
-        &[("my.yaml", "spec:\n  hub: a\n  hub: b\n")],
-        &["profile", "dump", "-f", "my.yaml"]
-    ));
-}
-
-#[test]
-fn check_inject_malformed_pod() {
-    insta::assert_snapshot!(refused(
-        &[(
-            "pod.yaml",
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: web\n"
-        )],
-        &["x", "check-inject", "-f", "pod.yaml"]
-    ));
+fn every_bad_input_exits_2_with_a_readable_message() {
+    let cases = cases();
+    assert_eq!(cases.len(), 22);
+    for (name, case) in cases {
+        let files: Vec<(&str, &str)> = case.files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        insta::assert_snapshot!(name, refused(&files, &case.args));
+    }
 }
