@@ -41,6 +41,7 @@ pub use component::{ComponentName, ParseComponentNameError};
 
 pub mod yaml;
 pub mod yaml_emit;
+mod yaml_error;
 pub use yaml::{YamlError, from_yaml_str, from_yaml_stream, to_yaml_string};
 
 /// The dynamic value tree used for IstioOperator documents, chart values and rendered objects.

@@ -176,10 +176,10 @@ fn annotation_messages(problems: &[AnnotationProblem]) -> String {
         .join("; ")
 }
 
-/// What the YAML parser said, with line and column, without the `<source>: invalid YAML: `
-/// prefix of a [`YamlError`] (the injector's messages name the source themselves).
+/// What is wrong with the YAML, with line and column, without the source name of a
+/// [`YamlError`] (the injector's messages name the source themselves).
 pub(crate) fn parser_message(e: &YamlError) -> String {
-    e.source.to_string()
+    e.located_problem()
 }
 
 impl InjectError {

@@ -6,6 +6,11 @@ use mesh_core::{SetFlagError, SetPathError, ValidationError, YamlError};
 
 use crate::values::ValuesError;
 
+/// The `apiVersion` of an IstioOperator document.
+pub(crate) const API_VERSION: &str = "install.istio.io/v1alpha1";
+/// The `kind` of an IstioOperator document.
+pub(crate) const KIND: &str = "IstioOperator";
+
 /// Resolving profile + files + `--set` flags failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
@@ -37,6 +42,16 @@ pub enum ResolveError {
         /// What it holds instead.
         found: &'static str,
     },
+    /// A file holds a Kubernetes object of another kind than IstioOperator.
+    #[error(
+        "{file}: expected an IstioOperator (apiVersion {API_VERSION}, kind {KIND}), found {found}"
+    )]
+    WrongKind {
+        /// The file.
+        file: String,
+        /// What it holds instead: `kind Pod (apiVersion v1)`, `kind Pod` or `apiVersion v1`.
+        found: String,
+    },
     /// A `--set` flag could not be parsed.
     #[error(transparent)]
     SetFlag(#[from] SetFlagError),
@@ -58,6 +73,15 @@ pub enum ResolveError {
         suggestion: Option<String>,
         /// Every available name.
         available: Vec<String>,
+    },
+    /// An error about a value one input (a file or a `--set` flag) set, e.g. an unknown profile.
+    #[error("{input}: {source}")]
+    InInput {
+        /// The file name or `--set <flag>`.
+        input: String,
+        /// The error.
+        #[source]
+        source: Box<ResolveError>,
     },
     /// The configuration is invalid; every problem is listed, each with its source.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]

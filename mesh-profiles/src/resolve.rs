@@ -8,7 +8,7 @@
 //! `values.global.istioNamespace` decides `metadata.namespace`; finally the user's own
 //! `spec.values` are applied again on top, so that what a user wrote always wins.
 
-use crate::error::{ResolveError, SourcedError};
+use crate::error::{API_VERSION, KIND, ResolveError, SourcedError};
 use crate::profiles::{HUB, ProfileSource, TAG};
 use crate::values_shape::operator_shape;
 use crate::{ComponentValues, values};
@@ -141,7 +141,16 @@ pub fn merge_inputs(inputs: &Inputs) -> Result<Value, ResolveError> {
         .unwrap_or("")
         .to_string();
     let user_values = user_config.pointer("/spec/values").cloned();
-    let mut merged = read_profile(&inputs.profiles, &profile)?;
+    let mut merged = read_profile(&inputs.profiles, &profile).map_err(|e| match e {
+        ResolveError::UnknownProfile { .. } => match profile_source(&user) {
+            Some(input) => ResolveError::InInput {
+                input,
+                source: Box::new(e),
+            },
+            None => e,
+        },
+        e => e,
+    })?;
     for (k, v) in [("hub", HUB), ("tag", TAG)] {
         set_spec(&mut merged, k, Value::from(v));
     }
@@ -196,6 +205,7 @@ fn parse_user_inputs(inputs: &Inputs) -> Result<UserInputs, ResolveError> {
                 found: kind_name(&doc),
             });
         }
+        check_kind(&f.name, &doc)?;
         // As istioctl: an empty `spec:` is allowed and means nothing.
         if doc.get("spec").is_some_and(Value::is_null)
             && let Value::Object(m) = &mut doc
@@ -210,6 +220,33 @@ fn parse_user_inputs(inputs: &Inputs) -> Result<UserInputs, ResolveError> {
         .map(|s| s.parse::<SetFlag>())
         .collect::<Result<Vec<_>, _>>()?;
     Ok(UserInputs { files, flags })
+}
+
+/// Refuses a document that says it is something else than an IstioOperator. A document
+/// without `apiVersion` and `kind` is taken as an IstioOperator (a bare `spec:` is common).
+fn check_kind(file: &str, doc: &Value) -> Result<(), ResolveError> {
+    let field = |name: &str| {
+        doc.get(name).filter(|v| !v.is_null()).map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    };
+    let (api_version, kind) = (field("apiVersion"), field("kind"));
+    let wrong = api_version.as_deref().is_some_and(|v| v != API_VERSION)
+        || kind.as_deref().is_some_and(|k| k != KIND);
+    if !wrong {
+        return Ok(());
+    }
+    let found = match (kind, api_version) {
+        (Some(k), Some(v)) => format!("kind {k} (apiVersion {v})"),
+        (Some(k), None) => format!("kind {k}"),
+        (None, Some(v)) => format!("apiVersion {v}"),
+        (None, None) => String::new(),
+    };
+    Err(ResolveError::WrongKind {
+        file: file.to_string(),
+        found,
+    })
 }
 
 /// The `default` profile with `profile` merged over it.
@@ -307,6 +344,19 @@ fn translate(doc: &mut Value) {
         let ns = ns.to_string();
         merge_keep_nulls(doc, json!({"metadata": {"namespace": ns}}));
     }
+}
+
+/// Which user input chose the profile: the last `--set profile=` flag, else the last file
+/// that sets `spec.profile`.
+fn profile_source(user: &UserInputs) -> Option<String> {
+    if let Some(flag) = user.flags.iter().rev().find(|f| f.raw_path == "profile") {
+        return Some(format!("--set {}", flag_text(flag)));
+    }
+    user.files
+        .iter()
+        .rev()
+        .find(|(_, doc)| doc.pointer("/spec/profile").is_some())
+        .map(|(n, _)| n.clone())
 }
 
 /// Which user input set the value an error is about: the last flag whose path is a prefix of
@@ -504,7 +554,7 @@ mod tests {
         assert!(matches!(&err, ResolveError::Yaml(e) if e.source_name == "x.yaml"));
         assert_eq!(
             err.to_string(),
-            "x.yaml: invalid YAML: error: line 1 column 4: unclosed bracket '['\n --> <input>:1:4\n  |\n1 | a: [1\n  |    ^ unclosed bracket '['"
+            r#"x.yaml:1:4: unclosed "[" (close the list with "]")"#
         );
         assert!(matches!(
             merge_inputs(&one("spec: {}\n---\nspec: {}\n")),
@@ -519,6 +569,46 @@ mod tests {
     }
 
     #[test]
+    fn other_kinds_are_refused() {
+        let one = |t: &str| {
+            merge_inputs(&Inputs {
+                files: vec![InputFile {
+                    name: "x.yaml".into(),
+                    text: t.into(),
+                }],
+                ..Inputs::default()
+            })
+        };
+        let expected = "x.yaml: expected an IstioOperator (apiVersion install.istio.io/v1alpha1, \
+                        kind IstioOperator), found ";
+        for (text, found) in [
+            ("apiVersion: v1\nkind: Pod\n", "kind Pod (apiVersion v1)"),
+            (
+                "apiVersion: install.istio.io/v1alpha1\nkind: Pod\n",
+                "kind Pod (apiVersion install.istio.io/v1alpha1)",
+            ),
+            ("kind: Deployment\nspec: {}\n", "kind Deployment"),
+            (
+                "apiVersion: install.istio.io/v1\n",
+                "apiVersion install.istio.io/v1",
+            ),
+            ("kind: 3\n", "kind 3"),
+        ] {
+            let err = one(text).unwrap_err();
+            assert!(matches!(err, ResolveError::WrongKind { .. }), "{err}");
+            assert_eq!(err.to_string(), format!("{expected}{found}"));
+        }
+        for ok in [
+            "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nspec: {}\n",
+            "kind: IstioOperator\n",
+            "apiVersion: install.istio.io/v1alpha1\n",
+            "spec:\n  profile: demo\n",
+        ] {
+            assert!(one(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
     fn bad_selector_and_unknown_profile() {
         let err = merge_inputs(&Inputs::with_sets([
             "components.ingressGateways[name:nope].enabled=true",
@@ -526,6 +616,11 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("[name:nope]"), "{err}");
         let err = merge_inputs(&Inputs::with_sets(["profile=dmeo"])).unwrap_err();
-        assert!(err.to_string().contains("did you mean \"demo\""), "{err}");
+        assert!(
+            err.to_string().starts_with(
+                "--set profile=dmeo: unknown profile \"dmeo\" (did you mean \"demo\"?)"
+            ),
+            "{err}"
+        );
     }
 }

@@ -69,7 +69,7 @@ pub(crate) fn build_injector(
 ) -> Result<Injector, WebhookError> {
     let values_text = text(&snapshot.values, &files.values)?;
     let values = mesh_core::from_yaml_str(values_text, &files.values.display().to_string())
-        .map_err(|e| parse_error(&files.values, e.source.to_string()))?;
+        .map_err(|e| parse_error(&files.values, e.located_problem()))?;
     let mesh = match (&snapshot.mesh_config, &files.mesh_config) {
         (Some(bytes), Some(path)) => {
             MeshConfig::from_yaml(text(bytes, path)?, &path.display().to_string())?
@@ -100,7 +100,7 @@ pub(crate) fn load(files: &ConfigFiles) -> Result<(Snapshot, Injector), WebhookE
 
 fn inject_config(bytes: &[u8], path: &Path) -> Result<InjectConfig, WebhookError> {
     let doc = mesh_core::from_yaml_str(text(bytes, path)?, &path.display().to_string())
-        .map_err(|e| parse_error(path, e.source.to_string()))?;
+        .map_err(|e| parse_error(path, e.located_problem()))?;
     if doc.is_null() {
         return Ok(InjectConfig::default());
     }

@@ -15,7 +15,23 @@ use std::time::Duration;
 
 /// Istio's sidecar injection webhook (targets Istio 1.30.3), served over TLS.
 #[derive(Parser, Debug)]
-#[command(name = "mesh-webhook", version)]
+#[command(
+    name = "mesh-webhook",
+    version,
+    about = "Istio's sidecar injection webhook (targets Istio 1.30.3), served over TLS",
+    long_about = "Istio's sidecar injection webhook (targets Istio 1.30.3), served over TLS\n\n\
+        It adds the Istio sidecar to pods as the API server creates them, with the injector \
+        configuration of the istio-sidecar-injector and istio ConfigMaps (files mounted into its \
+        pod), and reloads those files and its certificate when they change. \
+        `meshctl x webhook-manifest` renders the objects that run it in a cluster.\n\n\
+        Exit codes: 0 clean shutdown, 1 drain timeout reached, 2 bad configuration or startup failure.",
+    after_help = "Examples:\n  \
+        # Serve with the mounts `meshctl x webhook-manifest` sets up\n  \
+        mesh-webhook --tls-cert /var/run/secrets/mesh-webhook/tls.crt \\\n      \
+        --tls-key /var/run/secrets/mesh-webhook/tls.key \\\n      \
+        --values /var/lib/istio/inject/values --inject-config /var/lib/istio/inject/config \\\n      \
+        --mesh-config /etc/istio/config/mesh"
+)]
 struct Flags {
     /// Serving certificate chain, PEM (reloaded when it changes).
     #[arg(long, value_name = "FILE")]

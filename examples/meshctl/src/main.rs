@@ -5,6 +5,8 @@ mod check_inject;
 mod cli_error;
 #[cfg(feature = "kube")]
 mod cluster;
+mod docs;
+mod help;
 mod inject;
 mod inputs;
 mod manifest;
@@ -13,14 +15,14 @@ mod profile;
 mod version;
 mod webhook_manifest;
 
-use clap::{Parser, Subcommand};
+use clap::{FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 pub use cli_error::CliError;
 
-/// Istio's installer and sidecar injector, rebuilt in Rust (targets Istio 1.30.3).
+/// meshctl's flags; the about text and the examples are added by [`help::command`].
 #[derive(Parser)]
-#[command(name = "meshctl", version, about)]
+#[command(name = "meshctl", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -42,6 +44,10 @@ enum Command {
     X(XCommand),
     /// Print the Istio version, hub and tag this build installs.
     Version(version::VersionArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish).
+    Completion(docs::CompletionArgs),
+    /// Print meshctl's manual page (roff), or write one page per command into a folder.
+    Man(docs::ManArgs),
     #[cfg(feature = "kube")]
     #[command(flatten)]
     Cluster(cluster::ClusterCommand),
@@ -62,7 +68,10 @@ enum XCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match help::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -77,6 +86,8 @@ fn main() -> ExitCode {
         Command::X(XCommand::CheckInject(args)) => check_inject::run(args),
         Command::X(XCommand::WebhookManifest(args)) => webhook_manifest::run(args),
         Command::Version(args) => version::run(args),
+        Command::Completion(args) => docs::run_completion(args),
+        Command::Man(args) => docs::run_man(args),
         #[cfg(feature = "kube")]
         Command::Cluster(cmd) => cluster::run(cmd),
         #[cfg(feature = "kube")]

@@ -78,7 +78,7 @@ pub enum RenderError {
 #[derive(Debug, thiserror::Error)]
 pub enum CrdFileProblem {
     /// The text is not a YAML stream.
-    #[error("{}", .0.source)]
+    #[error("{}", .0.located_problem())]
     Yaml(#[source] mesh_core::YamlError),
     /// A document (counted from 1) has no `metadata.name` string.
     #[error("document {document}: metadata.name: missing or not a string")]

@@ -62,7 +62,7 @@ fn run(name: &str, body: &str, data: &Value) -> Result<Value, String> {
         .execute(data)
         .map_err(|e| format!("execute: {e}"))?;
     let parsed = mesh_core::from_yaml_str(&text, name)
-        .map_err(|e| format!("output is not YAML: {}\n{text}", e.source))?;
+        .map_err(|e| format!("output is not YAML: {e}\n{text}"))?;
     Ok(parsed)
 }
 

@@ -1,5 +1,7 @@
 //! meshctl run as a process: output, staged folders, exit codes, error lines on stderr.
 
+mod bad_input;
+mod cli_polish;
 mod kube_inject;
 mod manifest;
 mod profile;

@@ -104,7 +104,7 @@ fn bad_inputs_exit_2_with_clear_errors() {
     let (_malformed_dir, malformed) = temp_file("malformed.yaml", "spec:\n  components: [\n");
     assert_bad_input(
         &meshctl(&["profile", "dump", "-f", malformed.to_str().unwrap()]),
-        &["malformed.yaml", "invalid YAML"],
+        &["malformed.yaml:2:15: unclosed \"[\""],
     );
 
     let (_two_dir, two) = temp_file("two.yaml", "spec: {}\n---\nspec: {}\n");
