@@ -45,7 +45,11 @@ pub const EXAMPLES: &[(&[&str], &str)] = &[
     ),
     (
         &["kube-inject"],
-        "  # Inject the sidecar with the injector settings of a running cluster
+        "  # Inject the sidecar with the settings mesh's own install gives istiod (no cluster needed)
+  meshctl kube-inject -f deploy.yaml | kubectl apply -f -
+  meshctl kube-inject -f deploy.yaml --set profile=demo -r canary -o injected.yaml
+
+  # Inject the sidecar with the injector settings of a running cluster
   kubectl -n istio-system get configmap istio-sidecar-injector -o jsonpath='{.data.config}' > inject-config.yaml
   kubectl -n istio-system get configmap istio-sidecar-injector -o jsonpath='{.data.values}' > inject-values.yaml
   kubectl -n istio-system get configmap istio -o jsonpath='{.data.mesh}' > mesh-config.yaml
