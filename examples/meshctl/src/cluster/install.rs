@@ -2,9 +2,9 @@
 //! stage with progress, wait, prune.
 
 use super::confirm::confirm;
-use super::connect::{KubeArgs, connect};
+use super::connect::KubeArgs;
 use super::progress::Progress;
-use super::render::{render, resolve};
+use super::render::resolve_and_render;
 use crate::CliError;
 use crate::inputs::InputArgs;
 use clap::Args;
@@ -48,13 +48,8 @@ pub enum Mode {
 
 /// Runs `install` or `upgrade`.
 pub async fn run(args: InstallArgs, mode: Mode) -> Result<ExitCode, CliError> {
-    let resolved = resolve(&args.inputs, args.revision.as_deref())?;
-    let connected = connect(&args.kube).await?;
-    let rendered = render(
-        resolved,
-        args.inputs.manifests.as_deref(),
-        &connected.version,
-    )?;
+    let (connected, rendered) =
+        resolve_and_render(&args.inputs, args.revision.as_deref(), &args.kube).await?;
     let ownership = &rendered.ownership;
     let cluster = &connected.cluster;
 

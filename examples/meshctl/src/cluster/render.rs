@@ -1,6 +1,7 @@
 //! Resolving the configuration flags and rendering the manifest for the cluster's Kubernetes
 //! version, as `manifest generate` does for a fixed one.
 
+use super::connect::{Connected, KubeArgs, connect};
 use crate::CliError;
 use crate::inputs::InputArgs;
 use crate::profile::resolve_error;
@@ -58,4 +59,17 @@ pub fn render(
         manifest,
         ownership,
     })
+}
+
+/// Resolves `inputs` (bad input is reported before any connection), connects, and renders for
+/// the cluster's version: the first steps of `install`, `upgrade` and `verify-install`.
+pub async fn resolve_and_render(
+    inputs: &InputArgs,
+    revision: Option<&str>,
+    kube: &KubeArgs,
+) -> Result<(Connected, Rendered), CliError> {
+    let resolved = resolve(inputs, revision)?;
+    let connected = connect(kube).await?;
+    let rendered = render(resolved, inputs.manifests.as_deref(), &connected.version)?;
+    Ok((connected, rendered))
 }

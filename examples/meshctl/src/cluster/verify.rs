@@ -1,9 +1,9 @@
 //! `meshctl verify-install`: compare the cluster with the rendered installation; a table of
 //! what is missing or not ready; exit 0 when everything is there and ready, 1 otherwise.
 
-use super::connect::{KubeArgs, connect};
+use super::connect::KubeArgs;
 use super::install::cluster_error;
-use super::render::{render, resolve};
+use super::render::resolve_and_render;
 use crate::CliError;
 use crate::inputs::InputArgs;
 use clap::Args;
@@ -28,13 +28,8 @@ pub struct VerifyArgs {
 
 /// Runs `verify-install`.
 pub async fn run(args: VerifyArgs) -> Result<ExitCode, CliError> {
-    let resolved = resolve(&args.inputs, args.revision.as_deref())?;
-    let connected = connect(&args.kube).await?;
-    let rendered = render(
-        resolved,
-        args.inputs.manifests.as_deref(),
-        &connected.version,
-    )?;
+    let (connected, rendered) =
+        resolve_and_render(&args.inputs, args.revision.as_deref(), &args.kube).await?;
     let plan = install_plan(
         &rendered.manifest,
         &rendered.ownership,
