@@ -6,6 +6,8 @@
 //! * [`TempDir`] and [`read`]: scratch folders removed on drop, file reads that name the file.
 //! * [`certs`]: a self-signed serving certificate for TLS tests.
 //! * [`inject`]: the injector inputs of the corpus (settings folders, the pods of an input).
+//! * `kube` (feature `kube`): a real API server on loopback from `../shared/tools/kube`, shared
+//!   per test binary or owned by a test, and a kubelet stand-in that marks Pods ready.
 //!
 //! A failed `unwrap` here is a failed test, so panics are the error channel of this crate.
 
@@ -13,6 +15,8 @@
 
 pub mod certs;
 pub mod inject;
+#[cfg(feature = "kube")]
+pub mod kube;
 
 use mesh_core::Value;
 use std::path::{Path, PathBuf};
@@ -111,6 +115,12 @@ impl TempDir {
     /// A path inside the folder.
     pub fn join(&self, file: &str) -> PathBuf {
         self.path.join(file)
+    }
+
+    /// Keeps the folder (it is no longer removed on drop) and returns its path.
+    pub fn into_path(self) -> PathBuf {
+        let this = std::mem::ManuallyDrop::new(self);
+        this.path.clone()
     }
 
     /// Writes `contents` to `file` inside the folder and returns its path.

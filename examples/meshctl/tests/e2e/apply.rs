@@ -1,0 +1,1 @@
+//! `meshctl manifest generate | kubectl apply -f -` on an empty server, for every profile.

@@ -1,0 +1,1 @@
+//! `meshctl install`, re-install, prune, verify-install, uninstall against the real server.
