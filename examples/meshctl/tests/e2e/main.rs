@@ -7,6 +7,7 @@
 #![allow(dead_code)] // each module uses a different part of the helpers below
 
 mod apply;
+mod bench;
 mod crds;
 mod harness;
 mod inject;
