@@ -38,7 +38,7 @@ mod profiles;
 pub use profiles::{BUILTIN, HUB, ISTIO_VERSION, ProfileSource, TAG};
 
 mod resolve;
-pub use resolve::{InputFile, Inputs, Resolved, merge_inputs, resolve};
+pub use resolve::{InputFile, Inputs, Resolved, merge_inputs, resolve, user_facing_operator};
 
 mod values_shape;
 pub use values_shape::values_shape;

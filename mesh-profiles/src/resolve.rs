@@ -94,6 +94,21 @@ struct UserInputs {
 /// Merges profile, files and flags into one validated IstioOperator (istioctl's `MergeInputs`
 /// plus its validation). `unvalidatedValues` are not yet applied: see [`resolve`].
 pub fn merge_inputs(inputs: &Inputs) -> Result<Value, ResolveError> {
+    merge(inputs, false).map(|(merged, _)| merged)
+}
+
+/// The IstioOperator as a user writes it: the profile over the `default` profile, the release
+/// hub and tag, then the files and flags, validated like [`merge_inputs`] but without the
+/// translation into chart values (`values.global.hub`, `values.pilot.cni`, `values.meshConfig`,
+/// ...). This is what `profile dump` prints: editing any field of it and passing it back with
+/// `-f` has the same effect as giving that change with `--set`, because no translated copy of a
+/// field is there to win over the edit.
+pub fn user_facing_operator(inputs: &Inputs) -> Result<Value, ResolveError> {
+    merge(inputs, true).map(|(_, user_facing)| user_facing.unwrap_or_default())
+}
+
+/// [`merge_inputs`], and with `keep_user_facing` a copy of the document before translation.
+fn merge(inputs: &Inputs, keep_user_facing: bool) -> Result<(Value, Option<Value>), ResolveError> {
     let user = parse_user_inputs(inputs)?;
     let shape = operator_shape();
 
@@ -155,6 +170,7 @@ pub fn merge_inputs(inputs: &Inputs) -> Result<Value, ResolveError> {
         set_spec(&mut merged, k, Value::from(v));
     }
     overlay_operator(&mut merged, user_config);
+    let user_facing = keep_user_facing.then(|| merged.clone());
     translate(&mut merged);
     if let Some(v) = user_values {
         merge_keep_nulls(&mut merged, json!({"spec": {"values": v}}));
@@ -170,7 +186,7 @@ pub fn merge_inputs(inputs: &Inputs) -> Result<Value, ResolveError> {
     if !errors.is_empty() {
         return Err(ResolveError::Invalid(errors));
     }
-    Ok(merged)
+    Ok((merged, user_facing))
 }
 
 fn flag_text(flag: &SetFlag) -> String {

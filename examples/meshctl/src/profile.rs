@@ -4,7 +4,9 @@ use crate::CliError;
 use crate::inputs::InputArgs;
 use clap::{Args, Subcommand};
 use mesh_core::{Value, to_yaml_string};
-use mesh_profiles::{DumpFormat, Inputs, ProfileSource, dump, merge_inputs, resolve, unified_diff};
+use mesh_profiles::{
+    DumpFormat, Inputs, ProfileSource, dump, resolve, unified_diff, user_facing_operator,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -95,7 +97,9 @@ fn dump_cmd(args: DumpArgs) -> Result<ExitCode, CliError> {
         }
         Value::Object(out)
     } else {
-        merge_inputs(&inputs).map_err(resolve_error)?
+        // The IstioOperator as written (no translated copies of spec fields), so that an
+        // edited dump passed back with -f behaves like the same change given with --set.
+        user_facing_operator(&inputs).map_err(resolve_error)?
     };
     print!("{}", dump(&doc, args.config_path.as_deref(), format)?);
     Ok(ExitCode::SUCCESS)
@@ -120,7 +124,7 @@ fn diff(args: DiffArgs) -> Result<ExitCode, CliError> {
             ..Inputs::default()
         };
         Ok(to_yaml_string(
-            &merge_inputs(&inputs).map_err(resolve_error)?,
+            &user_facing_operator(&inputs).map_err(resolve_error)?,
         ))
     };
     let (a, b) = (render(&args.a)?, render(&args.b)?);

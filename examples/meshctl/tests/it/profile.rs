@@ -176,3 +176,52 @@ fn bad_inputs_exit_2_with_clear_errors() {
     );
     assert_bad_input(&meshctl(&["profile", "frobnicate"]), &["frobnicate"]);
 }
+
+/// The seed's workflow: `profile dump demo > demo.yaml`, edit a field of the dump, `manifest
+/// generate -f demo.yaml`. The edit must take effect exactly as the same change given with
+/// `--set` (over the unedited dump, and over the profile alone).
+#[test]
+fn an_edited_dump_generates_like_the_same_set_flag() {
+    let dump = meshctl(&["profile", "dump", "demo"]);
+    assert!(dump.status.success(), "{}", text(&dump.stderr));
+    let dump = text(&dump.stdout);
+    let dir = TempDir::new("meshctl-dump-edit");
+    let original = dir.write("demo.yaml", &dump);
+    let generate = |args: &[&str]| {
+        let mut all = vec!["manifest", "generate"];
+        all.extend_from_slice(args);
+        let out = meshctl(&all);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let unedited = generate(&["-f", original.to_str().unwrap()]);
+    // (path under spec, value as a user types it in YAML, the same as a --set flag)
+    let edits = [
+        ("hub", "registry.example.com/istio"),
+        ("tag", "1.30.3-patched"),
+        ("revision", "canary"),
+        ("meshConfig.accessLogFile", "/dev/stdout"),
+        ("meshConfig.enableTracing", "true"),
+        ("meshConfig.defaultConfig.holdApplicationUntilProxyStarts", "true"),
+        ("components.egressGateways[0].enabled", "false"),
+        ("components.cni.enabled", "true"),
+        ("components.pilot.k8s.replicaCount", "3"),
+        ("values.global.logging.level", "default:debug"),
+        ("values.pilot.autoscaleMin", "2"),
+        ("values.global.proxy.resources.limits.cpu", "1"),
+        ("values.global.proxy.resources.limits.memory", "2Gi"),
+    ];
+    for (path, value) in edits {
+        let mut doc = mesh_core::from_yaml_str(&dump, "demo.yaml").unwrap();
+        let flag: mesh_core::SetFlag = format!("{path}={value}").parse().unwrap();
+        mesh_core::path::set(&mut doc, &flag.path.prefixed(&["spec"]), flag.value).unwrap();
+        let edited = dir.write("edited.yaml", &mesh_core::to_yaml_string(&doc));
+        let by_edit = generate(&["-f", edited.to_str().unwrap()]);
+        let set = format!("{path}={value}");
+        let by_set_over_dump = generate(&["-f", original.to_str().unwrap(), "--set", &set]);
+        let by_set = generate(&["--set", "profile=demo", "--set", &set]);
+        assert_ne!(by_edit, unedited, "editing {path} changed nothing");
+        assert!(by_edit == by_set_over_dump, "{path}: edited dump != dump + --set {set}");
+        assert!(by_edit == by_set, "{path}: edited dump != --set profile=demo --set {set}");
+    }
+}
