@@ -260,3 +260,6 @@ mod template_print_tests {
         assert_eq!(reparse_scalar("canary"), json!("canary"));
     }
 }
+
+/// The Helm release name istioctl renders every chart with.
+pub(crate) const RELEASE: &str = "istio";

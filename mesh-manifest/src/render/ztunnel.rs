@@ -89,12 +89,23 @@ impl Ztunnel<'_> {
         Ok(m)
     }
 
-    /// `annotations`, printed as given (`{}` when empty).
+    /// `annotations`, printed as given (`{}` when empty), plus `istio.io/rev` when a revision is
+    /// set (the chart sets it into the map it prints).
     fn annotations(&self) -> Value {
-        match self.at("annotations") {
+        let mut annotations = match self.at("annotations") {
             Value::Null => Value::Null,
             v => v.clone(),
+        };
+        let revision = self.revision();
+        if !revision.is_empty() {
+            if !annotations.is_object() {
+                annotations = Value::Object(ObjectMap::new());
+            }
+            if let Value::Object(m) = &mut annotations {
+                m.insert("istio.io/rev".into(), revision.into());
+            }
         }
+        annotations
     }
 
     /// `ownerName | default "unknown"`.

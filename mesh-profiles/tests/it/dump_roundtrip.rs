@@ -35,11 +35,15 @@ fn yaml_and_json_dumps_read_back_as_files() {
                 }],
                 ..Inputs::default()
             };
-            let again = user_facing_operator(&inputs)
-                .unwrap_or_else(|e| panic!("{name} {format:?}: {e}"));
+            let again =
+                user_facing_operator(&inputs).unwrap_or_else(|e| panic!("{name} {format:?}: {e}"));
             assert_eq!(again, original, "profile {name}, format {format:?}");
             let translated = merge_inputs(&inputs).unwrap();
-            assert_eq!(translated, merged(name), "profile {name}, format {format:?}");
+            assert_eq!(
+                translated,
+                merged(name),
+                "profile {name}, format {format:?}"
+            );
         }
     }
 }
@@ -52,7 +56,11 @@ fn flag_dumps_read_back_as_set_flags() {
         let flags = Inputs::with_sets(text.lines());
         let again = user_facing_operator(&flags).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(again, original, "profile {name}");
-        assert_eq!(merge_inputs(&flags).unwrap(), merged(name), "profile {name}");
+        assert_eq!(
+            merge_inputs(&flags).unwrap(),
+            merged(name),
+            "profile {name}"
+        );
     }
 }
 

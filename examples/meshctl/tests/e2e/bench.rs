@@ -90,10 +90,14 @@ fn install_wall_time_against_kubectl_apply() {
             let first_mesh = round % 2 == 0;
             for side in [first_mesh, !first_mesh] {
                 if side {
-                    let Some(d) = meshctl_install(&["--set", &set]) else { return };
+                    let Some(d) = meshctl_install(&["--set", &set]) else {
+                        return;
+                    };
                     mesh.push(d);
                 } else {
-                    let Some(d) = kubectl_apply_and_wait(&manifest) else { return };
+                    let Some(d) = kubectl_apply_and_wait(&manifest) else {
+                        return;
+                    };
                     kubectl.push(d);
                 }
             }

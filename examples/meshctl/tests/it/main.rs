@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli_polish;
+mod differential;
 mod kube_inject;
 mod manifest;
 mod profile;

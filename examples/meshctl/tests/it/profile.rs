@@ -202,7 +202,10 @@ fn an_edited_dump_generates_like_the_same_set_flag() {
         ("revision", "canary"),
         ("meshConfig.accessLogFile", "/dev/stdout"),
         ("meshConfig.enableTracing", "true"),
-        ("meshConfig.defaultConfig.holdApplicationUntilProxyStarts", "true"),
+        (
+            "meshConfig.defaultConfig.holdApplicationUntilProxyStarts",
+            "true",
+        ),
         ("components.egressGateways[0].enabled", "false"),
         ("components.cni.enabled", "true"),
         ("components.pilot.k8s.replicaCount", "3"),
@@ -221,7 +224,13 @@ fn an_edited_dump_generates_like_the_same_set_flag() {
         let by_set_over_dump = generate(&["-f", original.to_str().unwrap(), "--set", &set]);
         let by_set = generate(&["--set", "profile=demo", "--set", &set]);
         assert_ne!(by_edit, unedited, "editing {path} changed nothing");
-        assert!(by_edit == by_set_over_dump, "{path}: edited dump != dump + --set {set}");
-        assert!(by_edit == by_set, "{path}: edited dump != --set profile=demo --set {set}");
+        assert!(
+            by_edit == by_set_over_dump,
+            "{path}: edited dump != dump + --set {set}"
+        );
+        assert!(
+            by_edit == by_set,
+            "{path}: edited dump != --set profile=demo --set {set}"
+        );
     }
 }

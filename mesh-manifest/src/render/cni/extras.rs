@@ -91,8 +91,8 @@ impl Cni<'_> {
                 "podSelector": {"matchLabels": {"k8s-app": format!("{NAME}-node")}},
                 "policyTypes": ["Ingress", "Egress"],
                 "ingress": [
-                    {"from": [], "ports": [{"protocol": "TCP", "port": 15014}]},
-                    {"from": [], "ports": [{"protocol": "TCP", "port": 8000}]},
+                    {"ports": [{"protocol": "TCP", "port": 15014}]},
+                    {"ports": [{"protocol": "TCP", "port": 8000}]},
                 ],
                 "egress": [{}],
             }),

@@ -16,7 +16,7 @@ pub(crate) const COMPONENT: &str = "Pilot";
 const CHART: &str = "istiod";
 
 /// The release name istioctl renders every chart with.
-pub(crate) const RELEASE: &str = "istio";
+pub(crate) use crate::render::common::RELEASE;
 
 /// The effective values of one istiod chart rendering plus the release facts.
 pub(crate) struct Chart<'a> {

@@ -117,8 +117,8 @@ fn network_policy(chart: &Chart<'_>) -> Value {
             }},
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [
-                {"from": [], "ports": [tcp(15017)]},
-                {"from": [], "ports": [tcp(15010), tcp(15011), tcp(15012), tcp(8080), tcp(15014)]},
+                {"ports": [tcp(15017)]},
+                {"ports": [tcp(15010), tcp(15011), tcp(15012), tcp(8080), tcp(15014)]},
             ],
             "egress": [{}],
         },

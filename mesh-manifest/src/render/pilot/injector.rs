@@ -64,9 +64,10 @@ pub fn builtin_template(name: &str) -> Option<&'static str> {
         .map(|(_, body)| *body)
 }
 
-/// The injector ConfigMap unless `global.omitSidecarInjectorConfigMap` is set.
+/// The injector ConfigMap unless `global.omitSidecarInjectorConfigMap` is set or namespaced
+/// objects are not rendered (`global.resourceScope: cluster`).
 pub(super) fn render(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
-    if chart.on("global.omitSidecarInjectorConfigMap") {
+    if chart.on("global.omitSidecarInjectorConfigMap") || !chart.namespace_scope() {
         return Ok(Vec::new());
     }
     let values = injector_values(chart);

@@ -75,6 +75,13 @@ fn istiod_service(chart: &Chart<'_>, name: &str, tag: Option<&str>) -> Result<Va
     );
     spec.insert("selector".into(), chart.pod_selector());
     ip_families(chart, &mut spec, "")?;
+    // Only the istiod Service itself, not a revision tag's copy.
+    if tag.is_none() && chart.on("trafficDistribution") {
+        spec.insert(
+            "trafficDistribution".into(),
+            chart.printed("trafficDistribution"),
+        );
+    }
     Ok(json!({"apiVersion": "v1", "kind": "Service", "metadata": md, "spec": spec}))
 }
 

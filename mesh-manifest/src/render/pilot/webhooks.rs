@@ -244,6 +244,14 @@ fn validation_entry(chart: &Chart<'_>, rev: &str) -> Value {
             chart.text("base.validationCABundle").into(),
         );
     }
+    // A failure policy the user chose (base.validationFailurePolicy) applies when none is pinned.
+    let failure_policy = if pinned {
+        Value::from("Fail")
+    } else if chart.on("base.validationFailurePolicy") {
+        chart.printed("base.validationFailurePolicy")
+    } else {
+        Value::from("Ignore")
+    };
     let mut groups: Vec<&str> = VALIDATED_GROUPS.to_vec();
     if chart.on("base.validateGateway") {
         groups.push("gateway.networking.k8s.io");
@@ -257,7 +265,7 @@ fn validation_entry(chart: &Chart<'_>, rev: &str) -> Value {
             "apiVersions": ["*"],
             "resources": ["*"],
         }],
-        "failurePolicy": if pinned { "Fail" } else { "Ignore" },
+        "failurePolicy": failure_policy,
         "sideEffects": "None",
         "admissionReviewVersions": ["v1"],
         "objectSelector": selector(&[in_("istio.io/rev", &[rev])]),
@@ -385,8 +393,8 @@ pub(crate) fn stable_policy_binding(name: &str, policy: &str) -> Value {
 }
 
 /// For each of `revisionTags`: a MutatingWebhookConfiguration that injects pods labelled with
-/// the tag (and, for the tag `default`, the default-revision selectors), and a validating
-/// webhook for objects labelled with it.
+/// the tag (and, for the tag `default`, the default-revision selectors). Istio 1.30's charts
+/// render no validating webhook per tag (the revision's own validator serves tagged objects).
 fn revision_tags(chart: &Chart<'_>, hooks: &Hooks) -> Result<Vec<Value>, RenderError> {
     let mut out = Vec::new();
     for tag in chart.list("revisionTags")? {
@@ -412,15 +420,6 @@ fn revision_tags(chart: &Chart<'_>, hooks: &Hooks) -> Result<Vec<Value>, RenderE
                 "kind": "MutatingWebhookConfiguration",
                 "metadata": md,
                 "webhooks": webhooks,
-            }));
-        }
-        if chart.on("global.configValidation") {
-            let labels = validator_labels(chart, &[("istio.io/tag", tag.clone().into())]);
-            out.push(json!({
-                "apiVersion": "admissionregistration.k8s.io/v1",
-                "kind": "ValidatingWebhookConfiguration",
-                "metadata": chart.metadata(&name, None, labels),
-                "webhooks": [validation_entry(chart, &tag)],
             }));
         }
     }

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::{CHART, Ztunnel, object};
 use crate::render::RenderError;
+use crate::render::common::RELEASE;
 use crate::render::common::{ObjectMap, go_format, printed, str_at, truthy};
 
 impl Ztunnel<'_> {
@@ -118,19 +119,30 @@ impl Ztunnel<'_> {
             self.owner(),
         );
         labels.insert("operator.istio.io/component".into(), "Ztunnel".into());
+        labels.insert("release".into(), RELEASE.into());
         labels.extend(self.chart_labels());
+        let mut name = self.resource_name();
+        if truthy(rev) {
+            name = format!("{name}-{}", go_format(rev));
+        }
         let mut metadata = ObjectMap::new();
-        metadata.insert("name".into(), CHART.into());
+        metadata.insert("name".into(), name.into());
         metadata.insert("namespace".into(), self.namespace.into());
         metadata.insert("labels".into(), Value::Object(labels));
-        let rule = |port: u16| json!({"from": [], "ports": [{"protocol": "TCP", "port": port}]});
+        let tcp = |port: u16| json!({"protocol": "TCP", "port": port});
+        // Readiness, metrics, admin, HBONE, outbound, inbound plaintext, DNS (TCP and UDP).
+        let mut ingress: Vec<Value> = [15021, 15020, 15000, 15008, 15001, 15006]
+            .into_iter()
+            .map(|port| json!({"ports": [tcp(port)]}))
+            .collect();
+        ingress.push(json!({"ports": [tcp(15053), {"protocol": "UDP", "port": 15053}]}));
         let mut np = object("networking.k8s.io/v1", "NetworkPolicy", metadata);
         np.insert(
             "spec".into(),
             json!({
                 "podSelector": {"matchLabels": {"app": CHART}},
                 "policyTypes": ["Ingress", "Egress"],
-                "ingress": [rule(15020), rule(15000), rule(15006), rule(15008)],
+                "ingress": ingress,
                 "egress": [{}],
             }),
         );
