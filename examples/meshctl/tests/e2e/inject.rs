@@ -65,6 +65,8 @@ fn write(path: &Path, text: &str) {
 struct Rendered {
     /// `""` for the default revision.
     revision: String,
+    /// `--set` flags it was rendered with (the webhook configuration is rendered with them too).
+    sets: Vec<String>,
     /// `data.values` of `istio-sidecar-injector[-<rev>]`.
     values: PathBuf,
     /// `data.config` of `istio-sidecar-injector[-<rev>]`.
@@ -74,12 +76,17 @@ struct Rendered {
 }
 
 impl Rendered {
-    /// `meshctl manifest generate [-r REV]`, the two ConfigMaps' keys written into `dir`.
-    fn generate(dir: &Path, revision: &str) -> Rendered {
+    /// `meshctl manifest generate [-r REV] [--set S]...`, the two ConfigMaps' keys written into
+    /// `dir`.
+    fn generate(dir: &Path, revision: &str, sets: &[&str]) -> Rendered {
+        std::fs::create_dir_all(dir).unwrap();
         let mut cmd = meshctl();
         cmd.args(["manifest", "generate"]);
         if !revision.is_empty() {
             cmd.args(["-r", revision]);
+        }
+        for set in sets {
+            cmd.args(["--set", set]);
         }
         let text = run_ok(&mut cmd);
         let docs = mesh_core::from_yaml_stream(&text, "manifest generate").unwrap();
@@ -100,6 +107,7 @@ impl Rendered {
         let injector = format!("istio-sidecar-injector{suffix}");
         let rendered = Rendered {
             revision: revision.to_string(),
+            sets: sets.iter().map(|s| s.to_string()).collect(),
             values: dir.join("values.json"),
             config: dir.join("inject-config.yaml"),
             mesh: dir.join("mesh.yaml"),
@@ -212,6 +220,9 @@ fn webhook_configuration(name: &str, rendered: &Rendered, webhook: &Webhook, gro
     if !rendered.revision.is_empty() {
         cmd.args(["-r", &rendered.revision]);
     }
+    for set in &rendered.sets {
+        cmd.args(["--set", set]);
+    }
     let text = run_ok(&mut cmd);
     let docs = mesh_core::from_yaml_stream(&text, "webhook-manifest").unwrap();
     let mut mwc = docs
@@ -256,6 +267,23 @@ fn namespace(server: &ApiServer, group: &str, labels: &[(&str, &str)]) -> String
     cmd.args(labels.iter().map(|(k, v)| format!("{k}={v}")));
     run_ok(&mut cmd);
     ns
+}
+
+/// The labels of namespace `ns` as the API server holds them (with `kubernetes.io/metadata.name`),
+/// as `k=v,k=v` for `check-inject --namespace-labels`.
+fn namespace_labels(server: &ApiServer, ns: &str) -> String {
+    let ns_json: Value = serde_json::from_str(&run_ok(server.kubectl().args([
+        "get",
+        "namespace",
+        ns,
+        "-o",
+        "json",
+    ])))
+    .unwrap();
+    let labels: BTreeMap<String, String> =
+        serde_json::from_value(ns_json["metadata"]["labels"].clone()).unwrap();
+    let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    labels.join(",")
 }
 
 /// A pod with one container `app`.
@@ -363,11 +391,8 @@ fn fixture() -> Option<&'static Fixture> {
             let dir = scratch(server, "fixture");
             let group = "shared".to_string();
             let (default_dir, canary_dir) = (dir.join("default"), dir.join("canary"));
-            for d in [&default_dir, &canary_dir] {
-                std::fs::create_dir_all(d).unwrap();
-            }
-            let default = Rendered::generate(&default_dir, "");
-            let canary = Rendered::generate(&canary_dir, "canary");
+            let default = Rendered::generate(&default_dir, "", &[]);
+            let canary = Rendered::generate(&canary_dir, "canary", &[]);
             let webhooks = [
                 Webhook::start(&default_dir, &default),
                 Webhook::start(&canary_dir, &canary),
@@ -491,8 +516,23 @@ fn deployments_get_the_sidecar_of_the_revision_their_namespace_selects() {
         (&canary, "web", 1, vec![], Some("canary")),
         (&plain, "web", 1, vec![], None),
     ];
-    for (ns, name, replicas, labels, _) in &cases {
-        let out = kubectl_create(server, ns, &dir, &deployment(name, *replicas, labels));
+    for (ns, name, replicas, labels, want) in &cases {
+        let object = deployment(name, *replicas, labels);
+        // check-inject reads the Deployment's pod template, offline, with each revision's settings.
+        let file = dir.join(format!("check-{ns}-{name}.json"));
+        write(&file, &object.to_string());
+        let ns_labels = namespace_labels(server, ns);
+        let predicted: Vec<&str> = [("default", &fx.default), ("canary", &fx.canary)]
+            .into_iter()
+            .filter(|(_, rendered)| check_inject(&file, ns, &ns_labels, rendered)[0].0)
+            .map(|(rev, _)| rev)
+            .collect();
+        let want: Vec<&str> = want.iter().copied().collect();
+        assert_eq!(
+            predicted, want,
+            "check-inject on Deployment {ns}/{name} (namespace {ns_labels})"
+        );
+        let out = kubectl_create(server, ns, &dir, &object);
         assert!(
             out.status.success(),
             "create {ns}/{name}: {}",
@@ -542,82 +582,41 @@ fn deployments_get_the_sidecar_of_the_revision_their_namespace_selects() {
     }
 }
 
-/// One namespace of the verdict table.
-struct NsCase {
-    labels: &'static [(&'static str, &'static str)],
-}
-
-/// One pod of the verdict table.
-struct PodCase {
-    labels: &'static [(&'static str, &'static str)],
-    annotations: &'static [(&'static str, &'static str)],
-}
+/// Labels or annotations of a table row.
+type Pairs = &'static [(&'static str, &'static str)];
 
 const INJECT: &str = "sidecar.istio.io/inject";
 const REV: &str = "istio.io/rev";
 const ENABLED: (&str, &str) = ("istio-injection", "enabled");
 const DISABLED: (&str, &str) = ("istio-injection", "disabled");
 
-const NAMESPACES: [NsCase; 8] = [
-    NsCase { labels: &[] },
-    NsCase { labels: &[ENABLED] },
-    NsCase {
-        labels: &[DISABLED],
-    },
-    NsCase {
-        labels: &[(REV, "default")],
-    },
-    NsCase {
-        labels: &[(REV, "canary")],
-    },
-    NsCase {
-        labels: &[(REV, "unknown")],
-    },
-    NsCase {
-        labels: &[ENABLED, (REV, "canary")],
-    },
-    NsCase {
-        labels: &[DISABLED, (REV, "canary")],
-    },
+/// Namespace labels of the verdict table (besides the group label).
+const NAMESPACES: [Pairs; 8] = [
+    &[],
+    &[ENABLED],
+    &[DISABLED],
+    &[(REV, "default")],
+    &[(REV, "canary")],
+    &[(REV, "unknown")],
+    &[ENABLED, (REV, "canary")],
+    &[DISABLED, (REV, "canary")],
 ];
 
-const PODS: [PodCase; 9] = [
-    PodCase {
-        labels: &[],
-        annotations: &[],
-    },
-    PodCase {
-        labels: &[(INJECT, "true")],
-        annotations: &[],
-    },
-    PodCase {
-        labels: &[(INJECT, "false")],
-        annotations: &[],
-    },
-    PodCase {
-        labels: &[],
-        annotations: &[(INJECT, "true")],
-    },
-    PodCase {
-        labels: &[],
-        annotations: &[(INJECT, "false")],
-    },
-    PodCase {
-        labels: &[(REV, "canary")],
-        annotations: &[],
-    },
-    PodCase {
-        labels: &[(REV, "default")],
-        annotations: &[],
-    },
-    PodCase {
-        labels: &[(REV, "canary"), (INJECT, "false")],
-        annotations: &[],
-    },
-    PodCase {
-        labels: &[(INJECT, "true"), (REV, "canary")],
-        annotations: &[],
-    },
+/// Pod labels and annotations of the verdict table.
+const PODS: [(Pairs, Pairs); 12] = [
+    (&[], &[]),
+    (&[(INJECT, "true")], &[]),
+    (&[(INJECT, "false")], &[]),
+    (&[], &[(INJECT, "true")]),
+    (&[], &[(INJECT, "false")]),
+    (&[(REV, "canary")], &[]),
+    (&[(REV, "default")], &[]),
+    (&[(REV, "canary"), (INJECT, "false")], &[]),
+    (&[(INJECT, "true"), (REV, "canary")], &[]),
+    // Values the selectors compare as strings but the injector reads as YAML booleans.
+    (&[(INJECT, "False")], &[]),
+    (&[(INJECT, "yes")], &[]),
+    (&[], &[(INJECT, "off")]),
 ];
 
 /// `meshctl x check-inject -o json` over every pod of `file`, with one revision's rendered
@@ -656,63 +655,67 @@ fn check_inject(
         .collect()
 }
 
-#[test]
-fn check_inject_verdicts_match_what_the_api_server_did() {
-    let Some(fx) = fixture() else { return };
-    let server = fx.server;
+/// One pod of a verdict table: what check-inject predicted, what the API server did.
+struct Row {
+    ns: String,
+    ns_labels: String,
+    pod: String,
+    pod_labels: String,
+    pod_annotations: String,
+    /// The revisions whose check-inject verdict is INJECTED.
+    predicted: Vec<String>,
+    /// check-inject's reasons, per revision.
+    reasons: Vec<String>,
+    /// The revision that injected the stored pod, or `None`.
+    actual: Option<String>,
+}
+
+fn pairs(p: Pairs) -> String {
+    p.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// For every namespace (labels, in `group`) x pod (labels, annotations): check-inject's verdict
+/// for each revision whose webhook serves the group, then the pod created through the API server.
+fn verdict_table(
+    server: &ApiServer,
+    group: &str,
+    namespaces: &[Pairs],
+    pods: &[(Pairs, Pairs)],
+    revisions: &[(&str, &Rendered)],
+) -> Vec<Row> {
     let dir = scratch(server, "table");
-    struct Row {
-        ns: String,
-        ns_labels: String,
-        pod: String,
-        pod_labels: String,
-        pod_annotations: String,
-        predicted: Vec<String>,
-        reasons: Vec<String>,
-        actual: Option<String>,
-    }
-    let pairs = |p: &[(&str, &str)]| {
-        p.iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
     let mut rows = Vec::new();
-    for ns_case in &NAMESPACES {
-        let ns = namespace(server, &fx.group, ns_case.labels);
-        // The labels as the API server holds them (with kubernetes.io/metadata.name).
-        let ns_json: Value = serde_json::from_str(&run_ok(server.kubectl().args([
-            "get",
-            "namespace",
-            &ns,
-            "-o",
-            "json",
-        ])))
-        .unwrap();
-        let ns_labels: BTreeMap<String, String> =
-            serde_json::from_value(ns_json["metadata"]["labels"].clone()).unwrap();
-        let ns_labels = ns_labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(",");
-        let pods: Vec<Value> = PODS
+    for ns_case in namespaces {
+        let ns = namespace(server, group, ns_case);
+        let ns_labels = namespace_labels(server, &ns);
+        let manifests: Vec<Value> = pods
             .iter()
             .enumerate()
-            .map(|(i, p)| pod(&format!("p{i}"), p.labels, p.annotations))
+            .map(|(i, (labels, annotations))| pod(&format!("p{i}"), labels, annotations))
             .collect();
         let file = dir.join(format!("{ns}.yaml"));
-        let stream: Vec<String> = pods.iter().map(Value::to_string).collect();
+        let stream: Vec<String> = manifests.iter().map(Value::to_string).collect();
         write(&file, &stream.join("\n---\n"));
-        let by_default = check_inject(&file, &ns, &ns_labels, &fx.default);
-        let by_canary = check_inject(&file, &ns, &ns_labels, &fx.canary);
-        assert_eq!(by_default.len(), PODS.len());
-        assert_eq!(by_canary.len(), PODS.len());
+        let verdicts: Vec<(&str, Vec<(bool, Vec<String>)>)> = revisions
+            .iter()
+            .map(|(rev, rendered)| (*rev, check_inject(&file, &ns, &ns_labels, rendered)))
+            .collect();
+        for (rev, v) in &verdicts {
+            assert_eq!(
+                v.len(),
+                pods.len(),
+                "check-inject ({rev}) over {}",
+                file.display()
+            );
+        }
 
         let created: Vec<Pod> = block_on(async {
             let api: Api<Pod> = Api::namespaced(server.client().await, &ns);
             let mut out = Vec::new();
-            for p in &pods {
+            for p in &manifests {
                 let p: Pod = serde_json::from_value(p.clone()).unwrap();
                 out.push(
                     api.create(&PostParams::default(), &p)
@@ -722,10 +725,11 @@ fn check_inject_verdicts_match_what_the_api_server_did() {
             }
             out
         });
-        for (i, (p, created)) in PODS.iter().zip(created).enumerate() {
+        for (i, ((labels, annotations), created)) in pods.iter().zip(created).enumerate() {
             let mut predicted = Vec::new();
             let mut reasons = Vec::new();
-            for (rev, (inject, why)) in [("default", &by_default[i]), ("canary", &by_canary[i])] {
+            for (rev, v) in &verdicts {
+                let (inject, why) = &v[i];
                 if *inject {
                     predicted.push(rev.to_string());
                 }
@@ -733,20 +737,25 @@ fn check_inject_verdicts_match_what_the_api_server_did() {
             }
             rows.push(Row {
                 ns: ns.clone(),
-                ns_labels: pairs(ns_case.labels),
+                ns_labels: pairs(ns_case),
                 pod: format!("p{i}"),
-                pod_labels: pairs(p.labels),
-                pod_annotations: pairs(p.annotations),
+                pod_labels: pairs(labels),
+                pod_annotations: pairs(annotations),
                 predicted,
                 reasons,
                 actual: injected_revision(&created),
             });
         }
     }
+    rows
+}
 
+/// Every row agrees (each printed, disagreements with check-inject's reasons), and each of
+/// `outcomes` occurs in at least `min` rows (a table of one outcome proves little).
+fn assert_rows_agree(rows: &[Row], outcomes: &[Option<&str>], min: usize) {
     let mut report = String::new();
     let mut mismatches = 0;
-    for r in &rows {
+    for r in rows {
         let agrees = match (&r.actual, r.predicted.as_slice()) {
             (None, []) => true,
             (Some(actual), [one]) => actual == one,
@@ -778,15 +787,73 @@ fn check_inject_verdicts_match_what_the_api_server_did() {
         "{mismatches} of {} rows disagree:\n{report}",
         rows.len()
     );
-    // The table covers all three outcomes (otherwise it proves little).
-    for outcome in [None, Some("default"), Some("canary")] {
+    for outcome in outcomes {
         let n = rows
             .iter()
-            .filter(|r| r.actual.as_deref() == outcome)
+            .filter(|r| r.actual.as_deref() == *outcome)
             .count();
-        assert!(n >= 3, "only {n} rows with outcome {outcome:?}:\n{report}");
+        assert!(
+            n >= min,
+            "only {n} rows with outcome {outcome:?}:\n{report}"
+        );
     }
     eprintln!("{} rows agree:\n{report}", rows.len());
+}
+
+#[test]
+fn check_inject_verdicts_match_what_the_api_server_did() {
+    let Some(fx) = fixture() else { return };
+    let revisions = [("default", &fx.default), ("canary", &fx.canary)];
+    let rows = verdict_table(fx.server, &fx.group, &NAMESPACES, &PODS, &revisions);
+    assert_eq!(rows.len(), NAMESPACES.len() * PODS.len());
+    assert_rows_agree(&rows, &[None, Some("default"), Some("canary")], 3);
+}
+
+#[test]
+fn check_inject_verdicts_match_with_namespaces_injected_by_default() {
+    // values.sidecarInjectorWebhook.enableNamespacesByDefault adds the `auto.` entry: every
+    // namespace without injection labels is injected unless the pod opts out. check-inject
+    // reads the setting from the rendered values.
+    let Some(server) = server() else { return };
+    let dir = scratch(server, "auto");
+    let group = "auto";
+    let rendered = Rendered::generate(
+        &dir,
+        "",
+        &["values.sidecarInjectorWebhook.enableNamespacesByDefault=true"],
+    );
+    let webhook = Webhook::start(&dir, &rendered);
+    let mwc = webhook_configuration("e2e-auto", &rendered, &webhook, group);
+    let names: Vec<&str> = mwc["webhooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"auto.sidecar-injector.istio.io"),
+        "{names:?}"
+    );
+    apply(server, &dir, &mwc);
+    let plain = namespace(server, group, &[]);
+    wait_until_injecting(server, &plain, "default", &webhook);
+    let namespaces: [Pairs; 5] = [
+        &[],
+        &[ENABLED],
+        &[DISABLED],
+        &[(REV, "canary")],
+        &[("team", "shop")],
+    ];
+    let pods: [(Pairs, Pairs); 6] = [
+        (&[], &[]),
+        (&[(INJECT, "true")], &[]),
+        (&[(INJECT, "false")], &[]),
+        (&[], &[(INJECT, "false")]),
+        (&[(REV, "canary")], &[]),
+        (&[(REV, "default")], &[]),
+    ];
+    let rows = verdict_table(server, group, &namespaces, &pods, &[("default", &rendered)]);
+    assert_rows_agree(&rows, &[None, Some("default")], 5);
 }
 
 #[test]
@@ -794,7 +861,7 @@ fn failure_policy_fail_refuses_pods_when_the_webhook_is_down_and_ignore_admits_t
     let Some(server) = server() else { return };
     let dir = scratch(server, "failure");
     let group = "failure-policy";
-    let rendered = Rendered::generate(&dir, "");
+    let rendered = Rendered::generate(&dir, "", &[]);
     let mut webhook = Webhook::start(&dir, &rendered);
     let mut mwc = webhook_configuration("e2e-failure", &rendered, &webhook, group);
     for hook in mwc["webhooks"].as_array().unwrap() {
