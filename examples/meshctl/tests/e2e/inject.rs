@@ -619,14 +619,12 @@ const PODS: [(Pairs, Pairs); 12] = [
     (&[], &[(INJECT, "off")]),
 ];
 
+/// check-inject's answer for one pod: injected or not, and its reasons.
+type Verdict = (bool, Vec<String>);
+
 /// `meshctl x check-inject -o json` over every pod of `file`, with one revision's rendered
 /// settings; the `inject` verdicts in order, and each pod's reasons.
-fn check_inject(
-    file: &Path,
-    ns: &str,
-    ns_labels: &str,
-    rendered: &Rendered,
-) -> Vec<(bool, Vec<String>)> {
+fn check_inject(file: &Path, ns: &str, ns_labels: &str, rendered: &Rendered) -> Vec<Verdict> {
     let mut cmd = meshctl();
     cmd.args(["x", "check-inject", "-o", "json", "-n", ns])
         .arg("-f")
@@ -699,7 +697,7 @@ fn verdict_table(
         let file = dir.join(format!("{ns}.yaml"));
         let stream: Vec<String> = manifests.iter().map(Value::to_string).collect();
         write(&file, &stream.join("\n---\n"));
-        let verdicts: Vec<(&str, Vec<(bool, Vec<String>)>)> = revisions
+        let verdicts: Vec<(&str, Vec<Verdict>)> = revisions
             .iter()
             .map(|(rev, rendered)| (*rev, check_inject(&file, &ns, &ns_labels, rendered)))
             .collect();
@@ -899,7 +897,7 @@ fn failure_policy_fail_refuses_pods_when_the_webhook_is_down_and_ignore_admits_t
     }
     apply(server, &dir, &mwc);
     // Until the API server sees the new policy, creation still fails; then the pod is admitted.
-    let admitted = wait_for("the Ignore policy to admit a pod", ACTIVATION, || {
+    wait_for("the Ignore policy to admit a pod", ACTIVATION, || {
         let out = kubectl_create(server, &ns, &dir, &pod("admitted", &[], &[]));
         if out.status.success() {
             return Some(());
@@ -911,7 +909,6 @@ fn failure_policy_fail_refuses_pods_when_the_webhook_is_down_and_ignore_admits_t
         );
         None
     });
-    let () = admitted;
     let pod = block_on(async {
         let pods: Api<Pod> = Api::namespaced(server.client().await, &ns);
         pods.get("admitted").await.unwrap()
