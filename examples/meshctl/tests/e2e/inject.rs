@@ -891,6 +891,7 @@ fn failure_policy_fail_refuses_pods_when_the_webhook_is_down_and_ignore_admits_t
             "kubectl's error lacks {want:?}:\n{stderr}"
         );
     }
+    eprintln!("refused as expected: {}", stderr.trim());
 
     for hook in mwc["webhooks"].as_array_mut().unwrap() {
         hook["failurePolicy"] = json!("Ignore");
