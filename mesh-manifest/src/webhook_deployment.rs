@@ -14,6 +14,11 @@
 //! label, and would otherwise rewrite ours. Install Istio with
 //! `values.global.operatorManageWebhooks=true` so that istiod's own injection webhook is not
 //! rendered next to this one (both would inject).
+//!
+//! With [`WebhookDeploymentOptions::url`] the server runs outside the cluster (a developer's
+//! machine, a test on loopback): only the webhook configuration (and, with `with_config`, the
+//! ConfigMaps) is rendered, its entries calling that URL with the caBundle of
+//! [`ServingCert::Secret`].
 
 use crate::Object;
 use crate::generate::GenerateError;
@@ -70,6 +75,14 @@ pub struct WebhookDeploymentOptions {
     /// Also render the injector and mesh ConfigMaps the server mounts (for clusters where the
     /// Istio install does not already provide them).
     pub with_config: bool,
+    /// Call a server running outside the cluster at this base URL
+    /// (`https://HOST[:PORT][/PREFIX]`, the injection path is appended) instead of the in-cluster
+    /// Service. Only the MutatingWebhookConfiguration (and the ConfigMaps of `with_config`) is
+    /// rendered; `image`, `replicas` and `native_sidecars` are not used. The caBundle is the CA
+    /// of [`ServingCert::Secret`]; with `ServingCert::CertManager { issuer: None }` no caBundle is
+    /// written (the API server then trusts its system roots). A cert-manager issuer is an error:
+    /// cert-manager cannot issue a certificate for a server outside the cluster.
+    pub url: Option<String>,
 }
 
 impl Default for WebhookDeploymentOptions {
@@ -81,6 +94,7 @@ impl Default for WebhookDeploymentOptions {
             cert: ServingCert::CertManager { issuer: None },
             native_sidecars: "auto".to_string(),
             with_config: false,
+            url: None,
         }
     }
 }
@@ -136,6 +150,16 @@ pub enum OptionProblem {
     /// `ClusterIssuer/<name>`.
     #[error("expected Issuer/<name> or ClusterIssuer/<name>")]
     NotAnIssuer,
+    /// `url` is not an `https://` URL with a host and without query, fragment or user info (what
+    /// the API server accepts as a webhook's `clientConfig.url`).
+    #[error("expected https://HOST[:PORT][/PATH] without user info, query or fragment")]
+    NotAnHttpsUrl,
+    /// A cert-manager issuer was given with `url`: cert-manager issues certificates for the
+    /// in-cluster Service only.
+    #[error(
+        "cert-manager cannot issue the certificate of a server outside the cluster; give the CA that signed it instead"
+    )]
+    IssuerWithUrl,
 }
 
 /// Renders the webhook deployment's objects for a resolved configuration, unordered.
@@ -176,6 +200,18 @@ pub fn render_webhook_deployment(
         },
     )?;
 
+    if opts.url.is_some() {
+        // A server outside the cluster: the API server only needs to know where to call.
+        let mut out = vec![site.webhook_configuration(istiod_hooks)?];
+        if opts.with_config {
+            out.push(injector_cm.value.clone());
+            out.push(mesh_cm.value.clone());
+        }
+        return Ok(out
+            .into_iter()
+            .map(|v| Object::new(Some(ComponentName::Pilot), v))
+            .collect());
+    }
     let mut out = vec![
         site.service_account(),
         site.deployment(name_of(injector_cm), name_of(mesh_cm)),
@@ -211,7 +247,14 @@ pub fn generate_webhook_deployment(
 
 fn check_options(opts: &WebhookDeploymentOptions) -> Result<(), WebhookDeploymentError> {
     let bad = |option, problem| Err(WebhookDeploymentError::BadOption { option, problem });
-    if opts.image.trim().is_empty() {
+    if let Some(url) = &opts.url {
+        if !is_https_url(url) {
+            return bad("url", OptionProblem::NotAnHttpsUrl);
+        }
+        if let ServingCert::CertManager { issuer: Some(_) } = &opts.cert {
+            return bad("issuer", OptionProblem::IssuerWithUrl);
+        }
+    } else if opts.image.trim().is_empty() {
         return bad("image", OptionProblem::NoImage);
     }
     if !is_dns_label(&opts.name) || opts.name.len() > 50 {
@@ -234,6 +277,20 @@ fn check_options(opts: &WebhookDeploymentOptions) -> Result<(), WebhookDeploymen
         }
         _ => Ok(()),
     }
+}
+
+/// What the API server accepts as a webhook URL: `https://`, a host, no user info, query or
+/// fragment, no spaces.
+fn is_https_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    !authority.is_empty()
+        && !authority.starts_with(':')
+        && !authority.contains('@')
+        && !rest.contains(['?', '#'])
+        && !url.chars().any(char::is_whitespace)
 }
 
 /// RFC 1123 label: what Deployment and Service names must be.
@@ -480,10 +537,16 @@ impl<'a> Site<'a> {
         };
         for hook in &mut hooks {
             let mut client = Map::new();
-            client.insert(
-                "service".into(),
-                json!({"name": self.name, "namespace": self.namespace, "path": self.path, "port": 443}),
-            );
+            match &self.opts.url {
+                Some(url) => client.insert(
+                    "url".into(),
+                    format!("{}{}", url.trim_end_matches('/'), self.path).into(),
+                ),
+                None => client.insert(
+                    "service".into(),
+                    json!({"name": self.name, "namespace": self.namespace, "path": self.path, "port": 443}),
+                ),
+            };
             if let Some(ca) = &ca_bundle {
                 client.insert("caBundle".into(), ca.clone().into());
             }
@@ -496,6 +559,7 @@ impl<'a> Site<'a> {
         }
         let mut metadata = json!({"name": self.name, "labels": self.labels()});
         if matches!(self.opts.cert, ServingCert::CertManager { .. })
+            && self.opts.url.is_none()
             && let Some(m) = metadata.as_object_mut()
         {
             m.insert(
@@ -824,6 +888,91 @@ mod tests {
             assert!(
                 matches!(&err, WebhookDeploymentError::BadOption { option: got, .. } if *got == option),
                 "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn url_renders_only_the_webhook_configuration_calling_that_url() {
+        let o = WebhookDeploymentOptions {
+            image: String::new(), // not needed for a server outside the cluster
+            cert: ServingCert::Secret { ca_pem: CA.into() },
+            url: Some("https://127.0.0.1:9443/".into()),
+            ..WebhookDeploymentOptions::default()
+        };
+        let objs = render(&["revision=canary", "values.global.network=n1"], &o);
+        let kinds: Vec<_> = objs.iter().map(|o| o.kind().to_string()).collect();
+        assert_eq!(kinds, ["MutatingWebhookConfiguration"]);
+        let mwc = &objs[0].value;
+        assert_eq!(mwc["metadata"]["name"], "mesh-webhook-canary");
+        assert!(mwc["metadata"].get("annotations").is_none(), "{mwc:?}");
+        let hooks = mwc["webhooks"].as_array().unwrap();
+        assert_eq!(hooks.len(), 2);
+        for h in hooks {
+            assert_eq!(
+                h["clientConfig"],
+                json!({
+                    "url": "https://127.0.0.1:9443/inject/net/n1",
+                    "caBundle": mesh_core::base64::encode(CA.trim_end().as_bytes()),
+                }),
+                "{h}"
+            );
+        }
+
+        let with_config = WebhookDeploymentOptions {
+            with_config: true,
+            cert: ServingCert::CertManager { issuer: None },
+            ..o
+        };
+        let objs = render(&[], &with_config);
+        let kinds: Vec<_> = objs.iter().map(|o| o.kind().to_string()).collect();
+        assert_eq!(
+            kinds,
+            ["MutatingWebhookConfiguration", "ConfigMap", "ConfigMap"]
+        );
+        let hook = &objs[0].value["webhooks"][0];
+        // No CA given: the API server's system roots.
+        assert_eq!(
+            hook["clientConfig"],
+            json!({"url": "https://127.0.0.1:9443/inject"})
+        );
+    }
+
+    #[test]
+    fn bad_urls_and_an_issuer_with_a_url_are_errors() {
+        let resolved = resolve(&Inputs::with_sets(["profile=default"])).unwrap();
+        let url = |u: &str| WebhookDeploymentOptions {
+            url: Some(u.into()),
+            ..WebhookDeploymentOptions::default()
+        };
+        let mut cases: Vec<(WebhookDeploymentOptions, &str)> = [
+            "http://127.0.0.1:9443",
+            "https://",
+            "https://:9443/x",
+            "https://user@127.0.0.1",
+            "https://127.0.0.1/inject?x=1",
+            "https://127.0.0.1/#frag",
+            "https://127.0.0.1/a b",
+        ]
+        .into_iter()
+        .map(|u| (url(u), "url"))
+        .collect();
+        cases.push((
+            WebhookDeploymentOptions {
+                cert: ServingCert::CertManager {
+                    issuer: Some(("Issuer".into(), "ca".into())),
+                },
+                ..url("https://127.0.0.1:9443")
+            },
+            "issuer",
+        ));
+        for (o, option) in cases {
+            let err =
+                render_webhook_deployment(&resolved, &o, &RenderContext::default()).unwrap_err();
+            assert!(
+                matches!(&err, WebhookDeploymentError::BadOption { option: got, .. } if *got == option),
+                "{:?}: {err}",
+                o.url
             );
         }
     }

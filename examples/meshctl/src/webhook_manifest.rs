@@ -21,16 +21,26 @@ pub struct WebhookManifestArgs {
     #[arg(short = 'r', long = "revision")]
     revision: Option<String>,
     /// Container image with the mesh-webhook binary.
-    #[arg(long, value_name = "IMAGE")]
-    image: String,
+    #[arg(long, value_name = "IMAGE", required_unless_present = "url")]
+    image: Option<String>,
+    /// Call a mesh-webhook running outside the cluster at this base URL
+    /// (`https://HOST[:PORT]`; the injection path is appended): only the webhook configuration
+    /// is rendered (with the ConfigMaps of `--with-config`), its caBundle from `--ca-file`.
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with_all = ["image", "issuer", "replicas", "native_sidecars"]
+    )]
+    url: Option<String>,
     /// Base name of the Deployment, Service, Secret and webhook configuration.
     #[arg(long, default_value = "mesh-webhook")]
     name: String,
     /// Replicas (a PodDisruptionBudget is added above one).
     #[arg(long, default_value_t = 2)]
     replicas: u32,
-    /// PEM file of the CA that signed the Secret `<name>-tls` you create; without it,
-    /// cert-manager issues the certificate and injects the CA.
+    /// PEM file of the CA that signed the Secret `<name>-tls` you create (or the `--url`
+    /// server's certificate), written into every entry's caBundle; without it, cert-manager
+    /// issues the certificate and injects the CA (with `--url`: no caBundle, system roots).
     #[arg(long = "ca-file", value_name = "FILE", conflicts_with = "issuer")]
     ca_file: Option<PathBuf>,
     /// cert-manager issuer to use, `Issuer/NAME` or `ClusterIssuer/NAME` (default: a
@@ -76,7 +86,8 @@ pub fn run(args: WebhookManifestArgs) -> Result<ExitCode, CliError> {
         (None, None) => ServingCert::CertManager { issuer: None },
     };
     let opts = WebhookDeploymentOptions {
-        image: args.image,
+        image: args.image.unwrap_or_default(),
+        url: args.url,
         name: args.name,
         replicas: args.replicas,
         cert,

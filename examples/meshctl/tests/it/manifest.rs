@@ -179,3 +179,87 @@ fn webhook_manifest_renders_the_server_and_rejects_bad_flags() {
         );
     }
 }
+
+#[test]
+fn webhook_manifest_url_renders_only_the_configuration_calling_that_url() {
+    let tmp = TempDir::new("webhook-url");
+    let cert = mesh_test_support::certs::with_names(&["127.0.0.1"]);
+    let ca = tmp.write("ca.pem", &cert.cert_pem);
+    let out = meshctl(&[
+        "x",
+        "webhook-manifest",
+        "--url",
+        "https://127.0.0.1:9443",
+        "--ca-file",
+        ca.to_str().unwrap(),
+        "-r",
+        "canary",
+        "--with-config",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    let kinds: Vec<&str> = s.lines().filter_map(|l| l.strip_prefix("kind: ")).collect();
+    assert_eq!(
+        kinds,
+        [
+            "Namespace",
+            "ConfigMap",
+            "ConfigMap",
+            "MutatingWebhookConfiguration"
+        ],
+        "{s}"
+    );
+    let docs = mesh_core::from_yaml_stream(&s, "stdout").unwrap();
+    let mwc = docs.last().unwrap();
+    assert_eq!(mwc["metadata"]["name"], "mesh-webhook-canary");
+    let hooks = mwc["webhooks"].as_array().unwrap();
+    assert_eq!(hooks.len(), 2, "{s}");
+    for hook in hooks {
+        assert_eq!(hook["clientConfig"]["url"], "https://127.0.0.1:9443/inject");
+        assert!(hook["clientConfig"].get("service").is_none(), "{hook}");
+        let bundle = hook["clientConfig"]["caBundle"].as_str().unwrap();
+        let pem = mesh_core::base64::decode(bundle).unwrap();
+        assert_eq!(String::from_utf8(pem).unwrap(), cert.cert_pem.trim_end());
+    }
+    let names: Vec<&str> = docs[1..3]
+        .iter()
+        .map(|d| d["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["istio-canary", "istio-sidecar-injector-canary"]);
+
+    let bad_cases: [&[&str]; 4] = [
+        &["x", "webhook-manifest", "--url", "http://127.0.0.1:9443"],
+        &[
+            "x",
+            "webhook-manifest",
+            "--url",
+            "https://127.0.0.1",
+            "--issuer",
+            "Issuer/ca",
+        ],
+        &[
+            "x",
+            "webhook-manifest",
+            "--url",
+            "https://127.0.0.1",
+            "--image",
+            "i",
+        ],
+        &["x", "webhook-manifest", "--url", "https://u@127.0.0.1/?q"],
+    ];
+    let wants = [
+        "webhook server: url: expected https://",
+        "--issuer",
+        "--image",
+        "url: expected https://",
+    ];
+    for (args, want) in bad_cases.iter().zip(wants) {
+        let out = meshctl(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(want),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
