@@ -54,8 +54,52 @@ fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
     opts.order.namespaces = !args.no_namespace;
     opts.render.crds = crate::inputs::crd_source(args.inputs.manifests.as_deref())?;
     let manifest = generate(&resolved, &opts)?;
+    for note in apply_notes(&manifest) {
+        eprintln!("{note}");
+    }
     write_manifest(&manifest, args.output_dir.as_deref())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Kinds that a cluster serves only once a third-party CRD is installed: group, kind, the CRD's
+/// name and who ships it.
+const THIRD_PARTY_KINDS: &[(&str, &str, &str, &str)] = &[(
+    "k8s.cni.cncf.io",
+    "NetworkAttachmentDefinition",
+    "network-attachment-definitions.k8s.cni.cncf.io",
+    "Multus",
+)];
+
+/// One-line notes for stderr about what `kubectl apply` of this manifest needs from the cluster
+/// beyond a stock Kubernetes: kinds served only with a third-party CRD, and an empty manifest
+/// (kubectl refuses an input without objects).
+fn apply_notes(manifest: &Manifest) -> Vec<String> {
+    if manifest.is_empty() {
+        return vec![
+            "note: the manifest is empty (no component is enabled); `kubectl apply` refuses an \
+             input without objects"
+                .to_string(),
+        ];
+    }
+    let mut notes = Vec::new();
+    for (group, kind, crd, provider) in THIRD_PARTY_KINDS {
+        let names: Vec<String> = manifest
+            .objects()
+            .filter(|o| o.group() == *group && o.kind() == *kind)
+            .map(|o| match o.namespace() {
+                "" => o.name().to_string(),
+                ns => format!("{ns}/{}", o.name()),
+            })
+            .collect();
+        if !names.is_empty() {
+            notes.push(format!(
+                "note: the manifest has {kind} {} ({group}), which needs the {provider} CRD {crd} \
+                 on the cluster: without it `kubectl apply` fails on that object",
+                names.join(", ")
+            ));
+        }
+    }
+    notes
 }
 
 /// Prints the manifest as one stream, or writes one file per stage into `output_dir` and prints
@@ -82,4 +126,47 @@ pub fn write_manifest(manifest: &Manifest, output_dir: Option<&Path>) -> Result<
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use mesh_profiles::{Inputs, ProfileSource};
+
+    fn manifest_of(sets: &[&str]) -> Manifest {
+        let inputs = Inputs {
+            files: Vec::new(),
+            set_flags: sets.iter().map(|s| s.to_string()).collect(),
+            profiles: ProfileSource::Builtin,
+        };
+        let resolved = mesh_profiles::resolve(&inputs).unwrap();
+        generate(&resolved, &GenerateOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn notes_name_the_multus_crd_only_when_a_nad_is_rendered() {
+        let notes = apply_notes(&manifest_of(&["profile=openshift"]));
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].contains("NetworkAttachmentDefinition default/istio-cni")
+                && notes[0].contains("network-attachment-definitions.k8s.cni.cncf.io")
+                && notes[0].contains("Multus")
+                && !notes[0].contains('\n'),
+            "{}",
+            notes[0]
+        );
+        assert_eq!(
+            apply_notes(&manifest_of(&["profile=ambient"])),
+            Vec::<String>::new()
+        );
+        assert_eq!(apply_notes(&manifest_of(&[])), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_empty_manifest_gets_a_note() {
+        let notes = apply_notes(&manifest_of(&["profile=empty"]));
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("empty"), "{}", notes[0]);
+    }
 }
