@@ -192,26 +192,38 @@ pub(crate) fn exclude_inbound_port(port: &str, excluded: &str) -> String {
     out.join(",")
 }
 
-/// Appends the Istio CNI network to a Multus networks annotation (list or JSON form).
+/// Appends the Istio CNI network to a Multus networks annotation, in the annotation's own form:
+/// a comma-separated list gets `namespace/name` (`default/istio-cni`), a JSON list gets an
+/// object (`{"name": "istio-cni", "namespace": "default"}`). A network already listed (in
+/// either spelling) is not added twice; an unparsable JSON list is left alone.
 pub(crate) fn append_multus_network(existing: &str, network: &str) -> String {
     if existing.is_empty() {
         return network.to_string();
     }
+    let (namespace, name) = match network.split_once('/') {
+        Some((ns, name)) => (Some(ns), name),
+        None => (None, network),
+    };
     if let Some(i) = existing.rfind(']') {
         let Ok(nets) = serde_json::from_str::<Vec<Map<String, Value>>>(existing) else {
             return existing.to_string();
         };
-        if nets
-            .iter()
-            .any(|n| n.get("name").and_then(Value::as_str) == Some(network))
-        {
+        let listed = nets.iter().any(|n| {
+            let n_name = n.get("name").and_then(Value::as_str);
+            let n_ns = n.get("namespace").and_then(Value::as_str);
+            n_name == Some(network) || (n_name == Some(name) && n_ns == namespace)
+        });
+        if listed {
             return existing.to_string();
         }
-        return format!(
-            "{}, {{\"name\": \"{network}\"}}{}",
-            &existing[..i],
-            &existing[i..]
-        );
+        let entry = match namespace {
+            Some(ns) => format!("{{\"name\": \"{name}\", \"namespace\": \"{ns}\"}}"),
+            None => format!("{{\"name\": \"{name}\"}}"),
+        };
+        let head = existing[..i].trim_end();
+        // An empty list gets no leading comma.
+        let sep = if head.ends_with('[') { "" } else { ", " };
+        return format!("{head}{sep}{entry}{}", &existing[i..]);
     }
     if existing.split(',').any(|n| n.trim() == network) {
         return existing.to_string();
@@ -774,5 +786,33 @@ mod tests {
             append_multus_network("a, istio-cni", "istio-cni"),
             "a, istio-cni"
         );
+    }
+
+    #[test]
+    fn appends_a_namespaced_multus_network_in_the_annotations_form() {
+        let net = "default/istio-cni";
+        assert_eq!(
+            append_multus_network("alt_cni", net),
+            "alt_cni, default/istio-cni"
+        );
+        assert_eq!(
+            append_multus_network(r#"[{"name": "macvlan", "namespace": "net"}]"#, net),
+            r#"[{"name": "macvlan", "namespace": "net"}, {"name": "istio-cni", "namespace": "default"}]"#
+        );
+        assert_eq!(
+            append_multus_network("[]", net),
+            r#"[{"name": "istio-cni", "namespace": "default"}]"#
+        );
+        // Already there, in either spelling.
+        let listed = r#"[{"name": "istio-cni", "namespace": "default"}]"#;
+        assert_eq!(append_multus_network(listed, net), listed);
+        let listed = r#"[{"name": "default/istio-cni"}]"#;
+        assert_eq!(append_multus_network(listed, net), listed);
+        // Another namespace's istio-cni is a different network.
+        assert_eq!(
+            append_multus_network(r#"[{"name": "istio-cni", "namespace": "other"}]"#, net),
+            r#"[{"name": "istio-cni", "namespace": "other"}, {"name": "istio-cni", "namespace": "default"}]"#
+        );
+        assert_eq!(append_multus_network("[not json]", net), "[not json]");
     }
 }
