@@ -30,6 +30,11 @@ pub use order::{Manifest, ObjectId, OrderError, OrderOptions, Stage, StageKind, 
 pub mod output;
 pub use output::{StageFile, apply_instructions, manifest_yaml, stage_files, yaml_stream};
 
+pub mod gitops;
+pub use gitops::{
+    FluxOptions, Layout, LayoutOptions, OutputFile, layout_files, layout_instructions,
+};
+
 pub mod snapshot;
 pub use snapshot::{ObjectSnapshot, object_snapshots, snapshot_name};
 

@@ -6,7 +6,10 @@ use crate::manifest_diff::{ManifestDiffArgs, run as run_diff};
 use crate::profile::resolve_error;
 use clap::{Args, Subcommand};
 use mesh_manifest::generate::{GenerateOptions, generate};
-use mesh_manifest::{Manifest, apply_instructions, manifest_yaml, stage_files};
+use mesh_manifest::{
+    Layout, LayoutOptions, Manifest, apply_instructions, layout_files, layout_instructions,
+    manifest_yaml, stage_files,
+};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -34,6 +37,23 @@ pub struct GenerateArgs {
     /// Leave out the Namespace objects.
     #[arg(long = "no-namespace")]
     no_namespace: bool,
+    /// Layout of `--output-dir`: plain (stage files), kustomize (a kustomization per stage and
+    /// one on top), argocd (sync waves and ignoreDifferences), flux (Flux Kustomizations
+    /// chained by dependsOn).
+    #[arg(
+        long = "layout",
+        value_name = "LAYOUT",
+        default_value = "plain",
+        requires = "output_dir"
+    )]
+    layout: String,
+    /// Flux layout: the GitRepository the Kustomizations read.
+    #[arg(long = "flux-source", value_name = "NAME", default_value = "mesh")]
+    flux_source: String,
+    /// Flux layout: the output folder's path inside that repository (default: `--output-dir`
+    /// when it is relative).
+    #[arg(long = "flux-path", value_name = "PATH")]
+    flux_path: Option<String>,
 }
 
 /// Runs a `manifest` subcommand.
@@ -53,12 +73,51 @@ fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
     let mut opts = GenerateOptions::default();
     opts.order.namespaces = !args.no_namespace;
     opts.render.crds = crate::inputs::crd_source(args.inputs.manifests.as_deref())?;
+    let layout: Layout =
+        args.layout
+            .parse()
+            .map_err(|e: mesh_manifest::gitops::ParseLayoutError| {
+                CliError::msg(format!("--layout: {e}"))
+            })?;
     let manifest = generate(&resolved, &opts)?;
     for note in apply_notes(&manifest) {
         eprintln!("{note}");
     }
-    write_manifest(&manifest, args.output_dir.as_deref())?;
+    match (&args.output_dir, layout) {
+        (Some(dir), layout) if layout != Layout::Plain => {
+            let mut options = LayoutOptions {
+                layout,
+                ..LayoutOptions::default()
+            };
+            options.flux.source_name = args.flux_source.clone();
+            options.flux.path = match &args.flux_path {
+                Some(p) => p.clone(),
+                None if dir.is_relative() => format!("./{}", dir.display()),
+                None => ".".to_string(),
+            };
+            write_layout(&manifest, &options, dir)?;
+        }
+        _ => write_manifest(&manifest, args.output_dir.as_deref())?,
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the files of a GitOps layout into `dir` and prints what to do with them.
+fn write_layout(manifest: &Manifest, options: &LayoutOptions, dir: &Path) -> Result<(), CliError> {
+    for file in layout_files(manifest, options) {
+        let path = dir.join(&file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| CliError::msg(format!("{}: {e}", parent.display())))?;
+        }
+        std::fs::write(&path, &file.content)
+            .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
+    }
+    print!(
+        "{}",
+        layout_instructions(manifest, options, &dir.display().to_string())
+    );
+    Ok(())
 }
 
 /// Kinds that a cluster serves only once a third-party CRD is installed: group, kind, the CRD's

@@ -12,6 +12,7 @@ mod diff;
 mod gateway;
 mod gateway_templates;
 mod generate;
+mod gitops;
 mod injection_templates;
 mod k8s_settings;
 mod order;

@@ -4,6 +4,7 @@ mod bad_input;
 mod cli_polish;
 mod differential;
 mod kube_inject;
+mod layouts;
 mod manifest;
 mod profile;
 mod support;
