@@ -12,6 +12,7 @@ mod inputs;
 mod manifest;
 mod manifest_diff;
 mod profile;
+mod tag;
 mod version;
 mod webhook_manifest;
 
@@ -39,6 +40,9 @@ enum Command {
     /// Inject the Istio sidecar into Kubernetes workloads read from a file.
     #[command(name = "kube-inject")]
     KubeInject(inject::KubeInjectArgs),
+    /// Revision tags: stable names (`prod`, `default`) that point at a revision's injector.
+    #[command(subcommand)]
+    Tag(tag::TagCommand),
     /// Experimental commands.
     #[command(subcommand)]
     X(XCommand),
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
         Command::Profile(cmd) => profile::run(cmd),
         Command::Manifest(cmd) => manifest::run(cmd),
         Command::KubeInject(args) => inject::run(args),
+        Command::Tag(cmd) => tag::run(cmd),
         Command::X(XCommand::CheckInject(args)) => check_inject::run(args),
         Command::X(XCommand::WebhookManifest(args)) => webhook_manifest::run(args),
         Command::Version(args) => version::run(args),

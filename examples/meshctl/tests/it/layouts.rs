@@ -76,10 +76,7 @@ fn kubectl_kustomize_renders_the_objects_of_manifest_generate() {
                 layout,
             ]);
             assert!(written.status.success(), "{}", text(&written.stderr));
-            assert!(
-                text(&written.stdout).contains("kubectl"),
-                "{profile}"
-            );
+            assert!(text(&written.stdout).contains("kubectl"), "{profile}");
             let rendered = Command::new(mesh_test_support::kube::kubectl_path())
                 .args(["kustomize", out_dir])
                 .output()
