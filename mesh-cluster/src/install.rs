@@ -4,6 +4,7 @@
 
 use crate::error::ClusterError;
 use crate::plan::{InstallPlan, PlannedObject};
+use crate::takeover::Takeover;
 use mesh_manifest::order::ObjectId;
 use std::time::Duration;
 
@@ -24,6 +25,9 @@ pub struct InstallReport {
     pub dry_run_skipped: Vec<(ObjectId, String)>,
     /// The objects pruned.
     pub pruned: Vec<ObjectId>,
+    /// The objects in which another field manager had changed fields mesh sets, with those
+    /// fields: the install took them back (a dry run: would take them back).
+    pub taken_over: Vec<Takeover>,
 }
 
 /// How long to wait and how often to look.

@@ -5,7 +5,7 @@
 //! The crate is split like kube-rs (kube-core builds requests, kube-client sends them):
 //!
 //! * pure, in every build: [`labels`] (ownership labels and selectors), [`resource`] (kind →
-//!   API path), [`requests`] (the exact HTTP requests, with kube-core), [`plan`] (which objects
+//!   API path), [`takeover`] (fields taken back from other managers), [`requests`] (the exact HTTP requests, with kube-core), [`plan`] (which objects
 //!   in which order, what to wait for, what may be pruned), [`readiness`] (is a workload ready,
 //!   and if not why), [`version`], and the rules of [`precheck`](mod@precheck), [`prune`],
 //!   [`uninstall`](mod@uninstall), [`verify`] and [`install`];
@@ -46,6 +46,7 @@ pub mod prune;
 pub mod readiness;
 pub mod requests;
 pub mod resource;
+pub mod takeover;
 pub mod uninstall;
 pub mod verify;
 pub mod version;
@@ -60,9 +61,10 @@ pub use plan::{InstallPlan, PlanOptions, PlannedObject, Step, install_plan};
 pub use precheck::{Finding, Level, MIN_KUBE_VERSION, PrecheckOptions, PrecheckReport};
 pub use progress::Event;
 pub use resource::{ApiTarget, KindCatalog};
+pub use takeover::{FieldConflict, Takeover};
 pub use uninstall::{Scope, UninstallPlan, UninstallReport, uninstall_plan};
 pub use verify::{RowStatus, VerifyReport, VerifyRow};
 pub use version::KubeVersion;
 
 #[cfg(feature = "client")]
-pub use client::{Cluster, precheck, run_plan, uninstall, verify_install};
+pub use client::{Cluster, precheck, review_access, run_plan, uninstall, verify_install};

@@ -1,4 +1,5 @@
-//! Running an install plan: server-side apply stage by stage, the waits between stages, the
+//! Running an install plan: server-side apply stage by stage (not forced first, so that fields
+//! another manager changed are reported when they are taken back), the waits between stages, the
 //! prune at the end. Every step is idempotent, so running the same plan again after an
 //! interruption converges on the same cluster state.
 
@@ -9,6 +10,7 @@ use crate::error::ClusterError;
 use crate::install::{InstallReport, RunOptions, dry_run_gap};
 use crate::plan::{InstallPlan, Step};
 use crate::progress::Event;
+use crate::takeover::Takeover;
 
 /// Runs `plan` against `cluster`, reporting progress. Stops at the first error.
 pub async fn run_plan(
@@ -27,7 +29,7 @@ pub async fn run_plan(
                 });
                 for object in objects {
                     let result = cluster
-                        .apply(
+                        .apply_taking_back(
                             &object.target,
                             &object.value,
                             &plan.ownership.field_manager,
@@ -35,7 +37,15 @@ pub async fn run_plan(
                         )
                         .await;
                     match result {
-                        Ok(_) => {
+                        Ok((_, conflicts)) => {
+                            if !conflicts.is_empty() {
+                                let takeover = Takeover {
+                                    id: object.id.clone(),
+                                    conflicts,
+                                };
+                                report.taken_over.push(takeover.clone());
+                                progress(Event::TookOver(takeover));
+                            }
                             report.applied.push(object.id.clone());
                             progress(Event::Applied {
                                 stage: *stage,

@@ -136,14 +136,15 @@ async fn install_applies_stage_by_stage_and_waits_for_crds_discovery_and_rollout
             )
         );
     }
-    // Every apply is a forced server-side apply by one field manager, not a dry run.
+    // Every apply is a server-side apply by one field manager, not a dry run; not forced, so
+    // that a field another manager changed comes back as a 409 to report (then forced).
     for r in log.iter().filter(|r| r.method == "PATCH") {
         assert_eq!(
             r.content_type.as_deref(),
             Some("application/apply-patch+yaml")
         );
         assert_eq!(r.param("fieldManager"), Some("istio-operator"));
-        assert_eq!(r.param("force"), Some("true"));
+        assert_eq!(r.param("force"), None);
         assert_eq!(r.param("dryRun"), None);
     }
     // The applied objects carry the ownership labels.
@@ -224,7 +225,7 @@ async fn dry_run_is_a_server_side_dry_run_that_creates_nothing_and_waits_for_not
     let log = fake.log();
     for r in log.iter().filter(|r| r.method == "PATCH") {
         assert_eq!(r.param("dryRun"), Some("All"), "{}", r.line());
-        assert_eq!(r.param("force"), Some("true"));
+        assert_eq!(r.param("force"), None);
     }
     assert!(fake.objects().is_empty(), "a dry run stores nothing");
     assert!(

@@ -48,10 +48,14 @@ impl Progress {
     }
 }
 
+/// How a field taken back from another manager is introduced.
+const TOOK_BACK: &str = "took back from another field manager:";
+
 fn plain(event: &Event) {
     let line = match event {
         Event::StageApplied { stage } => format!("applied {stage}"),
         Event::DryRunSkipped { id, reason } => format!("dry run: not checked {id}: {reason}"),
+        Event::TookOver(takeover) => format!("{TOOK_BACK} {takeover}"),
         Event::WaitStarted { what, objects } => format!("waiting for {objects} {what}"),
         Event::WaitDone { what } => format!("{what} ready"),
         Event::PruneStarted { objects } if *objects > 0 => format!("pruning {objects} objects"),
@@ -106,6 +110,15 @@ impl Bars {
                 if let Some(bar) = &self.current {
                     bar.inc(1);
                     bar.println(format!("dry run: not checked {id}: {reason}"));
+                }
+            }
+            Event::TookOver(takeover) => {
+                let line = format!("{TOOK_BACK} {takeover}");
+                match &self.current {
+                    Some(bar) => bar.println(line),
+                    None => {
+                        let _ = writeln!(std::io::stderr().lock(), "{line}");
+                    }
                 }
             }
             Event::StageApplied { .. } => self.finish("done"),
