@@ -104,7 +104,7 @@ pub async fn run(args: InstallArgs, mode: Mode) -> Result<ExitCode, CliError> {
             ..WaitOptions::default()
         },
     };
-    let mut progress = Progress::for_stderr();
+    let mut progress = Progress::for_stderr(args.dry_run);
     let result = run_plan(cluster, &plan, &opts, &mut |e| progress.event(e)).await;
     let report = match result {
         Ok(report) => report,

@@ -529,9 +529,10 @@ fn dry_run_rbac_and_an_interrupted_demo_install() {
     let out = mesh_ok(kc, &["install", "--dry-run"]);
     assert!(out.contains("would be pruned"), "{out}");
     assert!(
-        out.contains("deleted Deployment.apps/istio-system/istio-egressgateway"),
+        out.contains("would delete Deployment.apps/istio-system/istio-egressgateway"),
         "{out}"
     );
+    assert!(!out.lines().any(|l| l.starts_with("deleted ")), "{out}");
     assert_eq!(
         changes(&installed, &snapshot(&server, &kinds, "")),
         Vec::<String>::new(),
