@@ -142,6 +142,17 @@ impl Ownership {
     }
 }
 
+/// Whether `labels` mark an object of the `Base` component (CRDs, the reader service account,
+/// ...) applied by an installer, whatever its revision and owner. Revisions share these objects:
+/// every install renders and applies them, so they carry the revision of the latest install
+/// (a canary installed beside the default revision relabels them `istio.io/rev=canary`), and
+/// uninstalling a revision leaves them. An installation counts them as its own either way.
+pub fn is_shared_base(labels: Option<&Value>) -> bool {
+    let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
+    get(COMPONENT_LABEL) == Some(ComponentName::Base.as_str())
+        && get(MANAGED_LABEL) == Some(MANAGED_VALUE)
+}
+
 /// An object's `metadata.labels` value, if any.
 pub fn labels_of(value: &Value) -> Option<&Value> {
     value.pointer("/metadata/labels")
@@ -218,5 +229,19 @@ mod tests {
             "install.operator.istio.io/owning-resource-namespace": "istio-system"});
         assert!(!o.owns(Some(&theirs)));
         assert!(!o.owns(None));
+        assert!(!is_shared_base(Some(&theirs)));
+    }
+
+    #[test]
+    fn base_objects_of_any_revision_are_shared() {
+        let canary = json!({"operator.istio.io/component": "Base", "istio.io/rev": "canary",
+            "operator.istio.io/managed": "Reconcile",
+            "install.operator.istio.io/owning-resource-namespace": "istio-system"});
+        assert!(!owner().owns(Some(&canary)));
+        assert!(is_shared_base(Some(&canary)));
+        // Made by hand with a look-alike component label: not an installer's.
+        let by_hand = json!({"operator.istio.io/component": "Base"});
+        assert!(!is_shared_base(Some(&by_hand)));
+        assert!(!is_shared_base(None));
     }
 }
