@@ -475,6 +475,37 @@ fn dry_run_rbac_and_an_interrupted_demo_install() {
     // The dry run needs the same rights.
     mesh_fails(&viewer, &["install", "--dry-run"], 2);
 
+    // Without a kubelet nothing becomes ready: the readiness timeout names the workload and why.
+    let out = mesh_fails(
+        kc,
+        &[
+            "install",
+            "--set",
+            "profile=minimal",
+            "--readiness-timeout",
+            "3s",
+            "-y",
+        ],
+        2,
+    );
+    assert!(
+        out.contains("error: timed out after 3s waiting for workloads to be ready"),
+        "{out}"
+    );
+    let line = out
+        .lines()
+        .position(|l| {
+            l.starts_with(
+                "error:   Deployment/istio-system/istiod: 0 of 1 updated replicas available",
+            )
+        })
+        .unwrap_or_else(|| panic!("istiod is not named:\n{out}"));
+    let pods = out.lines().nth(line + 1).unwrap_or_default();
+    assert!(
+        pods.contains("pod istiod-") || pods.contains("no pods created yet"),
+        "no pod reason under istiod:\n{out}"
+    );
+
     // 5. A demo install killed half way: no kubelet yet, so it applies CRDs, config and
     // workloads, then waits for the workloads to become ready; kill it there.
     let mut child = meshctl_on(kc, &["install", "--set", "profile=demo", "-y"])
@@ -513,9 +544,21 @@ fn dry_run_rbac_and_an_interrupted_demo_install() {
         "{out}"
     );
 
+    // The rerun converges, and prunes what the timed-out minimal install applied that demo
+    // does not render.
     let kubelet = KubeletStandIn::start(&server, None);
     let out = mesh_ok(kc, &["install", "--set", "profile=demo", "-y"]);
-    assert!(out.contains("pruned 0"), "{out}");
+    let stale: BTreeSet<String> = rendered(&["--set", "profile=minimal"])
+        .difference(&rendered(&["--set", "profile=demo"]))
+        .cloned()
+        .collect();
+    for id in &stale {
+        assert!(
+            out.contains(&format!("deleted {id}")),
+            "{id} not pruned:\n{out}"
+        );
+    }
+    assert!(out.contains(&format!("pruned {}", stale.len())), "{out}");
     assert!(kubelet.marked() > 0);
     let deployments = deployments_available(&server);
     for name in ["istiod", "istio-ingressgateway", "istio-egressgateway"] {
@@ -539,4 +582,39 @@ fn dry_run_rbac_and_an_interrupted_demo_install() {
         "{out}"
     );
     mesh_ok(kc, &["verify-install", "--set", "profile=demo"]);
+
+    // upgrade in place changes nothing; a canary revision beside it prunes nothing of the
+    // default one, and uninstalling the canary leaves the default revision whole.
+    let out = mesh_ok(kc, &["upgrade", "--set", "profile=demo", "-y"]);
+    assert!(out.contains("pruned 0"), "{out}");
+    assert_eq!(
+        changes(&installed, &snapshot(&server, &kinds, "")),
+        Vec::<String>::new(),
+        "{out}"
+    );
+    let out = mesh_ok(
+        kc,
+        &["install", "--set", "profile=minimal", "-r", "canary", "-y"],
+    );
+    assert!(out.contains("pruned 0"), "{out}");
+    mesh_ok(
+        kc,
+        &["verify-install", "--set", "profile=minimal", "-r", "canary"],
+    );
+    mesh_ok(kc, &["verify-install", "--set", "profile=demo"]);
+    assert!(get(&server, "deployment", "istio-system", "istiod-canary").is_some());
+    let out = mesh_ok(kc, &["uninstall", "--revision", "canary", "-y"]);
+    assert!(
+        get(&server, "deployment", "istio-system", "istiod-canary").is_none(),
+        "{out}"
+    );
+    let out = mesh_ok(kc, &["verify-install", "--set", "profile=demo"]);
+    assert!(out.contains("objects present and ready"), "{out}");
+    // Only the shared Base objects (CRDs, reader account) keep the canary's labels.
+    let canary = snapshot(
+        &server,
+        &kinds,
+        "istio.io/rev=canary,operator.istio.io/component!=Base",
+    );
+    assert!(canary.is_empty(), "canary objects left: {canary:?}");
 }
