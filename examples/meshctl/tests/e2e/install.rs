@@ -246,8 +246,17 @@ fn install_reinstall_takeover_prune_verify_and_purge() {
         "rendered but not on the server: {missing:?}"
     );
 
+    // The cluster as precheck sees it now: an in-place upgrade, no issue.
+    let out = mesh_ok(kc, &["x", "precheck"]);
+    assert!(out.contains("no issues found"), "{out}");
+    assert!(
+        out.contains("revision default is installed in istio-system"),
+        "{out}"
+    );
+
     // 2. The same install again changes no object mesh owns.
     let out = mesh_ok(kc, &["install", "-y"]);
+    assert!(out.contains("took back fields of 0 objects"), "{out}");
     assert!(out.contains("pruned 0"), "{out}");
     let again = snapshot(&server, &kinds, MANAGED);
     assert_eq!(changes(&owned, &again), Vec::<String>::new(), "{out}");
@@ -261,23 +270,42 @@ fn install_reinstall_takeover_prune_verify_and_purge() {
         &intruder,
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio\n  namespace: istio-system\ndata:\n  mesh: 'defaultConfig: {}'\n",
     );
-    kubectl_apply(
-        &server,
-        &intruder,
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: istiod\n  namespace: istio-system\n  labels:\n    istio: intruder\n",
-    );
+    // An update (not an apply) by another manager: `kubectl label` is manager kubectl-label.
+    run_ok(server.kubectl().args([
+        "label",
+        "deployment",
+        "istiod",
+        "-n",
+        "istio-system",
+        "istio=intruder",
+        "--overwrite",
+    ]));
     let cm = get(&server, "configmap", "istio-system", "istio").expect("the istio ConfigMap");
     assert_eq!(
         cm["data"]["mesh"], "defaultConfig: {}",
         "the intruder's change"
     );
+    let cm_line = "ConfigMap/istio-system/istio: .data.mesh from \"intruder\"";
+    let deploy_line =
+        "Deployment.apps/istio-system/istiod: .metadata.labels.istio from \"kubectl-label\"";
+    // A dry run says what it would take back, and takes nothing.
+    let out = mesh_ok(kc, &["install", "--dry-run"]);
+    for reported in [
+        format!("would take back from another field manager: {cm_line}"),
+        format!("would take back from another field manager: {deploy_line}"),
+        "2 would be taken back from other field managers".to_string(),
+    ] {
+        assert!(out.contains(&reported), "not reported: {reported}\n{out}");
+    }
+    let cm = get(&server, "configmap", "istio-system", "istio").expect("the istio ConfigMap");
+    assert_eq!(cm["data"]["mesh"], "defaultConfig: {}", "{out}");
     let out = mesh_ok(kc, &["install", "-y"]);
     for reported in [
-        "took back from another field manager: ConfigMap/istio-system/istio: .data.mesh from \"intruder\"",
-        "took back from another field manager: Deployment.apps/istio-system/istiod: .metadata.labels.istio from \"intruder\"",
-        "took back fields of 2 objects from other field managers",
+        format!("took back from another field manager: {cm_line}"),
+        format!("took back from another field manager: {deploy_line}"),
+        "took back fields of 2 objects from other field managers".to_string(),
     ] {
-        assert!(out.contains(reported), "not reported: {reported}\n{out}");
+        assert!(out.contains(&reported), "not reported: {reported}\n{out}");
     }
     let cm = get(&server, "configmap", "istio-system", "istio").expect("the istio ConfigMap");
     assert_eq!(cm["data"]["mesh"].as_str(), Some(mesh_config.as_str()));
@@ -289,7 +317,7 @@ fn install_reinstall_takeover_prune_verify_and_purge() {
             .as_array()
             .expect("managedFields")
         {
-            if entry["manager"] == "intruder" {
+            if entry["manager"] == "intruder" || entry["manager"] == "kubectl-label" {
                 let fields = entry["fieldsV1"].to_string();
                 assert!(
                     !fields.contains("f:mesh") && !fields.contains("f:istio"),
