@@ -3,8 +3,10 @@
 //! the `client` module's (feature `client`).
 
 use crate::error::ClusterError;
+use crate::labels::{MANAGED_LABEL, MANAGED_VALUE, label_of};
 use crate::plan::{InstallPlan, PlannedObject};
 use crate::takeover::Takeover;
+use mesh_core::Value;
 use mesh_manifest::order::ObjectId;
 use std::time::Duration;
 
@@ -28,6 +30,9 @@ pub struct InstallReport {
     /// The objects in which another field manager had changed fields mesh sets, with those
     /// fields: the install took them back (a dry run: would take them back).
     pub taken_over: Vec<Takeover>,
+    /// Namespaces of the manifest that existed without mesh's labels (created by someone
+    /// else): left as they are, so that `uninstall --delete-namespace` never deletes them.
+    pub existing_namespaces: Vec<ObjectId>,
 }
 
 /// How long to wait and how often to look.
@@ -46,6 +51,15 @@ impl Default for WaitOptions {
             interval: Duration::from_secs(2),
         }
     }
+}
+
+/// Whether a Namespace of the manifest, as the cluster has it (`None`: absent), was created by
+/// someone else: it exists without mesh's [`MANAGED_LABEL`]. Such a namespace is left as it is
+/// rather than labelled as mesh's, since the label is what lets `uninstall --delete-namespace`
+/// delete a namespace (with everything in it, such as a `cacerts` secret made before the
+/// install).
+pub fn is_foreign_namespace(existing: Option<&Value>) -> bool {
+    existing.is_some_and(|ns| label_of(ns, MANAGED_LABEL) != Some(MANAGED_VALUE))
 }
 
 /// Why a dry run could not check `object` when the server answered 404: its namespace or its
@@ -101,6 +115,20 @@ mod tests {
             object: "x".into(),
             message: message.into(),
         }
+    }
+
+    #[test]
+    fn namespaces_without_our_label_are_someone_elses() {
+        assert!(!is_foreign_namespace(None));
+        let theirs = json!({"metadata": {"name": "istio-system",
+            "labels": {"kubernetes.io/metadata.name": "istio-system"}}});
+        assert!(is_foreign_namespace(Some(&theirs)));
+        assert!(is_foreign_namespace(Some(
+            &json!({"metadata": {"name": "x"}})
+        )));
+        let ours = json!({"metadata": {"name": "istio-system",
+            "labels": {"operator.istio.io/managed": "Reconcile"}}});
+        assert!(!is_foreign_namespace(Some(&ours)));
     }
 
     #[test]

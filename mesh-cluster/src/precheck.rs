@@ -4,6 +4,7 @@
 
 use crate::labels::{REVISION_LABEL, VERSION_LABEL, label_of};
 use crate::plan::{InstallPlan, Step};
+use crate::resource::is_namespace;
 use crate::version::{KubeVersion, leading_number};
 use mesh_core::Value;
 use std::fmt;
@@ -121,7 +122,8 @@ pub fn access_checks(namespace: &str) -> Vec<AccessCheck> {
 }
 
 /// The permissions running `plan` needs, exactly: for every kind and namespace it applies to,
-/// `create` and `patch` (a server-side apply is a PATCH that creates missing objects); for every
+/// `create` and `patch` (a server-side apply is a PATCH that creates missing objects), and `get`
+/// for namespaces (read before applying); for every
 /// kind its prune looks at, `list` and `delete` across all namespaces. No duplicates, in plan
 /// order.
 pub fn plan_access_checks(plan: &InstallPlan) -> Vec<AccessCheck> {
@@ -138,7 +140,13 @@ pub fn plan_access_checks(plan: &InstallPlan) -> Vec<AccessCheck> {
         } else {
             ""
         };
-        for verb in ["create", "patch"] {
+        // A Namespace is read first: one that exists without our labels is left alone.
+        let verbs: &[&str] = if is_namespace(&object.id.group, &object.id.kind) {
+            &["get", "create", "patch"]
+        } else {
+            &["create", "patch"]
+        };
+        for verb in verbs {
             add(AccessCheck::new(verb, &t.group, &t.plural, namespace));
         }
     }
@@ -486,8 +494,9 @@ mod tests {
             .map(|c| format!("{} {}/{} {}", c.verb, c.group, c.resource, c.namespace))
             .collect();
         assert_eq!(
-            checks[..4],
+            checks[..5],
             [
+                "get /namespaces ",
                 "create /namespaces ",
                 "patch /namespaces ",
                 "create apps/deployments mesh",
@@ -503,7 +512,7 @@ mod tests {
                 _ => None,
             })
             .unwrap();
-        assert_eq!(checks.len(), 4 + 2 * prune_kinds);
+        assert_eq!(checks.len(), 5 + 2 * prune_kinds);
         assert!(checks.contains(&"list apps/deployments ".to_string()));
         assert!(checks.contains(&"delete /configmaps ".to_string()));
         let without_prune = install_plan(
@@ -514,7 +523,7 @@ mod tests {
                 prune: false,
             },
         );
-        assert_eq!(plan_access_checks(&without_prune).len(), 4);
+        assert_eq!(plan_access_checks(&without_prune).len(), 5);
     }
 
     #[test]

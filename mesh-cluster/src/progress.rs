@@ -27,6 +27,12 @@ pub enum Event {
     /// Another field manager had changed fields of an object that mesh sets; the apply took
     /// them back (forced), or a dry run would.
     TookOver(Takeover),
+    /// A namespace of the manifest already existed without mesh's labels: left as it is (not
+    /// applied, so never deleted by `uninstall --delete-namespace`).
+    ExistingNamespace {
+        /// The namespace.
+        id: ObjectId,
+    },
     /// A dry run could not check an object because what it needs (its namespace, its CRD) is
     /// only created by the real install.
     DryRunSkipped {

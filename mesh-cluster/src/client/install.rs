@@ -1,15 +1,16 @@
 //! Running an install plan: server-side apply stage by stage (not forced first, so that fields
 //! another manager changed are reported when they are taken back), the waits between stages, the
-//! prune at the end. Every step is idempotent, so running the same plan again after an
+//! prune at the end. A namespace that exists without mesh's labels is left as it is. Every step is idempotent, so running the same plan again after an
 //! interruption converges on the same cluster state.
 
 use super::cluster::Cluster;
 use super::prune::prune;
 use super::wait::{wait_crds, wait_workloads};
 use crate::error::ClusterError;
-use crate::install::{InstallReport, RunOptions, dry_run_gap};
+use crate::install::{InstallReport, RunOptions, dry_run_gap, is_foreign_namespace};
 use crate::plan::{InstallPlan, Step};
 use crate::progress::Event;
+use crate::resource::is_namespace;
 use crate::takeover::Takeover;
 
 /// Runs `plan` against `cluster`, reporting progress. Stops at the first error.
@@ -28,6 +29,16 @@ pub async fn run_plan(
                     objects: objects.len(),
                 });
                 for object in objects {
+                    if is_namespace(&object.id.group, &object.id.kind) {
+                        let existing = cluster.get(&object.target, "", &object.id.name).await?;
+                        if is_foreign_namespace(existing.as_ref()) {
+                            report.existing_namespaces.push(object.id.clone());
+                            progress(Event::ExistingNamespace {
+                                id: object.id.clone(),
+                            });
+                            continue;
+                        }
+                    }
                     let result = cluster
                         .apply_taking_back(
                             &object.target,

@@ -89,6 +89,7 @@ async fn install(fake: &FakeApi, plan: &InstallPlan) -> Result<Vec<Event>, Clust
     Ok(events)
 }
 
+const GET_NS: &str = "GET /api/v1/namespaces/mesh";
 const NS: &str = "PATCH /api/v1/namespaces/mesh";
 const CRD: &str =
     "PATCH /apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com";
@@ -115,14 +116,14 @@ async fn install_applies_stage_by_stage_and_waits_for_crds_discovery_and_rollout
     install(&fake, &plan(PlanOptions::default())).await.unwrap();
     let lines = fake.lines();
     let expected = [
-        NS, CRD, GET_CRD, GET_CRD, DISCOVER, DISCOVER, SA, CM, WIDGET, SVC, DEPLOY, GET_DEPLOY,
-        GET_DEPLOY, WEBHOOK,
+        GET_NS, NS, CRD, GET_CRD, GET_CRD, DISCOVER, DISCOVER, SA, CM, WIDGET, SVC, DEPLOY,
+        GET_DEPLOY, GET_DEPLOY, WEBHOOK,
     ];
     assert_eq!(&lines[..expected.len()], expected);
     // The first CRD read was not Established, the first discovery read not served.
     let log = fake.log();
-    assert_eq!(log[4].status, 404);
-    assert_eq!(log[5].status, 200);
+    assert_eq!(log[5].status, 404);
+    assert_eq!(log[6].status, 200);
     // Then the prune: one labelled list per kind, nothing deleted.
     let rest = &log[expected.len()..];
     assert!(!rest.is_empty());
@@ -159,7 +160,7 @@ async fn install_applies_stage_by_stage_and_waits_for_crds_discovery_and_rollout
         "mesh"
     );
     // The namespace is created, labelled as ours but without a revision label.
-    let ns = &log[0].body.as_ref().unwrap()["metadata"]["labels"];
+    let ns = &log[1].body.as_ref().unwrap()["metadata"]["labels"];
     assert_eq!(ns["operator.istio.io/managed"], "Reconcile");
     assert!(ns.get("istio.io/rev").is_none());
 }
@@ -281,7 +282,15 @@ async fn dry_run_against_an_existing_namespace_checks_namespaced_objects_too() {
         skipped,
         ["Widget: the CRD of Widget.example.com is not installed yet"]
     );
-    assert_eq!(report.applied.len(), 7);
+    // The namespace exists without our labels (someone else made it): it is left as it is,
+    // everything else is checked.
+    assert_eq!(report.applied.len(), 6);
+    let kept: Vec<String> = report
+        .existing_namespaces
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(kept, ["Namespace/mesh"]);
 }
 
 #[tokio::test]

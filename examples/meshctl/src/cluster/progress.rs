@@ -3,6 +3,7 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use mesh_cluster::Event;
+use mesh_manifest::order::ObjectId;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
@@ -57,6 +58,14 @@ impl Progress {
     }
 }
 
+/// The line about a namespace that existed before the install (not mesh's).
+fn existing_namespace(id: &ObjectId) -> String {
+    format!(
+        "namespace {} exists and was not created by mesh: left as it is (uninstall --delete-namespace will keep it)",
+        id.name
+    )
+}
+
 /// How fields taken back from another manager are introduced (a dry run: would be).
 fn took_back(dry_run: bool) -> &'static str {
     if dry_run {
@@ -73,6 +82,7 @@ fn plain(event: &Event, dry_run: bool) -> Option<String> {
         Event::StageApplied { stage } if dry_run => format!("checked {stage}"),
         Event::StageApplied { stage } => format!("applied {stage}"),
         Event::DryRunSkipped { id, reason } => format!("dry run: not checked {id}: {reason}"),
+        Event::ExistingNamespace { id } => existing_namespace(id),
         Event::TookOver(takeover) => format!("{} {takeover}", took_back(dry_run)),
         Event::WaitStarted { what, objects } => format!("waiting for {objects} {what}"),
         Event::WaitDone { what } => format!("{what} ready"),
@@ -132,6 +142,12 @@ impl Bars {
                     bar.println(format!("dry run: not checked {id}: {reason}"));
                 }
             }
+            Event::ExistingNamespace { id } => {
+                if let Some(bar) = &self.current {
+                    bar.inc(1);
+                    bar.println(existing_namespace(&id));
+                }
+            }
             Event::TookOver(takeover) => {
                 let line = format!("{} {takeover}", took_back(self.dry_run));
                 match &self.current {
@@ -188,7 +204,6 @@ impl Bars {
 mod tests {
     use super::*;
     use mesh_cluster::{FieldConflict, Takeover};
-    use mesh_manifest::order::ObjectId;
 
     #[test]
     fn plain_lines_of_a_dry_run_say_what_would_happen() {
