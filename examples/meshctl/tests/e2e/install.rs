@@ -227,8 +227,27 @@ fn install_reinstall_takeover_prune_verify_and_purge() {
     let kinds = kinds();
 
     // 1. The default profile converges: exit 0, every Deployment available.
+    // As Istio's plug-in CA instructions do: the namespace and its `cacerts` made beforehand.
+    run_ok(
+        server
+            .kubectl()
+            .args(["create", "namespace", "istio-system"]),
+    );
+    run_ok(server.kubectl().args([
+        "create",
+        "secret",
+        "generic",
+        "cacerts",
+        "-n",
+        "istio-system",
+        "--from-literal=ca-cert.pem=not-a-real-ca",
+    ]));
     let out = mesh_ok(kc, &["install", "-y", "--readiness-timeout", "120s"]);
     assert!(out.contains("installed"), "{out}");
+    assert!(
+        out.contains("namespace istio-system exists and was not created by mesh: left as it is"),
+        "{out}"
+    );
     let deployments = deployments_available(&server);
     assert!(
         deployments.contains(&"istiod".to_string())
@@ -237,13 +256,14 @@ fn install_reinstall_takeover_prune_verify_and_purge() {
     );
     let default_ids = rendered(&[]);
     let owned = snapshot(&server, &kinds, MANAGED);
+    // Every rendered object carries mesh's labels, but the namespace the user made.
     let missing: Vec<&String> = default_ids
         .iter()
         .filter(|id| !owned.contains_key(*id))
         .collect();
     assert!(
-        missing.is_empty(),
-        "rendered but not on the server: {missing:?}"
+        missing == ["Namespace/istio-system"],
+        "rendered but not on the server with mesh's labels: {missing:?}"
     );
 
     // The cluster as precheck sees it now: an in-place upgrade, no issue.
@@ -424,6 +444,16 @@ fn install_reinstall_takeover_prune_verify_and_purge() {
         get(&server, "namespace", "", "istio-system").is_some(),
         "{out}"
     );
+    // Even when asked to, mesh does not delete a namespace it did not create.
+    let out = mesh_ok(kc, &["uninstall", "--purge", "--delete-namespace", "-y"]);
+    assert!(
+        out.contains("kept: namespace istio-system was not created by mesh"),
+        "{out}"
+    );
+    let ns = get(&server, "namespace", "", "istio-system").expect("istio-system");
+    assert!(ns["metadata"]["deletionTimestamp"].is_null(), "{out}");
+    assert!(get(&server, "secret", "istio-system", "cacerts").is_some());
+    assert!(get(&server, "configmap", "istio-system", "user-settings").is_some());
 }
 
 /// Dry runs change nothing (on an empty server and on an installed one), a user bound to the
@@ -639,10 +669,20 @@ fn dry_run_rbac_and_an_interrupted_demo_install() {
     let out = mesh_ok(kc, &["verify-install", "--set", "profile=demo"]);
     assert!(out.contains("objects present and ready"), "{out}");
     // Only the shared Base objects (CRDs, reader account) keep the canary's labels.
+    // (checked below; then a purge with --delete-namespace removes the namespace mesh made)
     let canary = snapshot(
         &server,
         &kinds,
         "istio.io/rev=canary,operator.istio.io/component!=Base",
     );
     assert!(canary.is_empty(), "canary objects left: {canary:?}");
+
+    // mesh created istio-system here, so --delete-namespace deletes it.
+    let out = mesh_ok(kc, &["uninstall", "--purge", "--delete-namespace", "-y"]);
+    assert!(out.contains("deleted Namespace/istio-system"), "{out}");
+    let ns = get(&server, "namespace", "", "istio-system");
+    assert!(
+        ns.is_none_or(|ns| !ns["metadata"]["deletionTimestamp"].is_null()),
+        "{out}"
+    );
 }
