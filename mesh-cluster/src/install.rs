@@ -31,7 +31,8 @@ pub struct InstallReport {
     /// fields: the install took them back (a dry run: would take them back).
     pub taken_over: Vec<Takeover>,
     /// Namespaces of the manifest that existed without mesh's labels (created by someone
-    /// else): left as they are, so that `uninstall --delete-namespace` never deletes them.
+    /// else): applied without mesh's ownership labels (their rendered labels only), so that
+    /// `uninstall --delete-namespace` never deletes them.
     pub existing_namespaces: Vec<ObjectId>,
 }
 
@@ -54,8 +55,9 @@ impl Default for WaitOptions {
 }
 
 /// Whether a Namespace of the manifest, as the cluster has it (`None`: absent), was created by
-/// someone else: it exists without mesh's [`MANAGED_LABEL`]. Such a namespace is left as it is
-/// rather than labelled as mesh's, since the label is what lets `uninstall --delete-namespace`
+/// someone else: it exists without mesh's [`MANAGED_LABEL`]. Such a namespace is applied without
+/// mesh's ownership labels ([`crate::Ownership::unlabel`]), since the label is what lets
+/// `uninstall --delete-namespace`
 /// delete a namespace (with everything in it, such as a `cacerts` secret made before the
 /// install).
 pub fn is_foreign_namespace(existing: Option<&Value>) -> bool {

@@ -113,6 +113,22 @@ impl Ownership {
         value
     }
 
+    /// `value` without the labels [`Ownership::labels_for`] adds to an object without a component
+    /// (a Namespace): how a namespace someone else created is applied, so that its rendered
+    /// labels (`topology.istio.io/network`) are set but it never looks like mesh's own.
+    pub fn unlabel(&self, value: &Value) -> Value {
+        let mut value = value.clone();
+        if let Some(labels) = value
+            .pointer_mut("/metadata/labels")
+            .and_then(Value::as_object_mut)
+        {
+            for key in self.labels_for(None).keys() {
+                labels.remove(key);
+            }
+        }
+        value
+    }
+
     /// The label selector of this installation's component objects: a component label, our
     /// revision and our owner.
     pub fn selector(&self) -> String {
@@ -220,6 +236,21 @@ mod tests {
         assert_eq!(label_of(&v, COMPONENT_LABEL), None);
         assert_eq!(label_of(&v, MANAGED_LABEL), Some("Reconcile"));
         assert!(!o.owns(labels_of(&v)));
+        // Someone else's namespace: the rendered labels only.
+        let network = Object::new(
+            None,
+            json!({"kind": "Namespace", "metadata": {"name": "x",
+                "labels": {"topology.istio.io/network": "net1"}}}),
+        );
+        let v = o.unlabel(&o.label(&network));
+        assert_eq!(
+            labels_of(&v),
+            Some(&json!({"topology.istio.io/network": "net1"}))
+        );
+        assert_eq!(
+            o.unlabel(&json!({"kind": "Namespace"})),
+            json!({"kind": "Namespace"})
+        );
     }
 
     #[test]

@@ -27,8 +27,8 @@ pub enum Event {
     /// Another field manager had changed fields of an object that mesh sets; the apply took
     /// them back (forced), or a dry run would.
     TookOver(Takeover),
-    /// A namespace of the manifest already existed without mesh's labels: left as it is (not
-    /// applied, so never deleted by `uninstall --delete-namespace`).
+    /// A namespace of the manifest already existed without mesh's labels: it is applied without
+    /// them (its rendered labels only), so `uninstall --delete-namespace` never deletes it.
     ExistingNamespace {
         /// The namespace.
         id: ObjectId,

@@ -1,7 +1,8 @@
 //! Running an install plan: server-side apply stage by stage (not forced first, so that fields
 //! another manager changed are reported when they are taken back), the waits between stages, the
-//! prune at the end. A namespace that exists without mesh's labels is left as it is. Every step is idempotent, so running the same plan again after an
-//! interruption converges on the same cluster state.
+//! prune at the end. A namespace that exists without mesh's labels is applied without them.
+//! Every step is idempotent, so running the same plan again after an interruption converges on
+//! the same cluster state.
 
 use super::cluster::Cluster;
 use super::prune::prune;
@@ -12,6 +13,7 @@ use crate::plan::{InstallPlan, Step};
 use crate::progress::Event;
 use crate::resource::is_namespace;
 use crate::takeover::Takeover;
+use std::borrow::Cow;
 
 /// Runs `plan` against `cluster`, reporting progress. Stops at the first error.
 pub async fn run_plan(
@@ -29,6 +31,7 @@ pub async fn run_plan(
                     objects: objects.len(),
                 });
                 for object in objects {
+                    let mut value = Cow::Borrowed(&object.value);
                     if is_namespace(&object.id.group, &object.id.kind) {
                         let existing = cluster.get(&object.target, "", &object.id.name).await?;
                         if is_foreign_namespace(existing.as_ref()) {
@@ -36,13 +39,13 @@ pub async fn run_plan(
                             progress(Event::ExistingNamespace {
                                 id: object.id.clone(),
                             });
-                            continue;
+                            value = Cow::Owned(plan.ownership.unlabel(&object.value));
                         }
                     }
                     let result = cluster
                         .apply_taking_back(
                             &object.target,
-                            &object.value,
+                            &value,
                             &plan.ownership.field_manager,
                             plan.dry_run,
                         )

@@ -282,9 +282,9 @@ async fn dry_run_against_an_existing_namespace_checks_namespaced_objects_too() {
         skipped,
         ["Widget: the CRD of Widget.example.com is not installed yet"]
     );
-    // The namespace exists without our labels (someone else made it): it is left as it is,
-    // everything else is checked.
-    assert_eq!(report.applied.len(), 6);
+    // The namespace exists without our labels (someone else made it): it is applied without
+    // them, and everything is checked.
+    assert_eq!(report.applied.len(), 7);
     let kept: Vec<String> = report
         .existing_namespaces
         .iter()

@@ -61,7 +61,7 @@ impl Progress {
 /// The line about a namespace that existed before the install (not mesh's).
 fn existing_namespace(id: &ObjectId) -> String {
     format!(
-        "namespace {} exists and was not created by mesh: left as it is (uninstall --delete-namespace will keep it)",
+        "namespace {} exists and was not created by mesh: not labelled as mesh's (uninstall --delete-namespace will keep it)",
         id.name
     )
 }
@@ -144,7 +144,6 @@ impl Bars {
             }
             Event::ExistingNamespace { id } => {
                 if let Some(bar) = &self.current {
-                    bar.inc(1);
                     bar.println(existing_namespace(&id));
                 }
             }

@@ -245,7 +245,9 @@ fn install_reinstall_takeover_prune_verify_and_purge() {
     let out = mesh_ok(kc, &["install", "-y", "--readiness-timeout", "120s"]);
     assert!(out.contains("installed"), "{out}");
     assert!(
-        out.contains("namespace istio-system exists and was not created by mesh: left as it is"),
+        out.contains(
+            "namespace istio-system exists and was not created by mesh: not labelled as mesh's"
+        ),
         "{out}"
     );
     let deployments = deployments_available(&server);
@@ -253,6 +255,12 @@ fn install_reinstall_takeover_prune_verify_and_purge() {
         deployments.contains(&"istiod".to_string())
             && deployments.contains(&"istio-ingressgateway".to_string()),
         "{deployments:?}"
+    );
+    let ns = get(&server, "namespace", "", "istio-system").expect("istio-system");
+    assert!(
+        ns["metadata"]["labels"]["operator.istio.io/managed"].is_null(),
+        "{}",
+        ns["metadata"]
     );
     let default_ids = rendered(&[]);
     let owned = snapshot(&server, &kinds, MANAGED);
