@@ -86,6 +86,27 @@ fn snapshot(server: &ApiServer, kinds: &str, selector: &str) -> BTreeMap<String,
         .collect()
 }
 
+/// A [`snapshot`] of every object of `kinds` once two in a row, half a second apart, are equal:
+/// the controllers have finished reacting (new namespaces get their `default` ServiceAccount
+/// and root CA ConfigMap, workloads their status), so a later difference is the command's.
+fn settled(server: &ApiServer, kinds: &str) -> BTreeMap<String, (String, String)> {
+    let mut last = snapshot(server, kinds, "");
+    wait_for(
+        "the server's objects to settle",
+        Duration::from_secs(60),
+        || {
+            std::thread::sleep(Duration::from_millis(500));
+            let now = snapshot(server, kinds, "");
+            if now == last {
+                Some(now)
+            } else {
+                last = now;
+                None
+            }
+        },
+    )
+}
+
 /// The differences between two snapshots, one line each (empty when equal).
 fn changes(
     before: &BTreeMap<String, (String, String)>,
@@ -367,7 +388,7 @@ fn install_reinstall_takeover_prune_verify_and_purge() {
             .any(|id| id.contains("istio-ingressgateway")),
         "{expected_gone:?}"
     );
-    let before = snapshot(&server, &kinds, "");
+    let before = settled(&server, &kinds);
     let out = mesh_ok(kc, &["install", "--set", "profile=minimal", "-y"]);
     let after = snapshot(&server, &kinds, "");
     let gone: BTreeSet<String> = before
@@ -476,7 +497,7 @@ fn dry_run_rbac_and_an_interrupted_demo_install() {
     let kinds = kinds();
 
     // 8a. A dry run on an empty server: every object is checked by the server, none is stored.
-    let empty = snapshot(&server, &kinds, "");
+    let empty = settled(&server, &kinds);
     let out = mesh_ok(kc, &["install", "--set", "profile=demo", "--dry-run"]);
     assert!(out.contains("dry run: the API server accepted"), "{out}");
     assert_eq!(
@@ -508,7 +529,7 @@ fn dry_run_rbac_and_an_interrupted_demo_install() {
             .args(["create", "token", "viewer", "-n", "viewers"]),
     );
     let viewer = server.kubeconfig_with_token("viewer", token.trim());
-    let before = snapshot(&server, &kinds, "");
+    let before = settled(&server, &kinds);
     let out = mesh_fails(&viewer, &["x", "precheck"], 1);
     for denied in [
         "cannot create customresourcedefinitions cluster-wide",
@@ -634,7 +655,7 @@ fn dry_run_rbac_and_an_interrupted_demo_install() {
 
     // 8b. A dry run of another profile on the installed server: it would prune the egress
     // gateway, but nothing changes.
-    let installed = snapshot(&server, &kinds, "");
+    let installed = settled(&server, &kinds);
     let out = mesh_ok(kc, &["install", "--dry-run"]);
     assert!(out.contains("would be pruned"), "{out}");
     assert!(
