@@ -64,6 +64,15 @@ pub fn is_foreign_namespace(existing: Option<&Value>) -> bool {
     existing.is_some_and(|ns| label_of(ns, MANAGED_LABEL) != Some(MANAGED_VALUE))
 }
 
+/// Whether a namespace as the cluster has it is being deleted (`metadata.deletionTimestamp`
+/// set, or phase `Terminating`). Nothing can be created in it until it is gone: an install
+/// right after `uninstall --delete-namespace` waits for that first.
+pub fn is_terminating(ns: &Value) -> bool {
+    ns.pointer("/metadata/deletionTimestamp")
+        .is_some_and(|t| !t.is_null())
+        || ns.pointer("/status/phase").and_then(Value::as_str) == Some("Terminating")
+}
+
 /// Why a dry run could not check `object` when the server answered 404: its namespace or its
 /// CRD is created by this very install, and a dry run creates nothing. `None` when the 404 has
 /// another cause (or this is not a dry run): that is a real error.
@@ -131,6 +140,20 @@ mod tests {
         let ours = json!({"metadata": {"name": "istio-system",
             "labels": {"operator.istio.io/managed": "Reconcile"}}});
         assert!(!is_foreign_namespace(Some(&ours)));
+    }
+
+    #[test]
+    fn namespaces_being_deleted_are_terminating() {
+        let deleting = json!({"metadata": {"name": "istio-system",
+            "deletionTimestamp": "2026-01-01T00:00:00Z"}, "status": {"phase": "Active"}});
+        assert!(is_terminating(&deleting));
+        assert!(is_terminating(&json!({"status": {"phase": "Terminating"}})));
+        assert!(!is_terminating(
+            &json!({"metadata": {"name": "x"}, "status": {"phase": "Active"}})
+        ));
+        assert!(!is_terminating(
+            &json!({"metadata": {"deletionTimestamp": null}})
+        ));
     }
 
     #[test]
