@@ -710,8 +710,19 @@ fn dry_run_rbac_and_an_interrupted_demo_install() {
     let out = mesh_ok(kc, &["uninstall", "--purge", "--delete-namespace", "-y"]);
     assert!(out.contains("deleted Namespace/istio-system"), "{out}");
     let ns = get(&server, "namespace", "", "istio-system");
+    let ns_state = if ns.is_some() {
+        "istio-system was terminating"
+    } else {
+        "istio-system was gone"
+    };
     assert!(
         ns.is_none_or(|ns| !ns["metadata"]["deletionTimestamp"].is_null()),
         "{out}"
     );
+
+    // Installing again straight away (the namespace takes seconds to go) waits for the
+    // namespace to be gone, then converges.
+    let out = mesh_ok(kc, &["install", "--set", "profile=minimal", "-y"]);
+    eprintln!("reinstall while {ns_state}:\n{out}");
+    mesh_ok(kc, &["verify-install", "--set", "profile=minimal"]);
 }
