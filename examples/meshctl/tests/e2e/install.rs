@@ -329,6 +329,15 @@ fn install_reinstall_takeover_prune_verify_and_purge() {
         "istio=intruder",
         "--overwrite",
     ]));
+    // A field mesh does not set is not a conflict: it stays, unreported.
+    run_ok(server.kubectl().args([
+        "annotate",
+        "deployment",
+        "istiod",
+        "-n",
+        "istio-system",
+        "example.com/team=mesh-ops",
+    ]));
     let cm = get(&server, "configmap", "istio-system", "istio").expect("the istio ConfigMap");
     assert_eq!(
         cm["data"]["mesh"], "defaultConfig: {}",
@@ -361,6 +370,10 @@ fn install_reinstall_takeover_prune_verify_and_purge() {
     let owners = cm["metadata"]["managedFields"].to_string();
     let deployment = get(&server, "deployment", "istio-system", "istiod").expect("istiod");
     assert_eq!(deployment["metadata"]["labels"]["istio"], "pilot");
+    assert_eq!(
+        deployment["metadata"]["annotations"]["example.com/team"],
+        "mesh-ops"
+    );
     for managed in [&cm, &deployment] {
         for entry in managed["metadata"]["managedFields"]
             .as_array()
