@@ -10,8 +10,9 @@
 //!   and if not why), [`version`], and the rules of [`precheck`](mod@precheck), [`prune`],
 //!   [`uninstall`](mod@uninstall), [`verify`] and [`install`];
 //! * IO, behind the default feature `client`: `client::Cluster` sends the requests through a
-//!   `kube::Client` and classifies errors; `run_plan`, `uninstall`, `verify_install` and
-//!   `precheck` drive it.
+//!   `kube::Client` and classifies errors; `run_plan` (which reports the fields it takes back
+//!   from other field managers), `review_access` (the permissions a plan needs), `uninstall`,
+//!   `verify_install` and `precheck` drive it.
 //!
 //! The library never prints: progress is reported as [`Event`]s to a callback.
 //!
