@@ -12,6 +12,6 @@ mod wait;
 
 pub use cluster::Cluster;
 pub use install::run_plan;
-pub use precheck::precheck;
+pub use precheck::{precheck, review_access};
 pub use uninstall::uninstall;
 pub use verify::verify_install;

@@ -3,7 +3,10 @@
 //! the `client` module's (feature `client`).
 
 use crate::error::ClusterError;
+use crate::labels::{MANAGED_LABEL, MANAGED_VALUE, label_of};
 use crate::plan::{InstallPlan, PlannedObject};
+use crate::takeover::Takeover;
+use mesh_core::Value;
 use mesh_manifest::order::ObjectId;
 use std::time::Duration;
 
@@ -24,6 +27,13 @@ pub struct InstallReport {
     pub dry_run_skipped: Vec<(ObjectId, String)>,
     /// The objects pruned.
     pub pruned: Vec<ObjectId>,
+    /// The objects in which another field manager had changed fields mesh sets, with those
+    /// fields: the install took them back (a dry run: would take them back).
+    pub taken_over: Vec<Takeover>,
+    /// Namespaces of the manifest that existed without mesh's labels (created by someone
+    /// else): applied without mesh's ownership labels (their rendered labels only), so that
+    /// `uninstall --delete-namespace` never deletes them.
+    pub existing_namespaces: Vec<ObjectId>,
 }
 
 /// How long to wait and how often to look.
@@ -42,6 +52,25 @@ impl Default for WaitOptions {
             interval: Duration::from_secs(2),
         }
     }
+}
+
+/// Whether a Namespace of the manifest, as the cluster has it (`None`: absent), was created by
+/// someone else: it exists without mesh's [`MANAGED_LABEL`]. Such a namespace is applied without
+/// mesh's ownership labels ([`crate::Ownership::unlabel`]), since the label is what lets
+/// `uninstall --delete-namespace`
+/// delete a namespace (with everything in it, such as a `cacerts` secret made before the
+/// install).
+pub fn is_foreign_namespace(existing: Option<&Value>) -> bool {
+    existing.is_some_and(|ns| label_of(ns, MANAGED_LABEL) != Some(MANAGED_VALUE))
+}
+
+/// Whether a namespace as the cluster has it is being deleted (`metadata.deletionTimestamp`
+/// set, or phase `Terminating`). Nothing can be created in it until it is gone: an install
+/// right after `uninstall --delete-namespace` waits for that first.
+pub fn is_terminating(ns: &Value) -> bool {
+    ns.pointer("/metadata/deletionTimestamp")
+        .is_some_and(|t| !t.is_null())
+        || ns.pointer("/status/phase").and_then(Value::as_str) == Some("Terminating")
 }
 
 /// Why a dry run could not check `object` when the server answered 404: its namespace or its
@@ -97,6 +126,34 @@ mod tests {
             object: "x".into(),
             message: message.into(),
         }
+    }
+
+    #[test]
+    fn namespaces_without_our_label_are_someone_elses() {
+        assert!(!is_foreign_namespace(None));
+        let theirs = json!({"metadata": {"name": "istio-system",
+            "labels": {"kubernetes.io/metadata.name": "istio-system"}}});
+        assert!(is_foreign_namespace(Some(&theirs)));
+        assert!(is_foreign_namespace(Some(
+            &json!({"metadata": {"name": "x"}})
+        )));
+        let ours = json!({"metadata": {"name": "istio-system",
+            "labels": {"operator.istio.io/managed": "Reconcile"}}});
+        assert!(!is_foreign_namespace(Some(&ours)));
+    }
+
+    #[test]
+    fn namespaces_being_deleted_are_terminating() {
+        let deleting = json!({"metadata": {"name": "istio-system",
+            "deletionTimestamp": "2026-01-01T00:00:00Z"}, "status": {"phase": "Active"}});
+        assert!(is_terminating(&deleting));
+        assert!(is_terminating(&json!({"status": {"phase": "Terminating"}})));
+        assert!(!is_terminating(
+            &json!({"metadata": {"name": "x"}, "status": {"phase": "Active"}})
+        ));
+        assert!(!is_terminating(
+            &json!({"metadata": {"deletionTimestamp": null}})
+        ));
     }
 
     #[test]

@@ -113,6 +113,22 @@ impl Ownership {
         value
     }
 
+    /// `value` without the labels [`Ownership::labels_for`] adds to an object without a component
+    /// (a Namespace): how a namespace someone else created is applied, so that its rendered
+    /// labels (`topology.istio.io/network`) are set but it never looks like mesh's own.
+    pub fn unlabel(&self, value: &Value) -> Value {
+        let mut value = value.clone();
+        if let Some(labels) = value
+            .pointer_mut("/metadata/labels")
+            .and_then(Value::as_object_mut)
+        {
+            for key in self.labels_for(None).keys() {
+                labels.remove(key);
+            }
+        }
+        value
+    }
+
     /// The label selector of this installation's component objects: a component label, our
     /// revision and our owner.
     pub fn selector(&self) -> String {
@@ -140,6 +156,17 @@ impl Ownership {
                 .as_deref()
                 .is_none_or(|n| get(OWNER_NAME_LABEL) == Some(n))
     }
+}
+
+/// Whether `labels` mark an object of the `Base` component (CRDs, the reader service account,
+/// ...) applied by an installer, whatever its revision and owner. Revisions share these objects:
+/// every install renders and applies them, so they carry the revision of the latest install
+/// (a canary installed beside the default revision relabels them `istio.io/rev=canary`), and
+/// uninstalling a revision leaves them. An installation counts them as its own either way.
+pub fn is_shared_base(labels: Option<&Value>) -> bool {
+    let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
+    get(COMPONENT_LABEL) == Some(ComponentName::Base.as_str())
+        && get(MANAGED_LABEL) == Some(MANAGED_VALUE)
 }
 
 /// An object's `metadata.labels` value, if any.
@@ -209,6 +236,21 @@ mod tests {
         assert_eq!(label_of(&v, COMPONENT_LABEL), None);
         assert_eq!(label_of(&v, MANAGED_LABEL), Some("Reconcile"));
         assert!(!o.owns(labels_of(&v)));
+        // Someone else's namespace: the rendered labels only.
+        let network = Object::new(
+            None,
+            json!({"kind": "Namespace", "metadata": {"name": "x",
+                "labels": {"topology.istio.io/network": "net1"}}}),
+        );
+        let v = o.unlabel(&o.label(&network));
+        assert_eq!(
+            labels_of(&v),
+            Some(&json!({"topology.istio.io/network": "net1"}))
+        );
+        assert_eq!(
+            o.unlabel(&json!({"kind": "Namespace"})),
+            json!({"kind": "Namespace"})
+        );
     }
 
     #[test]
@@ -218,5 +260,19 @@ mod tests {
             "install.operator.istio.io/owning-resource-namespace": "istio-system"});
         assert!(!o.owns(Some(&theirs)));
         assert!(!o.owns(None));
+        assert!(!is_shared_base(Some(&theirs)));
+    }
+
+    #[test]
+    fn base_objects_of_any_revision_are_shared() {
+        let canary = json!({"operator.istio.io/component": "Base", "istio.io/rev": "canary",
+            "operator.istio.io/managed": "Reconcile",
+            "install.operator.istio.io/owning-resource-namespace": "istio-system"});
+        assert!(!owner().owns(Some(&canary)));
+        assert!(is_shared_base(Some(&canary)));
+        // Made by hand with a look-alike component label: not an installer's.
+        let by_hand = json!({"operator.istio.io/component": "Base"});
+        assert!(!is_shared_base(Some(&by_hand)));
+        assert!(!is_shared_base(None));
     }
 }

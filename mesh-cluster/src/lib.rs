@@ -5,13 +5,14 @@
 //! The crate is split like kube-rs (kube-core builds requests, kube-client sends them):
 //!
 //! * pure, in every build: [`labels`] (ownership labels and selectors), [`resource`] (kind →
-//!   API path), [`requests`] (the exact HTTP requests, with kube-core), [`plan`] (which objects
+//!   API path), [`takeover`] (fields taken back from other managers), [`requests`] (the exact HTTP requests, with kube-core), [`plan`] (which objects
 //!   in which order, what to wait for, what may be pruned), [`readiness`] (is a workload ready,
 //!   and if not why), [`version`], and the rules of [`precheck`](mod@precheck), [`prune`],
 //!   [`uninstall`](mod@uninstall), [`verify`] and [`install`];
 //! * IO, behind the default feature `client`: `client::Cluster` sends the requests through a
-//!   `kube::Client` and classifies errors; `run_plan`, `uninstall`, `verify_install` and
-//!   `precheck` drive it.
+//!   `kube::Client` and classifies errors; `run_plan` (which reports the fields it takes back
+//!   from other field managers), `review_access` (the permissions a plan needs), `uninstall`,
+//!   `verify_install` and `precheck` drive it.
 //!
 //! The library never prints: progress is reported as [`Event`]s to a callback.
 //!
@@ -46,6 +47,7 @@ pub mod prune;
 pub mod readiness;
 pub mod requests;
 pub mod resource;
+pub mod takeover;
 pub mod uninstall;
 pub mod verify;
 pub mod version;
@@ -60,9 +62,10 @@ pub use plan::{InstallPlan, PlanOptions, PlannedObject, Step, install_plan};
 pub use precheck::{Finding, Level, MIN_KUBE_VERSION, PrecheckOptions, PrecheckReport};
 pub use progress::Event;
 pub use resource::{ApiTarget, KindCatalog};
+pub use takeover::{FieldConflict, Takeover};
 pub use uninstall::{Scope, UninstallPlan, UninstallReport, uninstall_plan};
 pub use verify::{RowStatus, VerifyReport, VerifyRow};
 pub use version::KubeVersion;
 
 #[cfg(feature = "client")]
-pub use client::{Cluster, precheck, run_plan, uninstall, verify_install};
+pub use client::{Cluster, precheck, review_access, run_plan, uninstall, verify_install};

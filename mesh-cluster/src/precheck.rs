@@ -3,6 +3,8 @@
 //! installs and revisions already there.
 
 use crate::labels::{REVISION_LABEL, VERSION_LABEL, label_of};
+use crate::plan::{InstallPlan, Step};
+use crate::resource::is_namespace;
 use crate::version::{KubeVersion, leading_number};
 use mesh_core::Value;
 use std::fmt;
@@ -54,14 +56,28 @@ impl Finding {
 }
 
 /// One permission an install needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct AccessCheck {
+    /// The verb (`create`, `patch`, `list`, `delete`).
+    pub verb: String,
     /// API group, empty for the core group.
-    pub group: &'static str,
+    pub group: String,
     /// Plural resource name.
-    pub resource: &'static str,
+    pub resource: String,
     /// Namespace, empty for cluster-wide.
     pub namespace: String,
+}
+
+impl AccessCheck {
+    /// A check of `verb` on `resource` of `group` in `namespace` (cluster-wide when empty).
+    pub fn new(verb: &str, group: &str, resource: &str, namespace: &str) -> Self {
+        AccessCheck {
+            verb: verb.to_string(),
+            group: group.to_string(),
+            resource: resource.to_string(),
+            namespace: namespace.to_string(),
+        }
+    }
 }
 
 /// The create permissions an install into `namespace` needs: the cluster-wide kinds
@@ -94,15 +110,92 @@ pub fn access_checks(namespace: &str) -> Vec<AccessCheck> {
         ("policy", "poddisruptionbudgets"),
         ("autoscaling", "horizontalpodautoscalers"),
     ];
-    let make = |(group, resource): (&'static str, &'static str), ns: &str| AccessCheck {
-        group,
-        resource,
-        namespace: ns.to_string(),
-    };
     cluster
         .into_iter()
-        .map(|c| make(c, ""))
-        .chain(namespaced.into_iter().map(|c| make(c, namespace)))
+        .map(|(group, resource)| AccessCheck::new("create", group, resource, ""))
+        .chain(
+            namespaced
+                .into_iter()
+                .map(|(group, resource)| AccessCheck::new("create", group, resource, namespace)),
+        )
+        .collect()
+}
+
+/// The permissions running `plan` needs, exactly: for every kind and namespace it applies to,
+/// `create` and `patch` (a server-side apply is a PATCH that creates missing objects), and `get`
+/// for namespaces (read before applying); for every
+/// kind its prune looks at, `list` and `delete` across all namespaces. No duplicates, in plan
+/// order.
+pub fn plan_access_checks(plan: &InstallPlan) -> Vec<AccessCheck> {
+    let mut checks: Vec<AccessCheck> = Vec::new();
+    let mut add = |check: AccessCheck| {
+        if !checks.contains(&check) {
+            checks.push(check);
+        }
+    };
+    for object in plan.objects() {
+        let t = &object.target;
+        let namespace = if t.namespaced {
+            object.id.namespace.as_str()
+        } else {
+            ""
+        };
+        // A Namespace is read first: one that exists without our labels is left alone.
+        let verbs: &[&str] = if is_namespace(&object.id.group, &object.id.kind) {
+            &["get", "create", "patch"]
+        } else {
+            &["create", "patch"]
+        };
+        for verb in verbs {
+            add(AccessCheck::new(verb, &t.group, &t.plural, namespace));
+        }
+    }
+    for step in &plan.steps {
+        if let Step::Prune(prune) = step {
+            for t in &prune.kinds {
+                for verb in ["list", "delete"] {
+                    add(AccessCheck::new(verb, &t.group, &t.plural, ""));
+                }
+            }
+        }
+    }
+    checks
+}
+
+/// What is denied, one line per resource and place, the verbs joined in check order:
+/// `cannot create, patch deployments in namespace istio-system` (with the authorizer's
+/// reason after `: ` when it gave one). Empty when everything is allowed.
+pub fn denials(decisions: &[(AccessCheck, AccessDecision)]) -> Vec<String> {
+    /// (group, resource, namespace): one line of the answer.
+    type Place<'a> = (&'a str, &'a str, &'a str);
+    // Place -> (verbs, reason), in first-seen order.
+    let mut denied: Vec<(Place, Vec<&str>, &str)> = Vec::new();
+    for (check, decision) in decisions.iter().filter(|(_, d)| !d.allowed) {
+        let key = (
+            check.group.as_str(),
+            check.resource.as_str(),
+            check.namespace.as_str(),
+        );
+        match denied.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, verbs, _)) => verbs.push(&check.verb),
+            None => denied.push((key, vec![&check.verb], &decision.reason)),
+        }
+    }
+    denied
+        .into_iter()
+        .map(|((_, resource, namespace), verbs, reason)| {
+            let place = if namespace.is_empty() {
+                "cluster-wide".to_string()
+            } else {
+                format!("in namespace {namespace}")
+            };
+            let why = if reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {reason}")
+            };
+            format!("cannot {} {resource} {place}{why}", verbs.join(", "))
+        })
         .collect()
 }
 
@@ -152,23 +245,7 @@ impl AccessDecision {
 /// The findings about permissions: one info finding when every check is allowed, otherwise one
 /// error finding per denied check, in check order.
 pub fn permission_findings(decisions: &[(AccessCheck, AccessDecision)]) -> Vec<Finding> {
-    let denied: Vec<String> = decisions
-        .iter()
-        .filter(|(_, decision)| !decision.allowed)
-        .map(|(check, decision)| {
-            let place = if check.namespace.is_empty() {
-                "cluster-wide".to_string()
-            } else {
-                format!("in namespace {}", check.namespace)
-            };
-            let why = if decision.reason.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", decision.reason)
-            };
-            format!("cannot create {} {place}{why}", check.resource)
-        })
-        .collect();
+    let denied = denials(decisions);
     if denied.is_empty() {
         let message = "may create every kind an install creates";
         return vec![Finding::new(Level::Info, "permissions", message)];
@@ -385,5 +462,103 @@ mod tests {
             ]
         );
         assert!(f.iter().all(|f| f.level == Level::Error));
+    }
+
+    #[test]
+    fn an_install_plan_needs_create_and_patch_where_it_applies_and_list_delete_to_prune() {
+        use crate::labels::Ownership;
+        use crate::plan::{PlanOptions, install_plan};
+        use mesh_manifest::Object;
+        use mesh_manifest::order::{OrderOptions, order};
+        let objects = vec![
+            Object::new(
+                None,
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "mesh"}}),
+            ),
+            Object::new(
+                Some(mesh_core::ComponentName::Pilot),
+                json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": "d", "namespace": "mesh"}}),
+            ),
+            Object::new(
+                Some(mesh_core::ComponentName::Pilot),
+                json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": "e", "namespace": "mesh"}}),
+            ),
+        ];
+        let manifest = order(objects, &OrderOptions::default()).unwrap();
+        let owner = Ownership::from_operator(&json!({"metadata": {"namespace": "mesh"}}), "1");
+        let plan = install_plan(&manifest, &owner, &PlanOptions::default());
+        let checks: Vec<String> = plan_access_checks(&plan)
+            .iter()
+            .map(|c| format!("{} {}/{} {}", c.verb, c.group, c.resource, c.namespace))
+            .collect();
+        assert_eq!(
+            checks[..5],
+            [
+                "get /namespaces ",
+                "create /namespaces ",
+                "patch /namespaces ",
+                "create apps/deployments mesh",
+                "patch apps/deployments mesh",
+            ]
+        );
+        // Prune lists and deletes every kind an install may own, in every namespace.
+        let prune_kinds = plan
+            .steps
+            .iter()
+            .find_map(|s| match s {
+                Step::Prune(p) => Some(p.kinds.len()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(checks.len(), 5 + 2 * prune_kinds);
+        assert!(checks.contains(&"list apps/deployments ".to_string()));
+        assert!(checks.contains(&"delete /configmaps ".to_string()));
+        let without_prune = install_plan(
+            &manifest,
+            &owner,
+            &PlanOptions {
+                dry_run: false,
+                prune: false,
+            },
+        );
+        assert_eq!(plan_access_checks(&without_prune).len(), 5);
+    }
+
+    #[test]
+    fn denials_join_the_verbs_of_one_resource_and_place() {
+        let deny = AccessDecision {
+            allowed: false,
+            reason: String::new(),
+        };
+        let allow = AccessDecision {
+            allowed: true,
+            reason: String::new(),
+        };
+        let decisions = [
+            (
+                AccessCheck::new("create", "apps", "deployments", "mesh"),
+                deny.clone(),
+            ),
+            (
+                AccessCheck::new("create", "", "configmaps", "mesh"),
+                allow.clone(),
+            ),
+            (
+                AccessCheck::new("patch", "apps", "deployments", "mesh"),
+                deny.clone(),
+            ),
+            (AccessCheck::new("delete", "apps", "deployments", ""), deny),
+            (AccessCheck::new("patch", "", "configmaps", "mesh"), allow),
+        ];
+        assert_eq!(
+            denials(&decisions),
+            [
+                "cannot create, patch deployments in namespace mesh",
+                "cannot delete deployments cluster-wide",
+            ]
+        );
+        assert!(denials(&decisions[1..2]).is_empty());
     }
 }

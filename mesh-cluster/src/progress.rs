@@ -1,6 +1,7 @@
 //! Progress events the engine reports while it works, for a caller to display (the library
 //! itself never prints).
 
+use crate::takeover::Takeover;
 use mesh_core::ComponentName;
 use mesh_manifest::order::{ObjectId, StageKind};
 
@@ -22,6 +23,15 @@ pub enum Event {
         id: ObjectId,
         /// The component that rendered it.
         component: Option<ComponentName>,
+    },
+    /// Another field manager had changed fields of an object that mesh sets; the apply took
+    /// them back (forced), or a dry run would.
+    TookOver(Takeover),
+    /// A namespace of the manifest already existed without mesh's labels: it is applied without
+    /// them (its rendered labels only), so `uninstall --delete-namespace` never deletes it.
+    ExistingNamespace {
+        /// The namespace.
+        id: ObjectId,
     },
     /// A dry run could not check an object because what it needs (its namespace, its CRD) is
     /// only created by the real install.

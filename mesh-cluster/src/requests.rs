@@ -42,9 +42,23 @@ pub fn apply(
     field_manager: &str,
     dry_run: bool,
 ) -> Result<http::Request<Vec<u8>>, RequestError> {
+    apply_with(target, value, field_manager, dry_run, true)
+}
+
+/// A server-side apply of `value` by `field_manager`; without `force` the server answers 409
+/// (with the conflicting fields and their managers) when another manager owns a field it
+/// would change.
+pub fn apply_with(
+    target: &ApiTarget,
+    value: &Value,
+    field_manager: &str,
+    dry_run: bool,
+    force: bool,
+) -> Result<http::Request<Vec<u8>>, RequestError> {
     let name = text(value, "/metadata/name");
     let namespace = text(value, "/metadata/namespace");
-    let mut params = PatchParams::apply(field_manager).force();
+    let mut params = PatchParams::apply(field_manager);
+    params.force = force;
     params.dry_run = dry_run;
     Request::new(target.collection_path(namespace))
         .patch(name, &params, &Patch::Apply(value))
@@ -183,6 +197,8 @@ mod tests {
         assert_eq!(body, obj);
         let dry = apply(&deployment(), &obj, "m", true).unwrap();
         assert_eq!(query(&dry)[0], "dryRun=All");
+        let polite = apply_with(&deployment(), &obj, "m", false, false).unwrap();
+        assert_eq!(query(&polite), ["fieldManager=m"]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! verify-install's judgement, without IO: each expected object of the install plan against what
 //! the cluster has: present, ours, and for CRDs and workloads, ready.
 
-use crate::labels::{Ownership, labels_of};
+use crate::labels::{Ownership, is_shared_base, labels_of};
 use crate::plan::{PlannedObject, is_rollable};
 use crate::readiness::{Readiness, crd_established, crd_problem, workload_readiness};
 use crate::resource::{is_crd, is_namespace};
@@ -78,7 +78,9 @@ fn judge(expected: &PlannedObject, found: &Value, ownership: &Ownership) -> RowS
             _ => RowStatus::Ok,
         };
     }
-    if expected.component.is_some() && !ownership.owns(labels_of(found)) {
+    let labels = labels_of(found);
+    let shared = expected.component == Some(ComponentName::Base) && is_shared_base(labels);
+    if expected.component.is_some() && !ownership.owns(labels) && !shared {
         return RowStatus::NotOurs;
     }
     if is_crd(&id.group, &id.kind) && !crd_established(found) {
@@ -125,6 +127,17 @@ mod tests {
         assert_eq!(
             verify_row(&dep, Some(&unready), &owner).status,
             RowStatus::NotReady("0 of 1 updated replicas available".into())
+        );
+        // Base objects are shared by revisions: another revision's labels are fine there, not
+        // on a revision's own objects.
+        let canary = json!({"metadata": {"labels": {"operator.istio.io/component": "Base",
+            "istio.io/rev": "canary", "operator.istio.io/managed": "Reconcile",
+            "install.operator.istio.io/owning-resource-namespace": "istio-system"}}});
+        let sa = planned("ServiceAccount", "", Some(ComponentName::Base));
+        assert_eq!(verify_row(&sa, Some(&canary), &owner).status, RowStatus::Ok);
+        assert_eq!(
+            verify_row(&dep, Some(&canary), &owner).status,
+            RowStatus::NotOurs
         );
         let ns = planned("Namespace", "", None);
         assert_eq!(

@@ -6,6 +6,7 @@ use crate::error::{Action, Cause, ClusterError};
 use crate::precheck::AccessDecision;
 use crate::requests::{self, RequestError, describe};
 use crate::resource::ApiTarget;
+use crate::takeover::{FieldConflict, field_conflicts};
 use crate::version::KubeVersion;
 use mesh_core::Value;
 
@@ -75,6 +76,47 @@ impl Cluster {
             &object,
         )
         .await
+    }
+
+    /// Server-side applies a whole object without forcing first; when the server refuses
+    /// because another field manager changed fields we set (409 with field-manager conflicts),
+    /// applies again with `force` and returns those fields with their managers. Returns the
+    /// object as the server has it. One request when nothing conflicts.
+    pub async fn apply_taking_back(
+        &self,
+        target: &ApiTarget,
+        value: &Value,
+        field_manager: &str,
+        dry_run: bool,
+    ) -> Result<(Value, Vec<FieldConflict>), ClusterError> {
+        let object = describe(
+            target,
+            text(value, "/metadata/namespace"),
+            text(value, "/metadata/name"),
+        );
+        let request =
+            requests::apply_with(target, value, field_manager, dry_run, false).map_err(|e| {
+                ClusterError::Client {
+                    action: Action::Apply,
+                    object: object.clone(),
+                    source: Cause::msg(e.message),
+                }
+            })?;
+        let err = match self.client.request::<Value>(request).await {
+            Ok(applied) => return Ok((applied, Vec::new())),
+            Err(e) => e,
+        };
+        let conflicts = match &err {
+            kube::Error::Api(status) if status.code == 409 => serde_json::to_value(status)
+                .map(|s| field_conflicts(&s))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        if conflicts.is_empty() {
+            return Err(ClusterError::from_kube(err, Action::Apply, &object));
+        }
+        let applied = self.apply(target, value, field_manager, dry_run).await?;
+        Ok((applied, conflicts))
     }
 
     /// Reads one object; `None` when it does not exist.

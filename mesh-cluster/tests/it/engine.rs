@@ -89,6 +89,7 @@ async fn install(fake: &FakeApi, plan: &InstallPlan) -> Result<Vec<Event>, Clust
     Ok(events)
 }
 
+const GET_NS: &str = "GET /api/v1/namespaces/mesh";
 const NS: &str = "PATCH /api/v1/namespaces/mesh";
 const CRD: &str =
     "PATCH /apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com";
@@ -115,14 +116,14 @@ async fn install_applies_stage_by_stage_and_waits_for_crds_discovery_and_rollout
     install(&fake, &plan(PlanOptions::default())).await.unwrap();
     let lines = fake.lines();
     let expected = [
-        NS, CRD, GET_CRD, GET_CRD, DISCOVER, DISCOVER, SA, CM, WIDGET, SVC, DEPLOY, GET_DEPLOY,
-        GET_DEPLOY, WEBHOOK,
+        GET_NS, NS, CRD, GET_CRD, GET_CRD, DISCOVER, DISCOVER, SA, CM, WIDGET, SVC, DEPLOY,
+        GET_DEPLOY, GET_DEPLOY, WEBHOOK,
     ];
     assert_eq!(&lines[..expected.len()], expected);
     // The first CRD read was not Established, the first discovery read not served.
     let log = fake.log();
-    assert_eq!(log[4].status, 404);
-    assert_eq!(log[5].status, 200);
+    assert_eq!(log[5].status, 404);
+    assert_eq!(log[6].status, 200);
     // Then the prune: one labelled list per kind, nothing deleted.
     let rest = &log[expected.len()..];
     assert!(!rest.is_empty());
@@ -136,14 +137,15 @@ async fn install_applies_stage_by_stage_and_waits_for_crds_discovery_and_rollout
             )
         );
     }
-    // Every apply is a forced server-side apply by one field manager, not a dry run.
+    // Every apply is a server-side apply by one field manager, not a dry run; not forced, so
+    // that a field another manager changed comes back as a 409 to report (then forced).
     for r in log.iter().filter(|r| r.method == "PATCH") {
         assert_eq!(
             r.content_type.as_deref(),
             Some("application/apply-patch+yaml")
         );
         assert_eq!(r.param("fieldManager"), Some("istio-operator"));
-        assert_eq!(r.param("force"), Some("true"));
+        assert_eq!(r.param("force"), None);
         assert_eq!(r.param("dryRun"), None);
     }
     // The applied objects carry the ownership labels.
@@ -158,7 +160,7 @@ async fn install_applies_stage_by_stage_and_waits_for_crds_discovery_and_rollout
         "mesh"
     );
     // The namespace is created, labelled as ours but without a revision label.
-    let ns = &log[0].body.as_ref().unwrap()["metadata"]["labels"];
+    let ns = &log[1].body.as_ref().unwrap()["metadata"]["labels"];
     assert_eq!(ns["operator.istio.io/managed"], "Reconcile");
     assert!(ns.get("istio.io/rev").is_none());
 }
@@ -224,7 +226,7 @@ async fn dry_run_is_a_server_side_dry_run_that_creates_nothing_and_waits_for_not
     let log = fake.log();
     for r in log.iter().filter(|r| r.method == "PATCH") {
         assert_eq!(r.param("dryRun"), Some("All"), "{}", r.line());
-        assert_eq!(r.param("force"), Some("true"));
+        assert_eq!(r.param("force"), None);
     }
     assert!(fake.objects().is_empty(), "a dry run stores nothing");
     assert!(
@@ -280,7 +282,15 @@ async fn dry_run_against_an_existing_namespace_checks_namespaced_objects_too() {
         skipped,
         ["Widget: the CRD of Widget.example.com is not installed yet"]
     );
+    // The namespace exists without our labels (someone else made it): it is applied without
+    // them, and everything is checked.
     assert_eq!(report.applied.len(), 7);
+    let kept: Vec<String> = report
+        .existing_namespaces
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(kept, ["Namespace/mesh"]);
 }
 
 #[tokio::test]

@@ -9,8 +9,10 @@ use crate::CliError;
 use crate::inputs::InputArgs;
 use clap::Args;
 use mesh_cluster::precheck::installed_revisions;
+use mesh_cluster::precheck::{denials, plan_access_checks};
 use mesh_cluster::{
-    ApiTarget, ClusterError, PlanOptions, RunOptions, WaitOptions, install_plan, run_plan,
+    ApiTarget, Cluster, ClusterError, InstallPlan, PlanOptions, RunOptions, WaitOptions,
+    install_plan, review_access, run_plan,
 };
 use std::process::ExitCode;
 use std::time::Duration;
@@ -52,6 +54,16 @@ pub async fn run(args: InstallArgs, mode: Mode) -> Result<ExitCode, CliError> {
         resolve_and_render(&args.inputs, args.revision.as_deref(), &args.kube).await?;
     let ownership = &rendered.ownership;
     let cluster = &connected.cluster;
+    let plan = install_plan(
+        &rendered.manifest,
+        ownership,
+        &PlanOptions {
+            dry_run: args.dry_run,
+            prune: true,
+        },
+    );
+    // Before anything else touches the cluster: refuse what would fail half way.
+    check_permissions(cluster, &plan).await?;
 
     let istiods = cluster
         .list(&deployments(), "", "app=istiod")
@@ -86,21 +98,13 @@ pub async fn run(args: InstallArgs, mode: Mode) -> Result<ExitCode, CliError> {
         confirm(&question)?;
     }
 
-    let plan = install_plan(
-        &rendered.manifest,
-        ownership,
-        &PlanOptions {
-            dry_run: args.dry_run,
-            prune: true,
-        },
-    );
     let opts = RunOptions {
         wait: WaitOptions {
             timeout: args.readiness_timeout,
             ..WaitOptions::default()
         },
     };
-    let mut progress = Progress::for_stderr();
+    let mut progress = Progress::for_stderr(args.dry_run);
     let result = run_plan(cluster, &plan, &opts, &mut |e| progress.event(e)).await;
     let report = match result {
         Ok(report) => report,
@@ -111,20 +115,43 @@ pub async fn run(args: InstallArgs, mode: Mode) -> Result<ExitCode, CliError> {
     };
     if args.dry_run {
         eprintln!(
-            "dry run: the API server accepted {} objects; {} could not be checked before a real install; {} would be pruned",
+            "dry run: the API server accepted {} objects; {} could not be checked before a real install; {} would be taken back from other field managers; {} would be pruned",
             report.applied.len(),
             report.dry_run_skipped.len(),
+            report.taken_over.len(),
             report.pruned.len()
         );
     } else {
         eprintln!(
-            "installed {} objects in {} stages; pruned {}",
+            "installed {} objects in {} stages; took back fields of {} objects from other field managers; pruned {}",
             report.applied.len(),
             rendered.manifest.stages.len(),
+            report.taken_over.len(),
             report.pruned.len()
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses the install, before anything is applied, when the current user lacks a permission
+/// the plan needs (one SelfSubjectAccessReview per verb, kind and namespace). A server that does
+/// not let us ask is not a reason to stop: the applies then report what is forbidden.
+async fn check_permissions(cluster: &Cluster, plan: &InstallPlan) -> Result<(), CliError> {
+    let decisions = match review_access(cluster, plan_access_checks(plan)).await {
+        Ok(decisions) => decisions,
+        Err(ClusterError::Forbidden { .. }) => return Ok(()),
+        Err(e) => return Err(cluster_error(e)),
+    };
+    let denied = denials(&decisions);
+    if denied.is_empty() {
+        return Ok(());
+    }
+    let mut lines: Vec<String> = denied.iter().map(|d| format!("forbidden: {d}")).collect();
+    lines.push(
+        "nothing was applied: the current user lacks these permissions (`meshctl x precheck` checks them); use an identity that has them (--kubeconfig, --context)"
+            .to_string(),
+    );
+    Err(CliError::many(lines))
 }
 
 fn deployments() -> ApiTarget {

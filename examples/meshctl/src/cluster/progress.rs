@@ -3,6 +3,7 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use mesh_cluster::Event;
+use mesh_manifest::order::ObjectId;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
@@ -10,23 +11,28 @@ use std::time::Duration;
 pub enum Progress {
     /// Live bars on a terminal.
     Bars(Bars),
-    /// One line per stage, wait and deletion, on stderr.
-    Plain,
+    /// One line per stage, wait and deletion, on stderr; worded for a dry run when `true`.
+    Plain(bool),
 }
 
 /// The live bars: one at a time (stages and waits follow each other), each finished bar
 /// staying on screen above the next.
 pub struct Bars {
     current: Option<ProgressBar>,
+    dry_run: bool,
 }
 
 impl Progress {
-    /// Bars when stderr is a terminal, plain lines otherwise.
-    pub fn for_stderr() -> Self {
+    /// Bars when stderr is a terminal, plain lines otherwise; a dry run's deletions and
+    /// takeovers are worded as what would happen.
+    pub fn for_stderr(dry_run: bool) -> Self {
         if std::io::stderr().is_terminal() {
-            Progress::Bars(Bars { current: None })
+            Progress::Bars(Bars {
+                current: None,
+                dry_run,
+            })
         } else {
-            Progress::Plain
+            Progress::Plain(dry_run)
         }
     }
 
@@ -34,7 +40,11 @@ impl Progress {
     pub fn event(&mut self, event: Event) {
         match self {
             Progress::Bars(bars) => bars.event(event),
-            Progress::Plain => plain(&event),
+            Progress::Plain(dry_run) => {
+                if let Some(line) = plain(&event, *dry_run) {
+                    let _ = writeln!(std::io::stderr().lock(), "{line}");
+                }
+            }
         }
     }
 
@@ -48,18 +58,42 @@ impl Progress {
     }
 }
 
-fn plain(event: &Event) {
-    let line = match event {
+/// The line about a namespace that existed before the install (not mesh's).
+fn existing_namespace(id: &ObjectId) -> String {
+    format!(
+        "namespace {} exists and was not created by mesh: not labelled as mesh's (uninstall --delete-namespace will keep it)",
+        id.name
+    )
+}
+
+/// How fields taken back from another manager are introduced (a dry run: would be).
+fn took_back(dry_run: bool) -> &'static str {
+    if dry_run {
+        "would take back from another field manager:"
+    } else {
+        "took back from another field manager:"
+    }
+}
+
+/// The plain line of an event, if it has one; a dry run says what would happen.
+fn plain(event: &Event, dry_run: bool) -> Option<String> {
+    let would = if dry_run { "would " } else { "" };
+    Some(match event {
+        Event::StageApplied { stage } if dry_run => format!("checked {stage}"),
         Event::StageApplied { stage } => format!("applied {stage}"),
         Event::DryRunSkipped { id, reason } => format!("dry run: not checked {id}: {reason}"),
+        Event::ExistingNamespace { id } => existing_namespace(id),
+        Event::TookOver(takeover) => format!("{} {takeover}", took_back(dry_run)),
         Event::WaitStarted { what, objects } => format!("waiting for {objects} {what}"),
         Event::WaitDone { what } => format!("{what} ready"),
-        Event::PruneStarted { objects } if *objects > 0 => format!("pruning {objects} objects"),
+        Event::PruneStarted { objects } if *objects > 0 => {
+            format!("{would}prune {objects} objects")
+        }
+        Event::Deleted { id } if dry_run => format!("would delete {id}"),
         Event::Deleted { id } => format!("deleted {id}"),
         Event::AlreadyGone { id } => format!("already gone: {id}"),
-        _ => return,
-    };
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+        _ => return None,
+    })
 }
 
 fn bar_style() -> ProgressStyle {
@@ -108,6 +142,20 @@ impl Bars {
                     bar.println(format!("dry run: not checked {id}: {reason}"));
                 }
             }
+            Event::ExistingNamespace { id } => {
+                if let Some(bar) = &self.current {
+                    bar.println(existing_namespace(&id));
+                }
+            }
+            Event::TookOver(takeover) => {
+                let line = format!("{} {takeover}", took_back(self.dry_run));
+                match &self.current {
+                    Some(bar) => bar.println(line),
+                    None => {
+                        let _ = writeln!(std::io::stderr().lock(), "{line}");
+                    }
+                }
+            }
             Event::StageApplied { .. } => self.finish("done"),
             Event::WaitStarted { what, objects } => {
                 let bar = ProgressBar::new_spinner().with_style(spinner_style());
@@ -139,9 +187,54 @@ impl Bars {
                     bar.inc(1);
                     bar.set_message(format!("{}/{}", id.kind, id.name));
                 } else {
-                    let _ = writeln!(std::io::stderr().lock(), "deleted {id}");
+                    let verb = if self.dry_run {
+                        "would delete"
+                    } else {
+                        "deleted"
+                    };
+                    let _ = writeln!(std::io::stderr().lock(), "{verb} {id}");
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mesh_cluster::{FieldConflict, Takeover};
+
+    #[test]
+    fn plain_lines_of_a_dry_run_say_what_would_happen() {
+        let id = ObjectId::new("apps", "Deployment", "istio-system", "istio-egressgateway");
+        let deleted = Event::Deleted { id: id.clone() };
+        assert_eq!(
+            plain(&deleted, false).as_deref(),
+            Some("deleted Deployment.apps/istio-system/istio-egressgateway")
+        );
+        assert_eq!(
+            plain(&deleted, true).as_deref(),
+            Some("would delete Deployment.apps/istio-system/istio-egressgateway")
+        );
+        let pruning = Event::PruneStarted { objects: 3 };
+        assert_eq!(
+            plain(&pruning, true).as_deref(),
+            Some("would prune 3 objects")
+        );
+        assert_eq!(plain(&Event::PruneStarted { objects: 0 }, false), None);
+        let took = Event::TookOver(Takeover {
+            id,
+            conflicts: vec![FieldConflict {
+                manager: "intruder".into(),
+                field: ".metadata.labels.istio".into(),
+            }],
+        });
+        assert_eq!(
+            plain(&took, false).as_deref(),
+            Some(
+                "took back from another field manager: Deployment.apps/istio-system/istio-egressgateway: .metadata.labels.istio from \"intruder\""
+            )
+        );
+        assert!(plain(&took, true).unwrap().starts_with("would take back"));
     }
 }

@@ -99,7 +99,7 @@ pub async fn run(args: UninstallArgs) -> Result<ExitCode, CliError> {
         extra_kinds.iter().map(|(g, k)| (g.as_str(), k.as_str())),
         args.dry_run,
     );
-    let mut progress = Progress::for_stderr();
+    let mut progress = Progress::for_stderr(args.dry_run);
     let report = uninstall(&connected.cluster, &plan, &mut |e| progress.event(e))
         .await
         .map_err(cluster_error)?;
