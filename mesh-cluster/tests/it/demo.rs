@@ -1,7 +1,7 @@
 //! A whole install of the demo profile through every stage against the scripted API server,
 //! then verify-install, a second install (idempotent, nothing pruned) and a purge.
 
-use crate::support::{Behaviour, FakeApi, quick_wait};
+use crate::support::{Behaviour, FakeApi, patient_wait};
 use mesh_cluster::{
     Ownership, PlanOptions, RunOptions, Scope, Step, install_plan, run_plan, uninstall,
     uninstall_plan, verify_install,
@@ -37,7 +37,9 @@ async fn demo_profile_installs_through_all_stages_verifies_and_purges() {
         ..Behaviour::default()
     });
     let cluster = fake.start();
-    let opts = RunOptions { wait: quick_wait() };
+    let opts = RunOptions {
+        wait: patient_wait(),
+    };
     let report = run_plan(&cluster, &plan, &opts, &mut |_| {}).await.unwrap();
     assert_eq!(report.applied.len(), manifest.len());
     assert!(report.pruned.is_empty());

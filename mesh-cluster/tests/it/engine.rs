@@ -326,7 +326,7 @@ async fn readiness_timeout_names_the_workload_and_why_its_pods_are_not_ready() {
     );
     assert!(
         err.to_string()
-            .starts_with("timed out after 0s waiting for workloads")
+            .starts_with("timed out after 1s waiting for workloads")
     );
     let pod_list = fake
         .log()
@@ -353,7 +353,7 @@ async fn crd_that_never_establishes_times_out_before_its_resources_are_applied()
         err,
         ClusterError::Timeout {
             what: "CRDs".into(),
-            seconds: 0,
+            seconds: 1,
             not_ready: vec![
                 "CustomResourceDefinition/widgets.example.com: not Established yet".into()
             ],

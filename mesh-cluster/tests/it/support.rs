@@ -687,10 +687,20 @@ impl FakeApi {
     }
 }
 
-/// Fast waits for tests.
+/// Waits for tests that expect convergence: generous, so a loaded machine does not time out
+/// (the scripted server settles in milliseconds; the budget only matters when it does not).
+pub fn patient_wait() -> mesh_cluster::WaitOptions {
+    mesh_cluster::WaitOptions {
+        timeout: std::time::Duration::from_secs(30),
+        interval: std::time::Duration::from_millis(1),
+    }
+}
+
+/// Short waits: the engine tests that exercise a timeout wait this long (1.5 s leaves the
+/// converging ones room on a loaded 2-core machine; 300 ms did not).
 pub fn quick_wait() -> mesh_cluster::WaitOptions {
     mesh_cluster::WaitOptions {
-        timeout: std::time::Duration::from_millis(300),
+        timeout: std::time::Duration::from_millis(1500),
         interval: std::time::Duration::from_millis(1),
     }
 }
