@@ -47,6 +47,7 @@ pub mod prune;
 pub mod readiness;
 pub mod requests;
 pub mod resource;
+pub mod tags;
 pub mod takeover;
 pub mod uninstall;
 pub mod verify;

@@ -20,31 +20,53 @@ use std::process::ExitCode;
 pub enum TagCommand {
     /// Print the webhook configuration and Service of a revision tag (apply them with kubectl).
     Generate(GenerateArgs),
+    /// Create or move a revision tag on the cluster.
+    #[cfg(feature = "kube")]
+    Set(crate::cluster::tag::SetArgs),
+    /// List the cluster's revision tags, the revision each points at and the namespaces using it.
+    #[cfg(feature = "kube")]
+    List(crate::cluster::tag::ListArgs),
+    /// Remove a revision tag from the cluster (refused while namespaces use it, unless -y).
+    #[cfg(feature = "kube")]
+    Remove(crate::cluster::tag::RemoveArgs),
 }
 
 /// Flags of `tag generate`.
 #[derive(Args)]
 pub struct GenerateArgs {
+    #[command(flatten)]
+    pub spec: TagSpec,
+}
+
+/// What a tag is rendered from: the tag, its revision and that revision's install settings.
+#[derive(Args)]
+pub struct TagSpec {
     /// The tag, e.g. `prod` or `default`.
-    tag: String,
+    pub tag: String,
     /// The revision the tag points at (`default` for the revision installed without one).
     #[arg(short = 'r', long = "revision", value_name = "REVISION")]
-    revision: String,
+    pub revision: String,
     /// The install settings of that revision (as given to its install).
     #[command(flatten)]
-    inputs: InputArgs,
+    pub inputs: InputArgs,
     /// Inject into every namespace not labelled otherwise (`default` tag only, as istioctl).
     #[arg(long = "auto-inject-namespaces")]
-    auto_inject_namespaces: bool,
+    pub auto_inject_namespaces: bool,
     /// The namespace of the revision's control plane.
     #[arg(short = 'i', long = "istioNamespace", value_name = "NAMESPACE")]
-    istio_namespace: Option<String>,
+    pub istio_namespace: Option<String>,
 }
 
 /// Runs a `tag` subcommand.
 pub fn run(cmd: TagCommand) -> Result<ExitCode, CliError> {
     match cmd {
         TagCommand::Generate(args) => generate_cmd(args),
+        #[cfg(feature = "kube")]
+        TagCommand::Set(args) => crate::cluster::block_on(crate::cluster::tag::set(args)),
+        #[cfg(feature = "kube")]
+        TagCommand::List(args) => crate::cluster::block_on(crate::cluster::tag::list(args)),
+        #[cfg(feature = "kube")]
+        TagCommand::Remove(args) => crate::cluster::block_on(crate::cluster::tag::remove(args)),
     }
 }
 
@@ -73,6 +95,13 @@ fn check_tag(tag: &str, revision: &str) -> Result<(), CliError> {
 }
 
 fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
+    let ordered = render_tag(&args.spec)?;
+    write_manifest(&ordered, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The tag's objects (its webhook configuration and Service), ordered, without a Namespace.
+pub fn render_tag(args: &TagSpec) -> Result<Manifest, CliError> {
     check_tag(&args.tag, &args.revision)?;
     let mut sets = Vec::new();
     if let Some(ns) = &args.istio_namespace {
@@ -108,9 +137,7 @@ fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
         namespaces: false,
         ..OrderOptions::default()
     };
-    let ordered: Manifest = order(tagged, &options).map_err(|e| CliError::msg(e.to_string()))?;
-    write_manifest(&ordered, None)?;
-    Ok(ExitCode::SUCCESS)
+    order(tagged, &options).map_err(|e| CliError::msg(e.to_string()))
 }
 
 /// The objects of `manifest` that make `tag`: those labelled `istio.io/tag: <tag>`.

@@ -7,6 +7,7 @@ mod install;
 mod precheck;
 mod progress;
 mod render;
+pub mod tag;
 #[cfg(test)]
 mod tests;
 mod uninstall;
@@ -49,7 +50,9 @@ pub fn run_precheck(args: PrecheckArgs) -> Result<ExitCode, CliError> {
 }
 
 /// Runs a command on a single-threaded runtime: the engine sends one request at a time.
-fn block_on<F: Future<Output = Result<ExitCode, CliError>>>(f: F) -> Result<ExitCode, CliError> {
+pub fn block_on<F: Future<Output = Result<ExitCode, CliError>>>(
+    f: F,
+) -> Result<ExitCode, CliError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

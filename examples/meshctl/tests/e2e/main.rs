@@ -12,6 +12,7 @@ mod crds;
 mod harness;
 mod inject;
 mod install;
+mod tags;
 
 use std::path::Path;
 use std::process::{Command, Output};
