@@ -125,17 +125,6 @@ async fn wait_deleted(
             progress(Event::WaitDone { what });
             return Ok(current);
         }
-        progress(Event::Waiting {
-            what: what.clone(),
-            pending: pending.clone(),
-        });
-        if Instant::now() >= deadline {
-            return Err(ClusterError::Timeout {
-                what,
-                seconds: wait.timeout.as_secs(),
-                not_ready: pending,
-            });
-        }
-        tokio::time::sleep(wait.interval).await;
+        super::wait::not_yet(&what, pending.clone(), deadline, wait, progress).await?;
     }
 }

@@ -73,19 +73,32 @@ pub(crate) async fn wait_crds(
             progress(Event::WaitDone { what });
             return Ok(());
         }
-        progress(Event::Waiting {
-            what: what.clone(),
-            pending: pending.clone(),
-        });
-        if Instant::now() >= deadline {
-            return Err(ClusterError::Timeout {
-                what,
-                seconds: opts.timeout.as_secs(),
-                not_ready: pending,
-            });
-        }
-        tokio::time::sleep(opts.interval).await;
+        not_yet(&what, pending, deadline, opts, progress).await?;
     }
+}
+
+/// The end of a round of a wait that is not over: reports what is still pending, fails with a
+/// timeout naming it once `deadline` has passed, else sleeps one interval.
+pub(crate) async fn not_yet(
+    what: &str,
+    pending: Vec<String>,
+    deadline: Instant,
+    opts: &WaitOptions,
+    progress: &mut dyn FnMut(Event),
+) -> Result<(), ClusterError> {
+    progress(Event::Waiting {
+        what: what.to_string(),
+        pending: pending.clone(),
+    });
+    if Instant::now() >= deadline {
+        return Err(ClusterError::Timeout {
+            what: what.to_string(),
+            seconds: opts.timeout.as_secs(),
+            not_ready: pending,
+        });
+    }
+    tokio::time::sleep(opts.interval).await;
+    Ok(())
 }
 
 /// The CRD kinds not yet in discovery; group versions found complete go into `served`.

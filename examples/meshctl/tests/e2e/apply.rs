@@ -9,9 +9,8 @@ use crate::{meshctl, run, run_ok};
 use mesh_core::Value;
 use mesh_test_support::kube::{ApiServer, KubeletStandIn, Options, kubectl_available};
 use mesh_test_support::{TempDir, reference_path};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// How the stream is applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,18 +110,7 @@ fn kubectl(server: &ApiServer) -> Command {
 
 /// Runs kubectl ARGS with `input` on stdin.
 fn kubectl_with_input(server: &ApiServer, args: &[&str], input: &str) -> Output {
-    let mut child = kubectl(server)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run kubectl {args:?}: {e}"));
-    let mut stdin = child.stdin.take().expect("kubectl's stdin");
-    // kubectl may exit before reading everything (an empty input); that shows in its output.
-    let _ = stdin.write_all(input.as_bytes());
-    drop(stdin);
-    child.wait_with_output().expect("wait for kubectl")
+    crate::run_with_input(kubectl(server).args(args), input)
 }
 
 fn describe(what: &str, out: &Output) -> String {

@@ -4,8 +4,6 @@
 //! kubelet stand-in, interleaved, medians reported. Prints a table; asserts nothing about time.
 
 use mesh_test_support::kube::{ApiServer, KubeletStandIn, Options};
-use std::io::Write;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -33,20 +31,8 @@ fn kubectl_apply_and_wait(manifest: &str) -> Option<Duration> {
     let server = ApiServer::start(&Options::with_controllers())?;
     let _kubelet = KubeletStandIn::start(&server, None);
     let started = Instant::now();
-    let mut child = server
-        .kubectl()
-        .args(["apply", "-f", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(manifest.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "kubectl apply failed");
+    let applied = crate::run_with_input(server.kubectl().args(["apply", "-f", "-"]), manifest);
+    assert!(applied.status.success(), "kubectl apply failed");
     crate::run_ok(server.kubectl().args([
         "wait",
         "--for=condition=Established",

@@ -11,8 +11,6 @@ use kube::core::GroupVersionKind;
 use mesh_test_support::kube::{ApiServer, Options, block_on};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
-use std::process::Stdio;
 use std::time::Instant;
 
 /// The resources' file, beside this module.
@@ -130,21 +128,10 @@ fn mesh_crds() -> String {
 /// Applies `yaml` server-side and waits until every CRD is Established; returns the CRDs'
 /// names.
 fn install_crds(server: &ApiServer, yaml: &str) -> Vec<String> {
-    let mut child = server
-        .kubectl()
-        .args(["apply", "--server-side", "-f", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kubectl apply");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(yaml.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::run_with_input(
+        server.kubectl().args(["apply", "--server-side", "-f", "-"]),
+        yaml,
+    );
     assert!(
         out.status.success(),
         "kubectl apply of the CRDs failed:\n{}",

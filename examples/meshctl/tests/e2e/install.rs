@@ -217,21 +217,13 @@ fn get(server: &ApiServer, kind: &str, ns: &str, name: &str) -> Option<Value> {
 
 /// `kubectl apply --server-side` of a YAML document.
 fn kubectl_apply(server: &ApiServer, extra: &[&str], yaml: &str) {
-    let mut cmd = server.kubectl();
-    cmd.args(["apply", "--server-side", "-f", "-"])
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("kubectl");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(yaml.as_bytes())
-        .expect("write to kubectl");
-    let out = child.wait_with_output().expect("kubectl");
+    let out = crate::run_with_input(
+        server
+            .kubectl()
+            .args(["apply", "--server-side", "-f", "-"])
+            .args(extra),
+        yaml,
+    );
     assert!(out.status.success(), "kubectl apply {}", streams(&out));
 }
 

@@ -41,6 +41,26 @@ fn run_ok(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Runs a command with `input` on its stdin; returns its output. A command that exits before
+/// reading all of it (kubectl given an empty input) is not an error here: that shows in its
+/// output.
+fn run_with_input(cmd: &mut Command, input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("waiting for {cmd:?}: {e}"))
+}
+
 /// `meshctl ARGS --kubeconfig FILE`.
 fn meshctl_on(kubeconfig: &Path, args: &[&str]) -> Command {
     let mut cmd = meshctl();
