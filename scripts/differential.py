@@ -78,6 +78,16 @@ STRUCTURED = {
     "resourceQuotas": [{"enabled": True, "pods": 100}],
     "memoryQuota": [{"memory": "1Gi"}],
     "multiCluster": [{"clusterName": "c1"}],
+    "additionalContainers": [[{"name": "helper", "image": "busybox", "args": ["sleep", "3600"]}]],
+    "podAntiAffinityLabelSelector": [[{"key": "security", "operator": "In", "values": "S1,S2",
+                                       "topologyKey": "kubernetes.io/hostname"}]],
+    "podAntiAffinityTermLabelSelector": [[{"key": "app", "operator": "In", "values": "gw",
+                                           "topologyKey": "topology.kubernetes.io/zone"}]],
+    "secretVolumes": [[{"name": "certs", "secretName": "gw-certs", "mountPath": "/etc/certs"}]],
+    "configVolumes": [[{"name": "cfg", "configMapName": "gw-cfg", "mountPath": "/etc/cfg"}]],
+    "ingressPorts": [[{"port": 8443, "name": "https-dns"}]],
+    "defaultTolerations": [[{"key": "gw", "operator": "Exists", "effect": "NoSchedule"}]],
+    "loadBalancerSourceRanges": [["10.0.0.0/8"]],
     "ports": None,  # list of maps with a default: mutated (see _mutate_list)
 }
 
@@ -274,7 +284,7 @@ def set_flags(path, value):
     if isinstance(value, (int, float)):
         return [p + "=" + repr(value)]
     if isinstance(value, str):
-        if value == "" or "," in value or "=" in value or value in ("true", "false", "10", "1") and path[-1] not in (
+        if value == "" or "," in value or "=" in value or "\n" in value or value in ("true", "false", "10", "1") and path[-1] not in (
                 "level",):
             return None  # the --set parser would change the type or split the value
         return [p + "=" + value]

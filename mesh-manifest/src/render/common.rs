@@ -160,6 +160,15 @@ pub fn printed(value: &Value) -> Value {
     }
 }
 
+/// Sprig's `dig "a" "b" true .Values`: the value at `path` when the key is present (null
+/// counts as absent), `true` otherwise, taken for its truth.
+pub fn dig_default_true(values: &Value, path: &str) -> bool {
+    match get(values, path) {
+        Value::Null => true,
+        v => truthy(v),
+    }
+}
+
 /// The labels Istio's `istio.labels` helper puts on every object of a chart rendered by
 /// istioctl (release `istio`, managed by Helm).
 pub fn chart_labels(chart: &str, version: &str) -> ObjectMap {

@@ -123,3 +123,24 @@ fn extra_settings_land_in_the_config_map_as_strings() {
     assert_eq!(cm["data"]["CNI_CONF_GROUP_READ"], "true");
     assert_eq!(cm["data"]["N"], "3");
 }
+
+#[test]
+fn env_entries_reach_the_container_too() {
+    // Istio 1.30's DaemonSet lists `env` after the fixed entries (sorted, values quoted), besides
+    // the ConfigMap.
+    let objs = cni(json!({"cni": {"env": {"ZED": 1, "ALPHA": "a"}}}));
+    let ds = find(&objs, "DaemonSet", "istio-cni-node").unwrap();
+    let env = ds["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap();
+    let tail: Vec<_> = env[env.len() - 2..].to_vec();
+    assert_eq!(
+        tail,
+        [
+            json!({"name": "ALPHA", "value": "a"}),
+            json!({"name": "ZED", "value": "1"})
+        ]
+    );
+    let cm = find(&objs, "ConfigMap", "istio-cni-config").unwrap();
+    assert_eq!(cm["data"]["ALPHA"], "a");
+}

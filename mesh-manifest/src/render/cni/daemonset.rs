@@ -160,7 +160,7 @@ impl Cni<'_> {
             "envFrom".into(),
             json!([{"configMapRef": {"name": format!("{NAME}-config")}}]),
         );
-        c.insert("env".into(), Value::Array(self.env()));
+        c.insert("env".into(), Value::Array(self.env()?));
         c.insert("volumeMounts".into(), Value::Array(self.volume_mounts()));
         let resources = self.at("resources");
         let resources = if truthy(resources) {
@@ -231,7 +231,9 @@ impl Cni<'_> {
         args
     }
 
-    fn env(&self) -> Vec<Value> {
+    /// The container's environment: the fixed entries, then every `env` entry (keys in order,
+    /// values quoted), as Istio 1.30's DaemonSet template lists them.
+    fn env(&self) -> Result<Vec<Value>, RenderError> {
         let mut env = vec![
             json!({"name": "REPAIR_NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}),
             json!({"name": "REPAIR_RUN_AS_DAEMON", "value": "true"}),
@@ -247,7 +249,17 @@ impl Cni<'_> {
             json!({"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}),
             json!({"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}),
         ]);
-        env
+        if let Some(extra) = map_at(self.values, "env", COMPONENT)? {
+            let mut keys: Vec<&String> = extra.keys().collect();
+            keys.sort();
+            for key in keys {
+                env.push(json!({
+                    "name": printed(&Value::from(key.as_str())),
+                    "value": go_format(&extra[key]),
+                }));
+            }
+        }
+        Ok(env)
     }
 
     fn volume_mounts(&self) -> Vec<Value> {

@@ -51,14 +51,18 @@ impl Gateway<'_> {
         Ok(out)
     }
 
-    /// `resources`: the gateway's, else `global.defaultResources`.
+    /// `resources`: the gateway's, else `global.defaultResources`, as the chart's resources helper
+    /// prints them: only `limits` and `requests`, only their non-empty entries, each printed
+    /// unquoted (so a quantity string like `"1"` reads back as a number); nothing (null) when no
+    /// entry is left.
     pub(super) fn resources(&self) -> Value {
         let own = self.at("resources");
-        if truthy(own) {
-            own.clone()
+        let source = if truthy(own) {
+            own
         } else {
-            get(self.values, "global.defaultResources").clone()
-        }
+            get(self.values, "global.defaultResources")
+        };
+        helm_resources(source)
     }
 
     /// The `istio-proxy` container of the router pod.
@@ -224,4 +228,30 @@ pub(super) fn restricted_security_context() -> Value {
         "privileged": false,
         "readOnlyRootFilesystem": true,
     })
+}
+
+/// The gateway charts' `resources` helper applied to `resources`.
+pub(super) fn helm_resources(resources: &Value) -> Value {
+    let mut out = ObjectMap::new();
+    for key in ["limits", "requests"] {
+        let Some(entries) = resources.get(key).and_then(Value::as_object) else {
+            continue;
+        };
+        let mut sorted: Vec<(&String, &Value)> =
+            entries.iter().filter(|(_, v)| truthy(v)).collect();
+        if sorted.is_empty() {
+            continue;
+        }
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        let printed_entries: ObjectMap = sorted
+            .into_iter()
+            .map(|(k, v)| (k.clone(), printed(v)))
+            .collect();
+        out.insert(key.into(), Value::Object(printed_entries));
+    }
+    if out.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(out)
+    }
 }
