@@ -458,6 +458,16 @@ fn values_the_charts_notes_refuse_are_errors() {
 }
 
 #[test]
+fn istiod_resources_print_like_the_charts_helper() {
+    let objects = pilot(json!({"pilot": {"resources": {"requests": {"cpu": "1", "memory": ""}}}}));
+    let dep = find(&objects, "Deployment", "istiod");
+    assert_eq!(
+        dep.value["spec"]["template"]["spec"]["containers"][0]["resources"],
+        json!({"requests": {"cpu": 1}})
+    );
+}
+
+#[test]
 fn bad_values_are_typed_errors_naming_the_path() {
     let mut cv = values(Chart::Istiod, json!({}));
     cv.values["env"] = json!(["not", "a", "map"]);

@@ -81,3 +81,25 @@ fn quotas_render_only_when_enabled() {
     let quota = find(&objs, "ResourceQuota", "ztunnel").unwrap();
     assert_eq!(quota["spec"]["hard"]["pods"], "100");
 }
+
+#[test]
+fn resource_scope_splits_the_chart() {
+    // global.resourceScope is lifted by the chart; cluster scope keeps the (OpenShift) RBAC only.
+    let objs = ztunnel(json!({"global": {"resourceScope": "cluster", "platform": "openshift"}}));
+    assert!(find(&objs, "DaemonSet", "ztunnel").is_none());
+    assert!(find(&objs, "ServiceAccount", "ztunnel").is_none());
+    assert!(objs.iter().any(|o| o.kind() == "ClusterRole"));
+    let objs = ztunnel(json!({"resourceScope": "namespace", "platform": "openshift"}));
+    assert!(find(&objs, "DaemonSet", "ztunnel").is_some());
+    assert!(objs.iter().all(|o| o.kind() != "ClusterRole"));
+}
+
+#[test]
+fn resources_print_like_the_charts_helper() {
+    let objs = ztunnel(json!({"resources": {"requests": {"cpu": "1", "memory": ""}}}));
+    let ds = find(&objs, "DaemonSet", "ztunnel").unwrap();
+    assert_eq!(
+        ds["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"],
+        json!({"cpu": 1})
+    );
+}

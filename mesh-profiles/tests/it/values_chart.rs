@@ -128,10 +128,11 @@ fn cni_chart_lifts_its_cni_subtree() {
         got["resourceQuotas"],
         json!({"enabled": true, "pods": 5000})
     );
-    // Not when the chart renders only cluster-scoped resources.
+    // Also when the chart renders only cluster-scoped resources (Istio 1.30's descoping
+    // template has no resourceScope condition).
     let passed = json!({"global": {"resourceScope": "cluster"}, "cni": {"chained": false}});
     let got = values_of(Chart::IstioCni, passed);
-    assert_eq!(got["chained"], true);
+    assert_eq!(got["chained"], false);
 }
 
 #[test]

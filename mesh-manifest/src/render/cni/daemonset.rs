@@ -5,7 +5,9 @@ use serde_json::json;
 
 use super::{COMPONENT, Cni, NAME, object};
 use crate::render::RenderError;
-use crate::render::common::{ObjectMap, bad_value, go_format, map_at, printed, truthy};
+use crate::render::common::{
+    ObjectMap, bad_value, go_format, helm_resources, map_at, printed, truthy,
+};
 
 impl Cni<'_> {
     /// The DaemonSet.
@@ -168,7 +170,7 @@ impl Cni<'_> {
         } else {
             self.at("global.defaultResources")
         };
-        c.insert("resources".into(), resources.clone());
+        c.insert("resources".into(), helm_resources(resources));
         Ok(Value::Object(c))
     }
 

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{Gateway, or};
 use crate::render::RenderError;
 use crate::render::common::{
-    ObjectMap, bad_value, get, go_format, map_at, printed, str_at, truthy,
+    ObjectMap, bad_value, get, go_format, helm_resources, map_at, printed, str_at, truthy,
 };
 
 impl Gateway<'_> {
@@ -230,28 +230,3 @@ pub(super) fn restricted_security_context() -> Value {
     })
 }
 
-/// The gateway charts' `resources` helper applied to `resources`.
-pub(super) fn helm_resources(resources: &Value) -> Value {
-    let mut out = ObjectMap::new();
-    for key in ["limits", "requests"] {
-        let Some(entries) = resources.get(key).and_then(Value::as_object) else {
-            continue;
-        };
-        let mut sorted: Vec<(&String, &Value)> =
-            entries.iter().filter(|(_, v)| truthy(v)).collect();
-        if sorted.is_empty() {
-            continue;
-        }
-        sorted.sort_by(|a, b| a.0.cmp(b.0));
-        let printed_entries: ObjectMap = sorted
-            .into_iter()
-            .map(|(k, v)| (k.clone(), printed(v)))
-            .collect();
-        out.insert(key.into(), Value::Object(printed_entries));
-    }
-    if out.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(out)
-    }
-}

@@ -5,7 +5,9 @@ use serde_json::json;
 
 use super::{CHART, COMPONENT, Ztunnel, object};
 use crate::render::RenderError;
-use crate::render::common::{ObjectMap, go_format, list_at, map_at, printed, truthy};
+use crate::render::common::{
+    ObjectMap, go_format, helm_resources, list_at, map_at, printed, truthy,
+};
 
 impl Ztunnel<'_> {
     /// The DaemonSet.
@@ -112,7 +114,7 @@ impl Ztunnel<'_> {
             "ports".into(),
             json!([{"containerPort": 15020, "name": "ztunnel-stats", "protocol": "TCP"}]),
         );
-        c.insert("resources".into(), self.at("resources").clone());
+        c.insert("resources".into(), helm_resources(self.at("resources")));
         let policy = self.at("imagePullPolicy");
         if truthy(policy) {
             c.insert("imagePullPolicy".into(), printed(policy));
