@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Seeded differential tester: `meshctl manifest generate ARGS` against Istio 1.30.3's own charts.
 
-  differential.py N SEED [--keep DIR] [--jobs J] [--cli MESHCTL] [--tools DIR] [--only I,J,...]
+  differential.py N SEED [--keep DIR] [--jobs J] [--cli MESHCTL] [--tools DIR] [--baseline MESHCTL]
+                  [--only I,J,...] [--print-args] [--examples K]
 
 For draw i (0 <= i < N) a generator seeded with (SEED, i) picks istioctl arguments over the whole
 input space: profile, revision, compatibilityVersion, hub/tag, component enablement (base, pilot,
@@ -38,8 +39,10 @@ PROFILES = ["default", "demo", "minimal", "empty", "ambient", "preview", "remote
             "openshift", "openshift-ambient"]
 
 # istiod chart top-level keys that are istioctl `values.<key>` (the rest are `values.pilot.<key>`).
+# `pdb` is read by the istiod chart at its top level but istioctl's values schema has no `values.pdb`
+# (istioctl refuses it): it is given as `values.pilot.pdb`, which the chart's descoping lifts.
 ISTIOD_TOP = {"global", "meshConfig", "revision", "revisionTags", "sidecarInjectorWebhook", "istiodRemote",
-              "telemetry", "base", "gateways", "gatewayClasses", "pdb", "experimental", "ownerName"}
+              "telemetry", "base", "gateways", "gatewayClasses", "experimental", "ownerName"}
 # chart keys the generator leaves to dedicated draws (revision) or does not set (ownerName).
 SKIP_TOP = {"revision", "ownerName", "meshConfig"}
 
@@ -91,6 +94,23 @@ STRUCTURED = {
     "ports": None,  # list of maps with a default: mutated (see _mutate_list)
 }
 
+# Leaves Istio 1.30's charts read that their values.yaml leaves out (commented or absent): (path, default).
+EXTRA_LEAVES = [
+    (["values", "pilot", "trafficDistribution"], "PreferClose"),
+    (["values", "base", "validationFailurePolicy"], "Ignore"),
+    (["values", "pilot", "pdb", "maxUnavailable"], 1),
+    (["values", "global", "proxy", "variant"], ""),
+    (["values", "gateways", "istio-ingressgateway", "replicaCount"], 1),
+    (["values", "gateways", "istio-egressgateway", "replicaCount"], 1),
+    (["values", "global", "platform"], ""),
+    (["values", "global", "ipFamilyPolicy"], ""),
+    (["values", "global", "ipFamilies"], []),
+    (["values", "pilot", "env", "PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER"], True),
+    (["values", "pilot", "env", "EXTERNAL_CA"], ""),
+    (["values", "pilot", "taint", "enabled"], False),
+    (["values", "istiodRemote", "enabledLocalInjectorIstiod"], False),
+]
+
 # String leaves with a known set of values.
 ENUMS = {
     "variant": ["", "distroless", "debug"],
@@ -115,6 +135,7 @@ ENUMS = {
     "externalTrafficPolicy": ["Local", "Cluster"],
     "trafficDistribution": ["PreferClose", "PreferSameZone"],
     "validationFailurePolicy": ["Ignore", "Fail"],
+    "keepaliveMaxServerConnectionAge": ["30m", "1h", "90s"],
 }
 
 QUANTITY = re.compile(r"^[0-9.]+(m|Mi|Gi|Ki|G|M|)$")
@@ -201,6 +222,10 @@ def leaves(charts):
             continue
         seen.add(k)
         uniq.append((p, v))
+    for p, v in EXTRA_LEAVES:
+        if tuple(p) not in seen:
+            seen.add(tuple(p))
+            uniq.append((p, v))
     return uniq
 
 
@@ -391,7 +416,7 @@ def norm_path(p):
     p = re.sub(r"\[\d+\]", "[]", p)
     p = re.sub(r'\["[^"]*"\]', "[k]", p)
     parts = p.split(".")
-    return ".".join(parts[:5])
+    return ".".join(parts[:4])
 
 
 def compare(conf, want_text, got_text):
@@ -452,7 +477,7 @@ def refusal_class(err):
 
 
 def one(job):
-    i, args, files, workdir, cli, render, conf = job
+    i, args, files, workdir, cli, render, conf, baseline = job
     case = os.path.join(workdir, "d%05d" % i)
     os.makedirs(case, exist_ok=True)
     with open(os.path.join(case, "args"), "w") as f:
@@ -461,6 +486,18 @@ def one(job):
         with open(os.path.join(case, name), "w") as f:
             f.write(text)
     rrc, rout, rerr = run([render] + args, case)
+    base_ok = None
+    if baseline:
+        brc, bout, berr = run([baseline, "manifest", "generate"] + args, case)
+        if rrc != 0:
+            base_ok = brc == 2
+        elif brc == 0:
+            try:
+                base_ok = compare(conf, rout, bout)[0]
+            except Exception:  # noqa: BLE001
+                base_ok = False
+        else:
+            base_ok = False
     mrc, mout, merr = run([cli, "manifest", "generate"] + args, case)
     if rrc == 0:
         with open(os.path.join(case, "expected.yaml"), "w") as f:
@@ -483,7 +520,7 @@ def one(job):
             res = (False, ["compare error: %s" % type(ex).__name__], [str(ex)])
     with open(os.path.join(case, "diff.txt"), "w") as f:
         f.write("\n".join(res[2]) + "\n")
-    return i, args, files, res
+    return i, args, files, res, base_ok
 
 
 def main(argv=None):
@@ -494,6 +531,7 @@ def main(argv=None):
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--cli", default=os.environ.get("MESHCTL", "meshctl"))
     ap.add_argument("--tools", default=os.environ.get("MESH_TOOLS", DEFAULT_TOOLS))
+    ap.add_argument("--baseline", help="another meshctl scored on the same draws (e.g. an older build)")
     ap.add_argument("--only", help="comma-separated draw numbers to run (of 0..N-1)")
     ap.add_argument("--print-args", action="store_true", help="print the drawn arguments and stop")
     ap.add_argument("--examples", type=int, default=1, help="examples shown per class")
@@ -513,11 +551,12 @@ def main(argv=None):
         return 0
     workdir = a.keep or tempfile.mkdtemp(prefix="differential-")
     os.makedirs(workdir, exist_ok=True)
-    jobs = [(i, args, files, workdir, a.cli, render, conf) for i, args, files in draws]
+    jobs = [(i, args, files, workdir, a.cli, render, conf, a.baseline) for i, args, files in draws]
     classes = collections.defaultdict(list)
-    equal = refused = 0
+    equal = refused = base_equal = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        for i, args, files, (ok, cls, details) in ex.map(one, jobs):
+        for i, args, files, (ok, cls, details), base_ok in ex.map(one, jobs):
+            base_equal += bool(base_ok)
             if ok:
                 equal += 1
                 refused += cls == ["both refuse"]
@@ -529,6 +568,8 @@ def main(argv=None):
     print()
     print("seed %s: %d draws, %d equal (%.1f%%; %d of them refused by both), %d disagree" % (
         a.seed, n, equal, 100.0 * equal / max(n, 1), refused, n - equal))
+    if a.baseline:
+        print("baseline %s: %d equal (%.1f%%)" % (a.baseline, base_equal, 100.0 * base_equal / max(n, 1)))
     for c, hits in sorted(classes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         print("  [%d] %s" % (len(hits), c))
         for i, args, files, details in sorted(hits, key=lambda h: len(" ".join(h[1]) + "".join(h[2].values())))[

@@ -37,7 +37,11 @@ fn sidecar_mode_renders_the_agent_with_repair() {
 #[test]
 fn ambient_adds_its_role_and_the_ztunnel_socket() {
     let objs = cni(json!({"cni": {"ambient": {"enabled": true}}}));
-    assert!(find(&objs, "ClusterRole", "istio-cni-ambient").is_some(), "{:?}", names(&objs));
+    assert!(
+        find(&objs, "ClusterRole", "istio-cni-ambient").is_some(),
+        "{:?}",
+        names(&objs)
+    );
     let binding = find(&objs, "ClusterRoleBinding", "istio-cni-ambient").unwrap();
     assert_eq!(binding["metadata"]["labels"]["k8s-app"], "istio-cni-repair");
     let ds = find(&objs, "DaemonSet", "istio-cni-node").unwrap();
@@ -147,11 +151,24 @@ fn env_entries_reach_the_container_too() {
 
 #[test]
 fn resource_scope_splits_the_chart() {
-    let objs = cni(json!({"global": {"resourceScope": "cluster"}, "cni": {"ambient": {"enabled": true}}}));
-    assert!(objs.iter().all(|o| o.kind().starts_with("Cluster")), "{:?}", names(&objs));
-    assert!(find(&objs, "ClusterRole", "istio-cni-ambient").is_some(), "{:?}", names(&objs));
+    let objs =
+        cni(json!({"global": {"resourceScope": "cluster"}, "cni": {"ambient": {"enabled": true}}}));
+    assert!(
+        objs.iter().all(|o| o.kind().starts_with("Cluster")),
+        "{:?}",
+        names(&objs)
+    );
+    assert!(
+        find(&objs, "ClusterRole", "istio-cni-ambient").is_some(),
+        "{:?}",
+        names(&objs)
+    );
     let objs = cni(json!({"global": {"resourceScope": "namespace"}}));
-    assert!(objs.iter().all(|o| !o.kind().starts_with("Cluster")), "{:?}", names(&objs));
+    assert!(
+        objs.iter().all(|o| !o.kind().starts_with("Cluster")),
+        "{:?}",
+        names(&objs)
+    );
     assert!(find(&objs, "DaemonSet", "istio-cni-node").is_some());
 }
 

@@ -130,9 +130,16 @@ fn injection_template_pod_carries_canonical_and_chart_labels_and_no_dataplane_op
         "istio-system",
     );
     let dep = find(&objs, "Deployment", "istio-ingressgateway").unwrap();
-    assert!(dep["metadata"]["labels"].get("istio.io/dataplane-mode").is_none());
+    assert!(
+        dep["metadata"]["labels"]
+            .get("istio.io/dataplane-mode")
+            .is_none()
+    );
     let labels = &dep["spec"]["template"]["metadata"]["labels"];
-    assert_eq!(labels["service.istio.io/canonical-name"], "istio-ingressgateway");
+    assert_eq!(
+        labels["service.istio.io/canonical-name"],
+        "istio-ingressgateway"
+    );
     assert_eq!(labels["service.istio.io/canonical-revision"], "v2");
     assert_eq!(labels["app.kubernetes.io/name"], "istio-ingressgateway");
     assert_eq!(labels["app.kubernetes.io/part-of"], "istio");

@@ -275,7 +275,11 @@ fn the_remote_istiod_stand_in_needs_a_remote_cluster() {
     );
     // An IPv6 address is an address too: an EndpointSlice of type IPv6, no ExternalName.
     let v6 = pilot(json!({"profile": "remote", "global": {"remotePilotAddress": "fd00::7"}}));
-    assert!(find(&v6, "Service", "istiod").value["spec"].get("type").is_none());
+    assert!(
+        find(&v6, "Service", "istiod").value["spec"]
+            .get("type")
+            .is_none()
+    );
     assert_eq!(
         find(&v6, "EndpointSlice", "istiod").value["addressType"],
         json!("IPv6")
@@ -285,17 +289,33 @@ fn the_remote_istiod_stand_in_needs_a_remote_cluster() {
 #[test]
 fn a_remote_config_cluster_binds_istiod_roles() {
     let objects = pilot(json!({"profile": "remote", "global": {"configCluster": true}}));
-    find(&objects, "ClusterRoleBinding", "istiod-clusterrole-istio-system");
-    find(&objects, "ClusterRoleBinding", "istiod-gateway-controller-istio-system");
+    find(
+        &objects,
+        "ClusterRoleBinding",
+        "istiod-clusterrole-istio-system",
+    );
+    find(
+        &objects,
+        "ClusterRoleBinding",
+        "istiod-gateway-controller-istio-system",
+    );
 }
 
 #[test]
 fn reader_rbac_can_be_turned_off() {
     let off = json!({"global": {"enableReaderRBAC": false}});
     let objects = pilot(off.clone());
-    assert!(objects.iter().all(|o| !o.name().starts_with("istio-reader")));
+    assert!(
+        objects
+            .iter()
+            .all(|o| !o.name().starts_with("istio-reader"))
+    );
     let objects = base(off);
-    assert!(objects.iter().all(|o| !o.name().starts_with("istio-reader")));
+    assert!(
+        objects
+            .iter()
+            .all(|o| !o.name().starts_with("istio-reader"))
+    );
     let objects = base(json!({}));
     find(&objects, "ServiceAccount", "istio-reader-service-account");
 }
@@ -452,7 +472,10 @@ fn values_the_charts_notes_refuse_are_errors() {
     ] {
         let cv = values(Chart::Istiod, passed.clone());
         let err = render_pilot(&cv, &RenderContext::default()).unwrap_err();
-        assert!(matches!(err, RenderError::BadValue { .. }), "{passed}: {err}");
+        assert!(
+            matches!(err, RenderError::BadValue { .. }),
+            "{passed}: {err}"
+        );
     }
     pilot(json!({"global": {"pilotCertProvider": "istiod"}}));
 }

@@ -229,4 +229,3 @@ pub(super) fn restricted_security_context() -> Value {
         "readOnlyRootFilesystem": true,
     })
 }
-

@@ -132,6 +132,13 @@ impl Ztunnel<'_> {
             json!({"mountPath": "/var/run/ztunnel", "name": "cni-ztunnel-sock-dir"}),
             json!({"mountPath": "/tmp", "name": "tmp"}),
         ];
+        if self.peer_ca_crl() {
+            mounts.push(json!({
+                "mountPath": "/var/run/secrets/istio/crl",
+                "name": "crl-volume",
+                "readOnly": true,
+            }));
+        }
         mounts.extend(
             list_at(self.values, "volumeMounts", COMPONENT)?
                 .iter()
@@ -226,7 +233,15 @@ impl Ztunnel<'_> {
         for (key, val) in map_at(self.values, "env", COMPONENT)?.into_iter().flatten() {
             env.push(json!({"name": key, "value": go_format(val)}));
         }
+        if self.peer_ca_crl() {
+            env.push(json!({"name": "CRL_PATH", "value": "/var/run/secrets/istio/crl/ca-crl.pem"}));
+        }
         Ok(env)
+    }
+
+    /// `peerCaCrl.enabled`: ztunnel reads a certificate revocation list for plugged-in CAs.
+    fn peer_ca_crl(&self) -> bool {
+        truthy(self.at("peerCaCrl.enabled"))
     }
 
     fn volumes(&self) -> Result<Vec<Value>, RenderError> {
@@ -246,6 +261,13 @@ impl Ztunnel<'_> {
             }),
             json!({"name": "tmp", "emptyDir": {}}),
         ];
+        if self.peer_ca_crl() {
+            // The `istio-ca-crl` ConfigMap, when it exists.
+            volumes.push(json!({
+                "name": "crl-volume",
+                "configMap": {"name": "istio-ca-crl", "optional": true},
+            }));
+        }
         volumes.extend(list_at(self.values, "volumes", COMPONENT)?.iter().cloned());
         Ok(volumes)
     }
