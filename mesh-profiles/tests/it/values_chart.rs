@@ -204,5 +204,8 @@ fn the_k3s_platform_profile_points_cni_at_k3s_paths() {
     // Istio 1.30.3's platform-k3s profile.
     let got = values_of(Chart::IstioCni, json!({"global": {"platform": "k3s"}}));
     assert_eq!(got["cniBinDir"], "/var/lib/rancher/k3s/data/cni");
-    assert_eq!(got["cniConfDir"], "/var/lib/rancher/k3s/agent/etc/cni/net.d");
+    assert_eq!(
+        got["cniConfDir"],
+        "/var/lib/rancher/k3s/agent/etc/cni/net.d"
+    );
 }
