@@ -440,6 +440,14 @@ pub enum SetPathError {
         /// The segment that could not be applied.
         segment: String,
     },
+    /// A `--set` flag would replace an existing list item as a whole.
+    #[error(
+        "{path}: replaces an existing list item, which istioctl cannot do with --set; set one of its fields ({path}.<field>=...) or give the list in a -f file"
+    )]
+    ReplacesItem {
+        /// The path written.
+        path: String,
+    },
 }
 
 /// The kind name of a value, for messages.
@@ -491,6 +499,19 @@ fn item_index(list: &[Value], seg: &Segment) -> Option<usize> {
         }),
         Segment::Key(_) | Segment::Index(_) => None,
     }
+}
+
+/// Writes `value` at `path` the way istioctl applies a `--set` flag: like [`set`], except that a
+/// path ending in `[N]` or `[key:value]` that addresses an existing list item is refused
+/// (istioctl 1.30 fails on it; only appending past the end, or setting a field of the item,
+/// works).
+pub fn set_flag(root: &mut Value, path: &Path, value: Value) -> Result<(), SetPathError> {
+    if path.0.last().is_some_and(|s| !matches!(s, Segment::Key(_))) && get(root, path).is_some() {
+        return Err(SetPathError::ReplacesItem {
+            path: path.to_string(),
+        });
+    }
+    set(root, path, value)
 }
 
 /// Writes `value` at `path`, creating missing maps and lists. `[N]` past the end of a list
@@ -776,6 +797,25 @@ mod tests {
         assert_eq!(v["l"], json!([1, 9]));
         let err = set(&mut v, &p("g[name:zz].enabled"), json!(true)).unwrap_err();
         assert!(err.to_string().contains("[name:zz]"), "{err}");
+    }
+
+    #[test]
+    fn set_flag_refuses_to_replace_an_existing_item_but_appends_and_sets_fields() {
+        let mut v = json!({"l": ["a"], "g": [{"name": "gw"}]});
+        for path in ["l[0]", "g[0]", "g[name:gw]"] {
+            let err = set_flag(&mut v, &p(path), json!("x")).unwrap_err();
+            assert!(
+                matches!(err, SetPathError::ReplacesItem { .. }),
+                "{path}: {err}"
+            );
+        }
+        set_flag(&mut v, &p("l[1]"), json!("b")).unwrap();
+        set_flag(&mut v, &p("g[name:gw].enabled"), json!(true)).unwrap();
+        set_flag(&mut v, &p("new[0]"), json!(1)).unwrap();
+        assert_eq!(
+            v,
+            json!({"l": ["a", "b"], "g": [{"name": "gw", "enabled": true}], "new": [1]})
+        );
     }
 
     #[test]

@@ -136,6 +136,30 @@ mod tests {
     }
 
     #[test]
+    fn a_flag_replacing_an_existing_list_item_is_refused() {
+        // istioctl fails on it; appending and setting an item's field work.
+        let e = merge_inputs(&Inputs::with_sets([
+            "values.revisionTags[0]=a",
+            "values.revisionTags[0]=b",
+        ]))
+        .unwrap_err();
+        assert!(matches!(
+            &e,
+            ResolveError::SetPath {
+                source: SetPathError::ReplacesItem { .. },
+                ..
+            }
+        ));
+        merge_inputs(&Inputs::with_sets([
+            "values.revisionTags[0]=a",
+            "values.revisionTags[1]=b",
+            "components.ingressGateways[0].name=gw",
+            "components.ingressGateways[0].enabled=true",
+        ]))
+        .unwrap();
+    }
+
+    #[test]
     fn set_path_errors_name_the_flag_and_keep_the_path_error() {
         let flag = "components.ingressGateways[name:nope].enabled=true";
         let e = merge_inputs(&Inputs::with_sets([flag])).unwrap_err();

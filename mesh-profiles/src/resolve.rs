@@ -139,7 +139,7 @@ fn merge(inputs: &Inputs, keep_user_facing: bool) -> Result<(Value, Option<Value
         overlay_operator(&mut user_config, doc.clone());
     }
     for flag in &user.flags {
-        path::set(
+        path::set_flag(
             &mut user_config,
             &flag.path.prefixed(&["spec"]),
             flag.value.clone(),

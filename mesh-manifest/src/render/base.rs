@@ -6,7 +6,9 @@ use mesh_core::{ComponentName, Value};
 use mesh_profiles::ComponentValues;
 use serde_json::json;
 
-use super::common::{ObjectMap, chart_labels, get, go_format, list_at, printed, truthy};
+use super::common::{
+    ObjectMap, chart_labels, dig_default_true, get, go_format, list_at, printed, truthy,
+};
 use super::pilot::webhooks::{stable_policy, stable_policy_binding};
 use super::{RenderContext, RenderError};
 use crate::Object;
@@ -24,7 +26,7 @@ pub fn render_base(cv: &ComponentValues, ctx: &RenderContext) -> Result<Vec<Obje
         version: &ctx.istio_version,
     };
     let mut out = Vec::new();
-    if base.namespace_scope() {
+    if base.namespace_scope() && dig_default_true(base.values, "global.enableReaderRBAC") {
         out.push(base.reader_service_account()?);
     }
     if base.cluster_scope() && !base.default_revision().is_empty() {

@@ -44,11 +44,19 @@ pub fn render_cni(
         namespace: &cv.namespace,
         version: &ctx.istio_version,
     };
-    let mut out = vec![cni.service_account()?];
-    out.extend(cni.cluster_roles());
-    out.extend(cni.cluster_role_bindings());
-    out.push(cni.config_map()?);
-    out.push(cni.daemon_set()?);
+    // `global.resourceScope` splits the chart: cluster-scoped RBAC, namespaced workload.
+    let mut out = Vec::new();
+    if cni.namespaced_scope() {
+        out.push(cni.service_account()?);
+    }
+    if cni.cluster_scope() {
+        out.extend(cni.cluster_roles());
+        out.extend(cni.cluster_role_bindings());
+    }
+    if cni.namespaced_scope() {
+        out.push(cni.config_map()?);
+        out.push(cni.daemon_set()?);
+    }
     out.extend(cni.network_attachment());
     out.extend(cni.resource_quota());
     out.extend(cni.network_policy());
@@ -98,6 +106,14 @@ impl Cni<'_> {
         matches!(
             str_at(self.values, "global.resourceScope"),
             "all" | "namespace"
+        )
+    }
+
+    /// Whether `global.resourceScope` lets cluster-scoped resources render (`all` or `cluster`).
+    fn cluster_scope(&self) -> bool {
+        matches!(
+            str_at(self.values, "global.resourceScope"),
+            "all" | "cluster"
         )
     }
 

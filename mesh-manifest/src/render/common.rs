@@ -160,6 +160,15 @@ pub fn printed(value: &Value) -> Value {
     }
 }
 
+/// Sprig's `dig "a" "b" true .Values`: the value at `path` when the key is present (null
+/// counts as absent), `true` otherwise, taken for its truth.
+pub fn dig_default_true(values: &Value, path: &str) -> bool {
+    match get(values, path) {
+        Value::Null => true,
+        v => truthy(v),
+    }
+}
+
 /// The labels Istio's `istio.labels` helper puts on every object of a chart rendered by
 /// istioctl (release `istio`, managed by Helm).
 pub fn chart_labels(chart: &str, version: &str) -> ObjectMap {
@@ -263,3 +272,31 @@ mod template_print_tests {
 
 /// The Helm release name istioctl renders every chart with.
 pub(crate) const RELEASE: &str = "istio";
+
+/// The charts' `resources` helper (istiod, gateways, CNI, ztunnel) applied to `resources`: only
+/// `limits` and `requests`, only their non-empty entries (keys in order), each printed unquoted
+/// (a quantity string like `"1"` reads back as a number); null when no entry is left.
+pub fn helm_resources(resources: &Value) -> Value {
+    let mut out = ObjectMap::new();
+    for key in ["limits", "requests"] {
+        let Some(entries) = resources.get(key).and_then(Value::as_object) else {
+            continue;
+        };
+        let mut sorted: Vec<(&String, &Value)> =
+            entries.iter().filter(|(_, v)| truthy(v)).collect();
+        if sorted.is_empty() {
+            continue;
+        }
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        let printed_entries: ObjectMap = sorted
+            .into_iter()
+            .map(|(k, v)| (k.clone(), printed(v)))
+            .collect();
+        out.insert(key.into(), Value::Object(printed_entries));
+    }
+    if out.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(out)
+    }
+}

@@ -23,6 +23,7 @@ pub(crate) mod webhooks;
 
 pub use injector::{builtin_template, builtin_template_names};
 
+use super::common::bad_value;
 use super::{RenderContext, RenderError};
 use crate::Object;
 use mesh_core::ComponentName;
@@ -32,6 +33,7 @@ use mesh_profiles::ComponentValues;
 /// in no particular order.
 pub fn render_pilot(cv: &ComponentValues, ctx: &RenderContext) -> Result<Vec<Object>, RenderError> {
     let chart = chart::Chart::new(&cv.values, &cv.original, &cv.namespace, ctx);
+    refused_values(&chart)?;
     let mut values = Vec::new();
     values.extend(rbac::render(&chart)?);
     values.extend(mesh_config::render(&chart)?);
@@ -46,4 +48,43 @@ pub fn render_pilot(cv: &ComponentValues, ctx: &RenderContext) -> Result<Vec<Obj
         .into_iter()
         .map(|v| Object::new(Some(ComponentName::Pilot), v))
         .collect())
+}
+
+/// Values the chart's NOTES template refuses (Helm renders NOTES too, so istioctl fails): the
+/// removed settings of `$failDeps` when they print as anything, and
+/// `global.pilotCertProvider=kubernetes`.
+fn refused_values(chart: &chart::Chart<'_>) -> Result<(), RenderError> {
+    const REMOVED: &[&str] = &[
+        "telemetry.v2.prometheus.configOverride",
+        "telemetry.v2.stackdriver.configOverride",
+        "telemetry.v2.stackdriver.disableOutbound",
+        "telemetry.v2.stackdriver.outboundAccessLogging",
+        "global.tracer.stackdriver.debug",
+        "global.tracer.stackdriver.maxNumberOfAttributes",
+        "global.tracer.stackdriver.maxNumberOfAnnotations",
+        "global.tracer.stackdriver.maxNumberOfMessageEvents",
+        "meshConfig.defaultConfig.tracing.stackdriver.debug",
+        "meshConfig.defaultConfig.tracing.stackdriver.maxNumberOfAttributes",
+        "meshConfig.defaultConfig.tracing.stackdriver.maxNumberOfAnnotations",
+        "meshConfig.defaultConfig.tracing.stackdriver.maxNumberOfMessageEvents",
+    ];
+    for path in REMOVED {
+        if !chart.text(path).is_empty() {
+            return Err(bad_value(
+                "Pilot",
+                path,
+                "nothing (removed: Istio 1.30's chart refuses it)",
+                chart.get(path),
+            ));
+        }
+    }
+    if chart.text("global.pilotCertProvider") == "kubernetes" {
+        return Err(bad_value(
+            "Pilot",
+            "global.pilotCertProvider",
+            "a supported provider (Istio 1.30's chart refuses kubernetes)",
+            chart.get("global.pilotCertProvider"),
+        ));
+    }
+    Ok(())
 }

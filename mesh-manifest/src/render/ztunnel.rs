@@ -40,9 +40,18 @@ pub fn render_ztunnel(
         namespace: &cv.namespace,
         version: &ctx.istio_version,
     };
-    let mut out = vec![z.service_account()?];
-    out.extend(z.openshift_rbac());
-    out.push(z.daemon_set()?);
+    // `resourceScope` (global's, lifted by the chart) splits the chart: cluster-scoped RBAC,
+    // namespaced workload.
+    let mut out = Vec::new();
+    if z.namespaced_scope() {
+        out.push(z.service_account()?);
+    }
+    if z.cluster_scope() {
+        out.extend(z.openshift_rbac());
+    }
+    if z.namespaced_scope() {
+        out.push(z.daemon_set()?);
+    }
     out.extend(z.resource_quota()?);
     out.extend(z.network_policy());
     out.extend(z.pod_monitor());

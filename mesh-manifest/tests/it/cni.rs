@@ -37,7 +37,11 @@ fn sidecar_mode_renders_the_agent_with_repair() {
 #[test]
 fn ambient_adds_its_role_and_the_ztunnel_socket() {
     let objs = cni(json!({"cni": {"ambient": {"enabled": true}}}));
-    assert!(find(&objs, "ClusterRole", "istio-cni-ambient").is_some());
+    assert!(
+        find(&objs, "ClusterRole", "istio-cni-ambient").is_some(),
+        "{:?}",
+        names(&objs)
+    );
     let binding = find(&objs, "ClusterRoleBinding", "istio-cni-ambient").unwrap();
     assert_eq!(binding["metadata"]["labels"]["k8s-app"], "istio-cni-repair");
     let ds = find(&objs, "DaemonSet", "istio-cni-node").unwrap();
@@ -122,4 +126,58 @@ fn extra_settings_land_in_the_config_map_as_strings() {
     let cm = find(&objs, "ConfigMap", "istio-cni-config").unwrap();
     assert_eq!(cm["data"]["CNI_CONF_GROUP_READ"], "true");
     assert_eq!(cm["data"]["N"], "3");
+}
+
+#[test]
+fn env_entries_reach_the_container_too() {
+    // Istio 1.30's DaemonSet lists `env` after the fixed entries (sorted, values quoted), besides
+    // the ConfigMap.
+    let objs = cni(json!({"cni": {"env": {"ZED": 1, "ALPHA": "a"}}}));
+    let ds = find(&objs, "DaemonSet", "istio-cni-node").unwrap();
+    let env = ds["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap();
+    let tail: Vec<_> = env[env.len() - 2..].to_vec();
+    assert_eq!(
+        tail,
+        [
+            json!({"name": "ALPHA", "value": "a"}),
+            json!({"name": "ZED", "value": "1"})
+        ]
+    );
+    let cm = find(&objs, "ConfigMap", "istio-cni-config").unwrap();
+    assert_eq!(cm["data"]["ALPHA"], "a");
+}
+
+#[test]
+fn resource_scope_splits_the_chart() {
+    let objs =
+        cni(json!({"global": {"resourceScope": "cluster"}, "cni": {"ambient": {"enabled": true}}}));
+    assert!(
+        objs.iter().all(|o| o.kind().starts_with("Cluster")),
+        "{:?}",
+        names(&objs)
+    );
+    assert!(
+        find(&objs, "ClusterRole", "istio-cni-ambient").is_some(),
+        "{:?}",
+        names(&objs)
+    );
+    let objs = cni(json!({"global": {"resourceScope": "namespace"}}));
+    assert!(
+        objs.iter().all(|o| !o.kind().starts_with("Cluster")),
+        "{:?}",
+        names(&objs)
+    );
+    assert!(find(&objs, "DaemonSet", "istio-cni-node").is_some());
+}
+
+#[test]
+fn resources_print_like_the_charts_helper() {
+    let objs = cni(json!({"cni": {"resources": {"requests": {"cpu": "1"}}}}));
+    let ds = find(&objs, "DaemonSet", "istio-cni-node").unwrap();
+    assert_eq!(
+        ds["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"],
+        json!(1)
+    );
 }

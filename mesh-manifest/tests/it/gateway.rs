@@ -121,6 +121,70 @@ fn injection_template_leaves_the_proxy_to_the_injector() {
 }
 
 #[test]
+fn injection_template_pod_carries_canonical_and_chart_labels_and_no_dataplane_opt_out() {
+    // Istio 1.30's injected-deployment template: the Deployment has no
+    // `istio.io/dataplane-mode: none`, the pod has the canonical-service and chart labels.
+    let objs = ingress(
+        json!({"injectionTemplate": "gateway", "labels": {"app": "istio-ingressgateway", "istio": "ingressgateway", "version": "v2"}}),
+        json!({}),
+        "istio-system",
+    );
+    let dep = find(&objs, "Deployment", "istio-ingressgateway").unwrap();
+    assert!(
+        dep["metadata"]["labels"]
+            .get("istio.io/dataplane-mode")
+            .is_none()
+    );
+    let labels = &dep["spec"]["template"]["metadata"]["labels"];
+    assert_eq!(
+        labels["service.istio.io/canonical-name"],
+        "istio-ingressgateway"
+    );
+    assert_eq!(labels["service.istio.io/canonical-revision"], "v2");
+    assert_eq!(labels["app.kubernetes.io/name"], "istio-ingressgateway");
+    assert_eq!(labels["app.kubernetes.io/part-of"], "istio");
+    // The router variant keeps the opt-out.
+    let objs = ingress(json!({}), json!({}), "istio-system");
+    let dep = find(&objs, "Deployment", "istio-ingressgateway").unwrap();
+    assert_eq!(dep["metadata"]["labels"]["istio.io/dataplane-mode"], "none");
+}
+
+#[test]
+fn the_autoscaler_targets_cpu_only() {
+    let objs = ingress(
+        json!({"cpu": {"targetAverageUtilization": 60}, "memory": {"targetAverageUtilization": 70}}),
+        json!({}),
+        "istio-system",
+    );
+    let hpa = find(&objs, "HorizontalPodAutoscaler", "istio-ingressgateway").unwrap();
+    assert_eq!(
+        hpa["spec"]["metrics"],
+        json!([{"type": "Resource", "resource": {"name": "cpu",
+            "target": {"type": "Utilization", "averageUtilization": 60}}}])
+    );
+}
+
+#[test]
+fn resources_print_like_the_charts_helper() {
+    // Only limits/requests, only non-empty entries, printed unquoted ("1" reads back as 1).
+    for injection in ["", "gateway"] {
+        let objs = ingress(
+            json!({"injectionTemplate": injection, "resources": {
+                "requests": {"cpu": "1", "memory": ""}, "limits": {"cpu": ""}, "claims": [{"name": "x"}]}}),
+            json!({}),
+            "istio-system",
+        );
+        let dep = find(&objs, "Deployment", "istio-ingressgateway").unwrap();
+        assert_eq!(
+            dep["spec"]["template"]["spec"]["containers"][0]["resources"],
+            // limits.memory is the chart's default
+            json!({"requests": {"cpu": 1}, "limits": {"memory": "1024Mi"}}),
+            "{injection:?}"
+        );
+    }
+}
+
+#[test]
 fn network_and_mesh_identity_reach_the_proxy_environment() {
     let global =
         json!({"network": "net1", "meshID": "mesh1", "multiCluster": {"clusterName": "c1"}});

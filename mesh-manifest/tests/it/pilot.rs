@@ -261,6 +261,66 @@ fn a_remote_cluster_points_at_the_external_control_plane() {
 }
 
 #[test]
+fn the_remote_istiod_stand_in_needs_a_remote_cluster() {
+    // A primary with a remote pilot address keeps its own istiod Service and no stand-in.
+    let objects = pilot(json!({"global": {"remotePilotAddress": "istiod.example.com"}}));
+    let svc = find(&objects, "Service", "istiod");
+    assert!(svc.value["spec"].get("type").is_none());
+    assert_eq!(
+        objects
+            .iter()
+            .filter(|o| o.kind() == "Service" && o.name() == "istiod")
+            .count(),
+        1
+    );
+    // An IPv6 address is an address too: an EndpointSlice of type IPv6, no ExternalName.
+    let v6 = pilot(json!({"profile": "remote", "global": {"remotePilotAddress": "fd00::7"}}));
+    assert!(
+        find(&v6, "Service", "istiod").value["spec"]
+            .get("type")
+            .is_none()
+    );
+    assert_eq!(
+        find(&v6, "EndpointSlice", "istiod").value["addressType"],
+        json!("IPv6")
+    );
+}
+
+#[test]
+fn a_remote_config_cluster_binds_istiod_roles() {
+    let objects = pilot(json!({"profile": "remote", "global": {"configCluster": true}}));
+    find(
+        &objects,
+        "ClusterRoleBinding",
+        "istiod-clusterrole-istio-system",
+    );
+    find(
+        &objects,
+        "ClusterRoleBinding",
+        "istiod-gateway-controller-istio-system",
+    );
+}
+
+#[test]
+fn reader_rbac_can_be_turned_off() {
+    let off = json!({"global": {"enableReaderRBAC": false}});
+    let objects = pilot(off.clone());
+    assert!(
+        objects
+            .iter()
+            .all(|o| !o.name().starts_with("istio-reader"))
+    );
+    let objects = base(off);
+    assert!(
+        objects
+            .iter()
+            .all(|o| !o.name().starts_with("istio-reader"))
+    );
+    let objects = base(json!({}));
+    find(&objects, "ServiceAccount", "istio-reader-service-account");
+}
+
+#[test]
 fn the_mesh_config_follows_tracer_remote_address_and_mesh_config() {
     let objects = pilot(json!({
         "global": {"proxy": {"tracer": "zipkin"}, "remotePilotAddress": "10.0.0.7"},
@@ -401,6 +461,33 @@ fn deployment_settings_reach_the_pod() {
             .any(|r| r["resources"] == json!(["nodes"]) && r["verbs"] == json!(["patch"]));
     assert!(taint_rule);
     find(&objects, "ConfigMap", "pilot-jwks-extra-cacerts");
+}
+
+#[test]
+fn values_the_charts_notes_refuse_are_errors() {
+    for passed in [
+        json!({"global": {"pilotCertProvider": "kubernetes"}}),
+        json!({"global": {"tracer": {"stackdriver": {"debug": false}}}}),
+        json!({"meshConfig": {"defaultConfig": {"tracing": {"stackdriver": {"debug": true}}}}}),
+    ] {
+        let cv = values(Chart::Istiod, passed.clone());
+        let err = render_pilot(&cv, &RenderContext::default()).unwrap_err();
+        assert!(
+            matches!(err, RenderError::BadValue { .. }),
+            "{passed}: {err}"
+        );
+    }
+    pilot(json!({"global": {"pilotCertProvider": "istiod"}}));
+}
+
+#[test]
+fn istiod_resources_print_like_the_charts_helper() {
+    let objects = pilot(json!({"pilot": {"resources": {"requests": {"cpu": "1", "memory": ""}}}}));
+    let dep = find(&objects, "Deployment", "istiod");
+    assert_eq!(
+        dep.value["spec"]["template"]["spec"]["containers"][0]["resources"],
+        json!({"requests": {"cpu": 1}})
+    );
 }
 
 #[test]

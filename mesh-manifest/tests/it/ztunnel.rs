@@ -81,3 +81,52 @@ fn quotas_render_only_when_enabled() {
     let quota = find(&objs, "ResourceQuota", "ztunnel").unwrap();
     assert_eq!(quota["spec"]["hard"]["pods"], "100");
 }
+
+#[test]
+fn resource_scope_splits_the_chart() {
+    // global.resourceScope is lifted by the chart; cluster scope keeps the (OpenShift) RBAC only.
+    let objs = ztunnel(json!({"global": {"resourceScope": "cluster", "platform": "openshift"}}));
+    assert!(find(&objs, "DaemonSet", "ztunnel").is_none());
+    assert!(find(&objs, "ServiceAccount", "ztunnel").is_none());
+    assert!(objs.iter().any(|o| o.kind() == "ClusterRole"));
+    let objs = ztunnel(json!({"resourceScope": "namespace", "platform": "openshift"}));
+    assert!(find(&objs, "DaemonSet", "ztunnel").is_some());
+    assert!(objs.iter().all(|o| o.kind() != "ClusterRole"));
+}
+
+#[test]
+fn resources_print_like_the_charts_helper() {
+    let objs = ztunnel(json!({"resources": {"requests": {"cpu": "1", "memory": ""}}}));
+    let ds = find(&objs, "DaemonSet", "ztunnel").unwrap();
+    assert_eq!(
+        ds["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"],
+        json!({"cpu": 1})
+    );
+}
+
+#[test]
+fn a_peer_ca_crl_adds_its_path_mount_and_optional_volume() {
+    let objs = ztunnel(json!({"peerCaCrl": {"enabled": true}, "env": {"A": "b"}}));
+    let ds = find(&objs, "DaemonSet", "ztunnel").unwrap();
+    // After the user's env, last.
+    let env = ds["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap();
+    assert_eq!(env[env.len() - 1]["name"], "CRL_PATH");
+    assert_eq!(env[env.len() - 2]["name"], "A");
+    assert_eq!(
+        env_of(ds, "CRL_PATH").unwrap()["value"],
+        "/var/run/secrets/istio/crl/ca-crl.pem"
+    );
+    let pod = &ds["spec"]["template"]["spec"];
+    assert!(pod["containers"][0]["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"mountPath": "/var/run/secrets/istio/crl", "name": "crl-volume", "readOnly": true})));
+    assert!(pod["volumes"].as_array().unwrap().contains(
+        &json!({"name": "crl-volume", "configMap": {"name": "istio-ca-crl", "optional": true}})
+    ));
+    let objs = ztunnel(json!({}));
+    let ds = find(&objs, "DaemonSet", "ztunnel").unwrap();
+    assert!(env_of(ds, "CRL_PATH").is_none());
+}

@@ -122,8 +122,7 @@ impl Chart {
     }
 
     /// The subtree the chart copies to its top level after the merge, so that legacy
-    /// `pilot.x` / `cni.x` settings work like `x` (only when `global.resourceScope` is `all`
-    /// or `namespace`).
+    /// `pilot.x` / `cni.x` settings work like `x` (whatever `global.resourceScope` is).
     pub(crate) fn descoped_key(self) -> Option<&'static str> {
         match self {
             Chart::Istiod => Some("pilot"),

@@ -13,7 +13,7 @@ use serde_json::Map;
 use super::chart::Chart;
 use super::embedded::{chart_defaults, helm_profile};
 use super::error::{ValuesError, kind_name};
-use super::merge::{get_path, merge_into, merge_value_into, truthy};
+use super::merge::{merge_into, merge_value_into, truthy};
 
 /// Computes the `.Values` the templates of `chart` see when istioctl passes `passed`.
 ///
@@ -129,19 +129,12 @@ fn helm_profile_for(
     Ok(profile)
 }
 
-/// Copies the chart's legacy subtree (`pilot`, `cni`) over its top level, as the charts do
-/// after the merge when they render namespaced resources.
+/// Copies the chart's legacy subtree (`pilot`, `cni`) over its top level, as the charts'
+/// `zzy_descope_legacy.yaml` does after the merge, whatever `global.resourceScope` is.
 fn descope(chart: Chart, values: &mut Map<String, Value>) {
     let Some(key) = chart.descoped_key() else {
         return;
     };
-    let scope = values
-        .get("global")
-        .and_then(|g| get_path(g, &["resourceScope"]))
-        .and_then(Value::as_str);
-    if !matches!(scope, Some("all") | Some("namespace")) {
-        return;
-    }
     if let Some(Value::Object(subtree)) = values.get(key).cloned() {
         merge_into(values, &subtree);
     }

@@ -128,10 +128,11 @@ fn cni_chart_lifts_its_cni_subtree() {
         got["resourceQuotas"],
         json!({"enabled": true, "pods": 5000})
     );
-    // Not when the chart renders only cluster-scoped resources.
+    // Also when the chart renders only cluster-scoped resources (Istio 1.30's descoping
+    // template has no resourceScope condition).
     let passed = json!({"global": {"resourceScope": "cluster"}, "cni": {"chained": false}});
     let got = values_of(Chart::IstioCni, passed);
-    assert_eq!(got["chained"], true);
+    assert_eq!(got["chained"], false);
 }
 
 #[test]
@@ -195,5 +196,16 @@ fn chart_labels_carry_the_release_version() {
             "cni-1.30.3",
             "ztunnel-1.30.3"
         ]
+    );
+}
+
+#[test]
+fn the_k3s_platform_profile_points_cni_at_k3s_paths() {
+    // Istio 1.30.3's platform-k3s profile.
+    let got = values_of(Chart::IstioCni, json!({"global": {"platform": "k3s"}}));
+    assert_eq!(got["cniBinDir"], "/var/lib/rancher/k3s/data/cni");
+    assert_eq!(
+        got["cniConfDir"],
+        "/var/lib/rancher/k3s/agent/etc/cni/net.d"
     );
 }

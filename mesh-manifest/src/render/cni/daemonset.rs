@@ -5,7 +5,9 @@ use serde_json::json;
 
 use super::{COMPONENT, Cni, NAME, object};
 use crate::render::RenderError;
-use crate::render::common::{ObjectMap, bad_value, go_format, map_at, printed, truthy};
+use crate::render::common::{
+    ObjectMap, bad_value, go_format, helm_resources, map_at, printed, truthy,
+};
 
 impl Cni<'_> {
     /// The DaemonSet.
@@ -160,7 +162,7 @@ impl Cni<'_> {
             "envFrom".into(),
             json!([{"configMapRef": {"name": format!("{NAME}-config")}}]),
         );
-        c.insert("env".into(), Value::Array(self.env()));
+        c.insert("env".into(), Value::Array(self.env()?));
         c.insert("volumeMounts".into(), Value::Array(self.volume_mounts()));
         let resources = self.at("resources");
         let resources = if truthy(resources) {
@@ -168,7 +170,7 @@ impl Cni<'_> {
         } else {
             self.at("global.defaultResources")
         };
-        c.insert("resources".into(), resources.clone());
+        c.insert("resources".into(), helm_resources(resources));
         Ok(Value::Object(c))
     }
 
@@ -231,7 +233,9 @@ impl Cni<'_> {
         args
     }
 
-    fn env(&self) -> Vec<Value> {
+    /// The container's environment: the fixed entries, then every `env` entry (keys in order,
+    /// values quoted), as Istio 1.30's DaemonSet template lists them.
+    fn env(&self) -> Result<Vec<Value>, RenderError> {
         let mut env = vec![
             json!({"name": "REPAIR_NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}),
             json!({"name": "REPAIR_RUN_AS_DAEMON", "value": "true"}),
@@ -247,7 +251,17 @@ impl Cni<'_> {
             json!({"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}),
             json!({"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}),
         ]);
-        env
+        if let Some(extra) = map_at(self.values, "env", COMPONENT)? {
+            let mut keys: Vec<&String> = extra.keys().collect();
+            keys.sort();
+            for key in keys {
+                env.push(json!({
+                    "name": printed(&Value::from(key.as_str())),
+                    "value": go_format(&extra[key]),
+                }));
+            }
+        }
+        Ok(env)
     }
 
     fn volume_mounts(&self) -> Vec<Value> {

@@ -20,7 +20,10 @@ impl Gateway<'_> {
             Value::from(go_format(&self.revision_label())),
         );
         labels.extend(self.chart_labels());
-        labels.insert("istio.io/dataplane-mode".into(), "none".into());
+        // The injected variant's Deployment does not opt out of the ambient dataplane.
+        if !injected {
+            labels.insert("istio.io/dataplane-mode".into(), "none".into());
+        }
         let metadata = self.metadata(&self.name, Value::from(self.namespace), labels);
         let mut dep = object("apps/v1", "Deployment", metadata);
 
@@ -167,6 +170,15 @@ impl Gateway<'_> {
         if truthy(rev) {
             labels.insert("istio.io/rev".into(), printed(rev));
         }
+        labels.insert(
+            "service.istio.io/canonical-name".into(),
+            printed(&Value::from(self.name.as_str())),
+        );
+        labels.insert(
+            "service.istio.io/canonical-revision".into(),
+            self.canonical_revision(&self.labels()?),
+        );
+        labels.extend(self.chart_labels());
         let mut annotations = ObjectMap::new();
         annotations.insert("sidecar.istio.io/inject".into(), "true".into());
         annotations.insert(

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{Gateway, or};
 use crate::render::RenderError;
 use crate::render::common::{
-    ObjectMap, bad_value, get, go_format, map_at, printed, str_at, truthy,
+    ObjectMap, bad_value, get, go_format, helm_resources, map_at, printed, str_at, truthy,
 };
 
 impl Gateway<'_> {
@@ -51,14 +51,18 @@ impl Gateway<'_> {
         Ok(out)
     }
 
-    /// `resources`: the gateway's, else `global.defaultResources`.
+    /// `resources`: the gateway's, else `global.defaultResources`, as the chart's resources helper
+    /// prints them: only `limits` and `requests`, only their non-empty entries, each printed
+    /// unquoted (so a quantity string like `"1"` reads back as a number); nothing (null) when no
+    /// entry is left.
     pub(super) fn resources(&self) -> Value {
         let own = self.at("resources");
-        if truthy(own) {
-            own.clone()
+        let source = if truthy(own) {
+            own
         } else {
-            get(self.values, "global.defaultResources").clone()
-        }
+            get(self.values, "global.defaultResources")
+        };
+        helm_resources(source)
     }
 
     /// The `istio-proxy` container of the router pod.

@@ -9,7 +9,7 @@ use crate::render::common::{get, go_format, helm_int, printed, truthy};
 
 impl Gateway<'_> {
     /// The HPA, rendered when `autoscaleEnabled`, `autoscaleMin` and `autoscaleMax` are all set,
-    /// targeting the CPU (and, when set, memory) utilization the gateway asks for.
+    /// targeting the CPU utilization the gateway asks for.
     pub(super) fn autoscaler(&self) -> Result<Option<Value>, RenderError> {
         let (min, max) = (self.at("autoscaleMin"), self.at("autoscaleMax"));
         if !(truthy(self.at("autoscaleEnabled")) && truthy(min) && truthy(max)) {
@@ -21,19 +21,17 @@ impl Gateway<'_> {
             self.object_labels()?,
         );
         let mut hpa = object("autoscaling/v2", "HorizontalPodAutoscaler", metadata);
-        let mut metrics = Vec::new();
-        for resource in ["cpu", "memory"] {
-            let target = self.at(&format!("{resource}.targetAverageUtilization"));
-            if truthy(target) {
-                metrics.push(json!({
-                    "type": "Resource",
-                    "resource": {
-                        "name": resource,
-                        "target": {"type": "Utilization", "averageUtilization": printed(target)},
-                    },
-                }));
-            }
-        }
+        // Istio 1.30's gateway charts scale on the CPU target only (a memory target is ignored).
+        let metrics = vec![json!({
+            "type": "Resource",
+            "resource": {
+                "name": "cpu",
+                "target": {
+                    "type": "Utilization",
+                    "averageUtilization": printed(self.at("cpu.targetAverageUtilization")),
+                },
+            },
+        })];
         hpa.insert(
             "spec".into(),
             json!({

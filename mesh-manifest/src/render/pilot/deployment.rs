@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::chart::{Chart, annotate};
 use crate::render::RenderError;
-use crate::render::common::{ObjectMap, go_format};
+use crate::render::common::{ObjectMap, go_format, helm_resources};
 
 /// The ports the discovery container listens on: (port, name).
 const PORTS: [(u16, &str); 5] = [
@@ -198,7 +198,7 @@ fn container(chart: &Chart<'_>) -> Result<Value, RenderError> {
     } else {
         chart.get("global.defaultResources")
     };
-    c.insert("resources".into(), resources.clone());
+    c.insert("resources".into(), helm_resources(resources));
     let mut security = json!({
         "allowPrivilegeEscalation": false,
         "readOnlyRootFilesystem": true,

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::chart::{Chart, RELEASE, annotate};
 use crate::render::RenderError;
-use crate::render::common::go_format;
+use crate::render::common::{dig_default_true, go_format};
 
 /// The Istio configuration API groups istiod and the reader watch.
 const ISTIO_GROUPS: [&str; 7] = [
@@ -78,15 +78,15 @@ pub(super) fn render(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
             if gateway_controller_enabled(chart) {
                 out.push(gateway_controller_role(chart));
             }
-        }
-        if !remote || chart.local_injector() {
             out.push(cluster_role_binding(chart, "istiod-clusterrole"));
             if gateway_controller_enabled(chart) {
                 out.push(cluster_role_binding(chart, "istiod-gateway-controller"));
             }
         }
-        out.push(reader_cluster_role(chart));
-        out.push(reader_binding(chart));
+        if dig_default_true(chart.values, "global.enableReaderRBAC") {
+            out.push(reader_cluster_role(chart));
+            out.push(reader_binding(chart));
+        }
     }
     Ok(out)
 }

@@ -26,19 +26,35 @@ pub(super) fn render(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
             Some(&tag),
         )?);
     }
-    if chart.on("global.remotePilotAddress") {
+    // The stand-in for a remote istiod exists only on a remote cluster (`istiodRemote.enabled`).
+    if chart.on("global.remotePilotAddress") && chart.remote() {
         out.push(remote_service(chart)?);
-        if is_ipv4(&chart.text("global.remotePilotAddress")) && chart.remote() {
+        if is_ip(&chart.text("global.remotePilotAddress")) {
             out.push(remote_endpoints(chart));
         }
     }
     Ok(out)
 }
 
-/// Whether `address` looks like a dotted IPv4 address (four groups of digits).
+/// The chart's IPv4 pattern `^([0-9]*\.){3}[0-9]*$`: four dot-separated groups of digits (groups
+/// may be empty).
 fn is_ipv4(address: &str) -> bool {
     let parts: Vec<&str> = address.split('.').collect();
     parts.len() == 4 && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The chart's IPv6 pattern `^([0-9a-fA-F]*:)+[0-9a-fA-F]*$`: at least one colon, hex digits
+/// only between them.
+fn is_ipv6(address: &str) -> bool {
+    address.contains(':')
+        && address
+            .split(':')
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Whether the chart takes `address` for an IP address (IPv4 or IPv6) rather than a host name.
+fn is_ip(address: &str) -> bool {
+    is_ipv4(address) || is_ipv6(address)
 }
 
 /// `ipFamilyPolicy` and `ipFamilies` from the values under `prefix` (`` or `global.`).
@@ -110,7 +126,7 @@ fn remote_service(chart: &Chart<'_>) -> Result<Value, RenderError> {
         ]),
     );
     let address = chart.text("global.remotePilotAddress");
-    if !is_ipv4(&address) {
+    if !is_ip(&address) {
         spec.insert("type".into(), "ExternalName".into());
         spec.insert(
             "externalName".into(),
@@ -140,7 +156,7 @@ fn remote_endpoints(chart: &Chart<'_>) -> Value {
         "apiVersion": "discovery.k8s.io/v1",
         "kind": "EndpointSlice",
         "metadata": chart.metadata(&name, Some(chart.namespace), labels),
-        "addressType": "IPv4",
+        "addressType": if is_ipv4(&chart.text("global.remotePilotAddress")) { "IPv4" } else { "IPv6" },
         "endpoints": [{"addresses": [chart.printed("global.remotePilotAddress")]}],
         "ports": [
             {"port": 15012, "name": "tcp-istiod", "protocol": "TCP"},
@@ -158,5 +174,14 @@ mod tests {
         assert!(is_ipv4("10.0.0.1"));
         assert!(!is_ipv4("istiod.example.com"));
         assert!(!is_ipv4("10.0.0"));
+    }
+
+    #[test]
+    fn ipv6_detection_matches_the_chart_pattern() {
+        assert!(is_ipv6("fd00::1"));
+        assert!(is_ipv6("2001:db8:0:0:0:0:0:1"));
+        assert!(!is_ipv6("istiod.example.svc:15012"));
+        assert!(!is_ipv6("10.0.0.1"));
+        assert!(is_ip("fd00::1") && is_ip("10.0.0.1") && !is_ip("istiod.example.com"));
     }
 }

@@ -5,7 +5,9 @@ use serde_json::json;
 
 use super::{CHART, COMPONENT, Ztunnel, object};
 use crate::render::RenderError;
-use crate::render::common::{ObjectMap, go_format, list_at, map_at, printed, truthy};
+use crate::render::common::{
+    ObjectMap, go_format, helm_resources, list_at, map_at, printed, truthy,
+};
 
 impl Ztunnel<'_> {
     /// The DaemonSet.
@@ -112,7 +114,7 @@ impl Ztunnel<'_> {
             "ports".into(),
             json!([{"containerPort": 15020, "name": "ztunnel-stats", "protocol": "TCP"}]),
         );
-        c.insert("resources".into(), self.at("resources").clone());
+        c.insert("resources".into(), helm_resources(self.at("resources")));
         let policy = self.at("imagePullPolicy");
         if truthy(policy) {
             c.insert("imagePullPolicy".into(), printed(policy));
@@ -130,6 +132,13 @@ impl Ztunnel<'_> {
             json!({"mountPath": "/var/run/ztunnel", "name": "cni-ztunnel-sock-dir"}),
             json!({"mountPath": "/tmp", "name": "tmp"}),
         ];
+        if self.peer_ca_crl() {
+            mounts.push(json!({
+                "mountPath": "/var/run/secrets/istio/crl",
+                "name": "crl-volume",
+                "readOnly": true,
+            }));
+        }
         mounts.extend(
             list_at(self.values, "volumeMounts", COMPONENT)?
                 .iter()
@@ -224,7 +233,15 @@ impl Ztunnel<'_> {
         for (key, val) in map_at(self.values, "env", COMPONENT)?.into_iter().flatten() {
             env.push(json!({"name": key, "value": go_format(val)}));
         }
+        if self.peer_ca_crl() {
+            env.push(json!({"name": "CRL_PATH", "value": "/var/run/secrets/istio/crl/ca-crl.pem"}));
+        }
         Ok(env)
+    }
+
+    /// `peerCaCrl.enabled`: ztunnel reads a certificate revocation list for plugged-in CAs.
+    fn peer_ca_crl(&self) -> bool {
+        truthy(self.at("peerCaCrl.enabled"))
     }
 
     fn volumes(&self) -> Result<Vec<Value>, RenderError> {
@@ -244,6 +261,13 @@ impl Ztunnel<'_> {
             }),
             json!({"name": "tmp", "emptyDir": {}}),
         ];
+        if self.peer_ca_crl() {
+            // The `istio-ca-crl` ConfigMap, when it exists.
+            volumes.push(json!({
+                "name": "crl-volume",
+                "configMap": {"name": "istio-ca-crl", "optional": true},
+            }));
+        }
         volumes.extend(list_at(self.values, "volumes", COMPONENT)?.iter().cloned());
         Ok(volumes)
     }

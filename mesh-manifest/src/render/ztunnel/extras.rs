@@ -68,8 +68,13 @@ impl Ztunnel<'_> {
         vec![Value::Object(role), Value::Object(binding)]
     }
 
+    /// Whether `resourceScope` lets cluster-scoped resources render.
+    pub(super) fn cluster_scope(&self) -> bool {
+        matches!(str_at(self.values, "resourceScope"), "all" | "cluster")
+    }
+
     /// Whether `resourceScope` lets namespaced resources render.
-    fn namespaced_scope(&self) -> bool {
+    pub(super) fn namespaced_scope(&self) -> bool {
         matches!(str_at(self.values, "resourceScope"), "all" | "namespace")
     }
 
