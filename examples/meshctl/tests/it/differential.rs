@@ -78,6 +78,95 @@ const CASES: &[(&str, &[&str])] = &[
             "values.cni.istioOwnedCNIConfig=true",
         ],
     ),
+    // Classes the seeded differential run found (scripts/differential.sh, docs/differential.md).
+    (
+        "gateway-injection-template",
+        &[
+            "--set",
+            "values.gateways.istio-ingressgateway.injectionTemplate=gateway",
+        ],
+    ),
+    (
+        "gateway-hpa-cpu-only",
+        &[
+            "--set",
+            "values.gateways.istio-ingressgateway.memory.targetAverageUtilization=70",
+        ],
+    ),
+    (
+        "remote-pilot-address-primary",
+        &[
+            "--set",
+            "values.global.remotePilotAddress=istiod.example.com",
+        ],
+    ),
+    (
+        "remote-config-cluster",
+        &[
+            "--set",
+            "profile=remote",
+            "--set",
+            "values.global.configCluster=true",
+        ],
+    ),
+    (
+        "remote-pilot-ipv6",
+        &[
+            "--set",
+            "profile=remote",
+            "--set",
+            "values.global.remotePilotAddress=fd00::7",
+        ],
+    ),
+    (
+        "no-reader-rbac",
+        &["--set", "values.global.enableReaderRBAC=false"],
+    ),
+    (
+        "cni-env",
+        &[
+            "--set",
+            "components.cni.enabled=true",
+            "--set",
+            "values.cni.env.FOO=bar",
+        ],
+    ),
+    (
+        "ambient-scope-cluster",
+        &[
+            "--set",
+            "profile=ambient",
+            "--set",
+            "values.global.resourceScope=cluster",
+        ],
+    ),
+    (
+        "ambient-scope-namespace",
+        &[
+            "--set",
+            "profile=ambient",
+            "--set",
+            "values.global.resourceScope=namespace",
+        ],
+    ),
+    (
+        "ztunnel-peer-ca-crl",
+        &[
+            "--set",
+            "profile=ambient",
+            "--set",
+            "values.ztunnel.peerCaCrl.enabled=true",
+        ],
+    ),
+    (
+        "cni-k3s",
+        &[
+            "--set",
+            "components.cni.enabled=true",
+            "--set",
+            "values.global.platform=k3s",
+        ],
+    ),
 ];
 
 /// The folder of the shared tools, or `None` with one printed line.
