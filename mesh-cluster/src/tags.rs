@@ -6,13 +6,12 @@
 //! `istiod-revision-tag-<tag>` since Istio 1.28). A revision's own ("canonical") webhook
 //! configuration carries `istio.io/rev` and no `istio.io/tag`.
 
+use crate::labels::{REVISION_LABEL, label_of};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The label naming a tag.
 pub const TAG_LABEL: &str = "istio.io/tag";
-/// The label naming a revision (on webhook configurations, and on namespaces that select one).
-pub const REV_LABEL: &str = "istio.io/rev";
 
 /// One tag as found on the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,14 +91,6 @@ pub enum TagError {
     },
 }
 
-fn label<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
-    object
-        .get("metadata")
-        .and_then(|m| m.get("labels"))
-        .and_then(|l| l.get(key))
-        .and_then(Value::as_str)
-}
-
 fn name(object: &Value) -> &str {
     object
         .pointer("/metadata/name")
@@ -111,7 +102,7 @@ fn name(object: &Value) -> &str {
 pub fn namespaces_selecting(value: &str, namespaces: &[Value]) -> Vec<String> {
     let mut out: Vec<String> = namespaces
         .iter()
-        .filter(|ns| label(ns, REV_LABEL) == Some(value))
+        .filter(|ns| label_of(ns, REVISION_LABEL) == Some(value))
         .map(|ns| name(ns).to_string())
         .collect();
     out.sort();
@@ -123,14 +114,16 @@ pub fn namespaces_selecting(value: &str, namespaces: &[Value]) -> Vec<String> {
 pub fn tags_of(webhooks: &[Value], namespaces: &[Value]) -> Vec<TagInfo> {
     let mut tags: BTreeMap<String, TagInfo> = BTreeMap::new();
     for wh in webhooks {
-        let Some(tag) = label(wh, TAG_LABEL) else {
+        let Some(tag) = label_of(wh, TAG_LABEL) else {
             continue;
         };
         tags.insert(
             tag.to_string(),
             TagInfo {
                 tag: tag.to_string(),
-                revision: label(wh, REV_LABEL).unwrap_or("default").to_string(),
+                revision: label_of(wh, REVISION_LABEL)
+                    .unwrap_or("default")
+                    .to_string(),
                 webhook: name(wh).to_string(),
                 namespaces: namespaces_selecting(tag, namespaces),
             },
@@ -142,10 +135,10 @@ pub fn tags_of(webhooks: &[Value], namespaces: &[Value]) -> Vec<TagInfo> {
 /// The revisions' own webhook configurations: labelled with a revision, not with a tag.
 fn canonical(webhooks: &[Value]) -> impl Iterator<Item = (&Value, &str)> {
     webhooks.iter().filter_map(|wh| {
-        if label(wh, TAG_LABEL).is_some() {
+        if label_of(wh, TAG_LABEL).is_some() {
             return None;
         }
-        label(wh, REV_LABEL).map(|rev| (wh, rev))
+        label_of(wh, REVISION_LABEL).map(|rev| (wh, rev))
     })
 }
 
@@ -189,8 +182,11 @@ pub fn check_set(
             revision: revision.to_string(),
         });
     }
-    if let Some(existing) = webhooks.iter().find(|wh| label(wh, TAG_LABEL) == Some(tag)) {
-        let points_at = label(existing, REV_LABEL).unwrap_or("default");
+    if let Some(existing) = webhooks
+        .iter()
+        .find(|wh| label_of(wh, TAG_LABEL) == Some(tag))
+    {
+        let points_at = label_of(existing, REVISION_LABEL).unwrap_or("default");
         if !overwrite {
             return Err(TagError::Exists {
                 tag: tag.to_string(),

@@ -322,20 +322,10 @@ pub fn layout_instructions(manifest: &Manifest, options: &LayoutOptions, dir: &s
             "# One kustomization per stage, in order; render or apply the whole tree:\n\
              kubectl kustomize {dir}\n\
              # or stage by stage, with the waits between them:\n{}",
-            crate::output::apply_instructions(manifest, dir)
-                .lines()
-                .skip(1)
-                .map(|l| {
-                    // `kubectl apply -f DIR/NN-x.yaml` becomes `kubectl apply -k DIR/NN-x`.
-                    match l.strip_prefix("kubectl apply -f ") {
-                        Some(file) => format!(
-                            "kubectl apply -k {}\n",
-                            file.strip_suffix(".yaml").unwrap_or(file)
-                        ),
-                        None => format!("{l}\n"),
-                    }
-                })
-                .collect::<String>()
+            crate::output::step_commands(manifest, |file_name| {
+                let folder = file_name.strip_suffix(".yaml").unwrap_or(file_name);
+                format!("kubectl apply -k {}", crate::output::join(dir, folder))
+            })
         ),
         Layout::ArgoCd => format!(
             "# Point an Argo CD Application at {dir}: sync waves order the stages.\n\

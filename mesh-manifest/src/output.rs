@@ -109,10 +109,20 @@ pub fn apply_plan(manifest: &Manifest) -> Vec<ApplyStep> {
 /// The kubectl commands of [`apply_plan`], as a shell snippet; file names are prefixed with `dir`.
 pub fn apply_instructions(manifest: &Manifest, dir: &str) -> String {
     let mut out = String::from("# Apply the stages in order:\n");
+    out.push_str(&step_commands(manifest, |file_name| {
+        format!("kubectl apply -f {}", join(dir, file_name))
+    }));
+    out
+}
+
+/// The kubectl commands of [`apply_plan`], one line per apply (as `apply_line` writes it for a
+/// stage's file name) and the waits between them.
+pub(crate) fn step_commands(manifest: &Manifest, apply_line: impl Fn(&str) -> String) -> String {
+    let mut out = String::new();
     for step in apply_plan(manifest) {
         match step {
             ApplyStep::Apply { file_name } => {
-                let _ = writeln!(out, "kubectl apply -f {}", join(dir, &file_name));
+                let _ = writeln!(out, "{}", apply_line(&file_name));
             }
             ApplyStep::WaitEstablished { crds } => {
                 let _ = write!(
@@ -140,7 +150,7 @@ pub fn apply_instructions(manifest: &Manifest, dir: &str) -> String {
     out
 }
 
-fn join(dir: &str, file: &str) -> String {
+pub(crate) fn join(dir: &str, file: &str) -> String {
     if dir.is_empty() {
         return file.to_string();
     }

@@ -257,7 +257,7 @@ fn check_options(opts: &WebhookDeploymentOptions) -> Result<(), WebhookDeploymen
     } else if opts.image.trim().is_empty() {
         return bad("image", OptionProblem::NoImage);
     }
-    if !is_dns_label(&opts.name) || opts.name.len() > 50 {
+    if !mesh_core::operator::validate::is_dns1123_label(&opts.name) || opts.name.len() > 50 {
         return bad("name", OptionProblem::NotADnsLabel);
     }
     if opts.replicas == 0 {
@@ -291,16 +291,6 @@ fn is_https_url(url: &str) -> bool {
         && !authority.contains('@')
         && !rest.contains(['?', '#'])
         && !url.chars().any(char::is_whitespace)
-}
-
-/// RFC 1123 label: what Deployment and Service names must be.
-fn is_dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
 }
 
 fn find<'a>(objs: &'a [Object], kind: &str, pred: impl Fn(&Object) -> bool) -> Option<&'a Object> {
@@ -882,14 +872,7 @@ mod tests {
                 "issuer",
             ),
         ];
-        for (o, option) in cases {
-            let err =
-                render_webhook_deployment(&resolved, &o, &RenderContext::default()).unwrap_err();
-            assert!(
-                matches!(&err, WebhookDeploymentError::BadOption { option: got, .. } if *got == option),
-                "{err}"
-            );
-        }
+        assert_bad_options(&resolved, cases);
     }
 
     #[test]
@@ -966,9 +949,17 @@ mod tests {
             },
             "issuer",
         ));
+        assert_bad_options(&resolved, cases);
+    }
+
+    /// Each options value is refused, naming the option given with it.
+    fn assert_bad_options(
+        resolved: &mesh_profiles::Resolved,
+        cases: impl IntoIterator<Item = (WebhookDeploymentOptions, &'static str)>,
+    ) {
         for (o, option) in cases {
             let err =
-                render_webhook_deployment(&resolved, &o, &RenderContext::default()).unwrap_err();
+                render_webhook_deployment(resolved, &o, &RenderContext::default()).unwrap_err();
             assert!(
                 matches!(&err, WebhookDeploymentError::BadOption { option: got, .. } if *got == option),
                 "{:?}: {err}",

@@ -194,12 +194,7 @@ impl ApiServer {
 
     /// A `kube::Client` for the admin identity.
     pub async fn client(&self) -> ::kube::Client {
-        let kubeconfig =
-            ::kube::config::Kubeconfig::read_from(&self.kubeconfig).expect("kubeconfig");
-        let config = ::kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-            .await
-            .expect("kube config");
-        ::kube::Client::try_from(config).expect("kube client")
+        client_from(&self.kubeconfig).await
     }
 
     /// `kubectl` with `KUBECONFIG` set to this server (stdin closed unless the caller sets it).
@@ -376,6 +371,15 @@ pub async fn mark_pod_ready(
     Ok(())
 }
 
+/// A `kube::Client` for the identity of a kubeconfig file.
+async fn client_from(kubeconfig: &Path) -> ::kube::Client {
+    let file = ::kube::config::Kubeconfig::read_from(kubeconfig).expect("kubeconfig");
+    let config = ::kube::Config::from_custom_kubeconfig(file, &Default::default())
+        .await
+        .expect("kube config");
+    ::kube::Client::try_from(config).expect("kube client")
+}
+
 /// Whether a Pod reports `Ready=True`.
 pub fn pod_is_ready(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
     pod.status
@@ -433,13 +437,7 @@ impl KubeletStandIn {
                 .build()
                 .expect("tokio runtime");
             rt.block_on(async move {
-                let kubeconfig =
-                    ::kube::config::Kubeconfig::read_from(&kubeconfig).expect("kubeconfig");
-                let config =
-                    ::kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-                        .await
-                        .expect("kube config");
-                let client = ::kube::Client::try_from(config).expect("kube client");
+                let client = client_from(&kubeconfig).await;
                 while !stop2.load(Ordering::Relaxed) {
                     if let Ok(n) = mark_all_ready(&client, namespace.as_deref()).await {
                         *marked2.lock().unwrap_or_else(|e| e.into_inner()) += n;

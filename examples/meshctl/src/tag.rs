@@ -72,14 +72,7 @@ pub fn run(cmd: TagCommand) -> Result<ExitCode, CliError> {
 
 /// Checks a tag name: a label value Kubernetes accepts and a valid object name suffix.
 fn check_tag(tag: &str, revision: &str) -> Result<(), CliError> {
-    let valid = !tag.is_empty()
-        && tag.len() <= 63
-        && tag
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !tag.starts_with('-')
-        && !tag.ends_with('-');
-    if !valid {
+    if !mesh_core::operator::validate::is_dns1123_label(tag) {
         return Err(CliError::msg(format!(
             "tag {tag:?}: expected lower-case letters, digits and '-' (at most 63, starting and \
              ending with a letter or digit)"
