@@ -101,30 +101,46 @@ impl ApiServer {
     }
 
     fn start_with(tools: &Path, options: &Options) -> ApiServer {
-        let out = fresh_dir("kapi");
-        let mut cmd = Command::new(tools.join("start.sh"));
-        cmd.arg(&out).stdin(Stdio::null()).env(
-            "KAPI_CONTROLLERS",
-            if options.controllers { "1" } else { "0" },
-        );
-        if options.controllers {
-            // Tests mark Pods ready by hand and never fake Nodes; keep the controllers that matter.
-            cmd.env("KAPI_KCM_CONTROLLERS", "*,-node-lifecycle-controller");
-        }
-        if let Some(authz) = &options.authz {
-            cmd.env("KAPI_AUTHZ", authz);
-        }
+        // start.sh picks free ports and releases them before its servers bind them, so servers
+        // started side by side can race for one; a failed start is retried in a fresh folder.
+        const ATTEMPTS: usize = 3;
         let started = Instant::now();
-        let output = cmd.output().expect("run start.sh");
-        if !output.status.success() {
+        let mut failures = Vec::new();
+        let out = loop {
+            let out = fresh_dir("kapi");
+            let mut cmd = Command::new(tools.join("start.sh"));
+            cmd.arg(&out).stdin(Stdio::null()).env(
+                "KAPI_CONTROLLERS",
+                if options.controllers { "1" } else { "0" },
+            );
+            if options.controllers {
+                // Tests mark Pods ready by hand and never fake Nodes; keep the controllers that
+                // matter.
+                cmd.env("KAPI_KCM_CONTROLLERS", "*,-node-lifecycle-controller");
+            }
+            if let Some(authz) = &options.authz {
+                cmd.env("KAPI_AUTHZ", authz);
+            }
+            let output = cmd.output().expect("run start.sh");
+            if output.status.success() {
+                break out;
+            }
             let _ = Command::new(tools.join("stop.sh")).arg(&out).output();
-            panic!(
+            failures.push(format!(
                 "start.sh {} failed:\n{}{}",
                 out.display(),
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr)
+            ));
+            let _ = std::fs::remove_dir_all(&out);
+            if failures.len() == ATTEMPTS {
+                panic!("{}", failures.join("\n"));
+            }
+            eprintln!(
+                "api server start failed, retrying:\n{}",
+                failures.join("\n")
             );
-        }
+        };
         let ports = std::fs::read_to_string(out.join("ports.env")).expect("read ports.env");
         let field = |key: &str| {
             ports
