@@ -30,6 +30,8 @@ pub use order::{Manifest, ObjectId, OrderError, OrderOptions, Stage, StageKind, 
 pub mod output;
 pub use output::{StageFile, apply_instructions, manifest_yaml, stage_files, yaml_stream};
 
+pub mod dashboards;
+
 pub mod gitops;
 pub use gitops::{
     FluxOptions, Layout, LayoutOptions, OutputFile, layout_files, layout_instructions,
