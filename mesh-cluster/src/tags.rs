@@ -207,6 +207,34 @@ pub fn check_set(
     Ok(())
 }
 
+/// The CA bundle istiod has put on `revision`'s own injection webhook configuration (the first
+/// non-empty `clientConfig.caBundle` of its entries), if any.
+pub fn revision_ca_bundle<'a>(revision: &str, webhooks: &'a [Value]) -> Option<&'a str> {
+    let (wh, _) = canonical(webhooks).find(|(_, rev)| *rev == revision)?;
+    wh.get("webhooks")?
+        .as_array()?
+        .iter()
+        .filter_map(|e| e.pointer("/clientConfig/caBundle").and_then(Value::as_str))
+        .find(|ca| !ca.is_empty())
+}
+
+/// Gives every entry of a tag's webhook configuration `ca_bundle`, as istioctl does when it
+/// sets a tag: a tag's configuration is rendered with an empty bundle, which istiod fills in
+/// only when it notices the new object, and until then the API server cannot call the
+/// injector (with `failurePolicy: Fail`, pods of the tag's namespaces are refused).
+pub fn with_ca_bundle(tag_webhook: &mut Value, ca_bundle: &str) {
+    let entries = tag_webhook
+        .get_mut("webhooks")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten();
+    for entry in entries {
+        if let Some(config) = entry.get_mut("clientConfig").and_then(Value::as_object_mut) {
+            config.insert("caBundle".into(), Value::String(ca_bundle.to_string()));
+        }
+    }
+}
+
 /// Checks that `tag` may be removed: it exists, and no namespace selects it unless `force`.
 /// Returns the tag as found.
 pub fn check_remove(
@@ -365,5 +393,34 @@ mod tests {
             check_remove("dev", &whs, &nss, true),
             Err(TagError::NotFound { .. })
         ));
+    }
+
+    #[test]
+    fn a_tag_takes_its_revisions_ca_bundle() {
+        let mut canary = canary();
+        canary["webhooks"][1]["clientConfig"] = json!({"caBundle": "Q0E="});
+        let hooks = [default_rev(), canary];
+        assert_eq!(revision_ca_bundle("canary", &hooks), Some("Q0E="));
+        // The default revision's entries have no bundle yet (istiod has not patched them).
+        assert_eq!(revision_ca_bundle("default", &hooks), None);
+        assert_eq!(revision_ca_bundle("stable", &hooks), None);
+
+        let mut tag = webhook(
+            "istio-revision-tag-prod",
+            "canary",
+            Some("prod"),
+            &["a", "b"],
+        );
+        tag["webhooks"][0]["clientConfig"] =
+            json!({"service": {"name": "istiod-canary"}, "caBundle": ""});
+        tag["webhooks"][1]["clientConfig"] = json!({"url": "https://x/inject"});
+        with_ca_bundle(&mut tag, "Q0E=");
+        for entry in tag["webhooks"].as_array().unwrap() {
+            assert_eq!(entry["clientConfig"]["caBundle"], "Q0E=", "{entry}");
+        }
+        assert_eq!(
+            tag["webhooks"][0]["clientConfig"]["service"]["name"],
+            "istiod-canary"
+        );
     }
 }

@@ -9,7 +9,9 @@ use crate::CliError;
 use crate::tag::{TagSpec, render_tag};
 use clap::Args;
 use mesh_cluster::labels::DEFAULT_FIELD_MANAGER;
-use mesh_cluster::tags::{TAG_LABEL, check_remove, check_set, tags_of};
+use mesh_cluster::tags::{
+    TAG_LABEL, check_remove, check_set, revision_ca_bundle, tags_of, with_ca_bundle,
+};
 use mesh_cluster::{ApiTarget, Cluster, KindCatalog};
 use serde_json::Value;
 use std::process::ExitCode;
@@ -100,11 +102,18 @@ pub async fn set(args: SetArgs) -> Result<ExitCode, CliError> {
         ))?;
     }
     let catalog = KindCatalog::builtin();
+    let ca_bundle = revision_ca_bundle(&args.spec.revision, &webhooks);
     for object in manifest.objects() {
         let target = catalog.target_of(&object.value);
+        let mut value = object.value.clone();
+        if let Some(ca) = ca_bundle
+            && object.kind() == "MutatingWebhookConfiguration"
+        {
+            with_ca_bundle(&mut value, ca);
+        }
         connected
             .cluster
-            .apply(&target, &object.value, DEFAULT_FIELD_MANAGER, args.dry_run)
+            .apply(&target, &value, DEFAULT_FIELD_MANAGER, args.dry_run)
             .await
             .map_err(cluster_error)?;
         let verb = if args.dry_run {

@@ -46,7 +46,7 @@ fn server() -> Option<&'static ApiServer> {
 }
 
 /// A fresh folder inside the server's own folder (removed with the server).
-fn scratch(server: &ApiServer, name: &str) -> PathBuf {
+pub(crate) fn scratch(server: &ApiServer, name: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
     let dir = server.dir().join(format!(
         "inject-{name}-{}",
@@ -56,13 +56,13 @@ fn scratch(server: &ApiServer, name: &str) -> PathBuf {
     dir
 }
 
-fn write(path: &Path, text: &str) {
+pub(crate) fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }
 
 /// The injector settings of one revision as mesh renders them: the files mesh-webhook and
 /// `meshctl x check-inject` read.
-struct Rendered {
+pub(crate) struct Rendered {
     /// `""` for the default revision.
     revision: String,
     /// `--set` flags it was rendered with (the webhook configuration is rendered with them too).
@@ -90,6 +90,18 @@ impl Rendered {
         }
         let text = run_ok(&mut cmd);
         let docs = mesh_core::from_yaml_stream(&text, "manifest generate").unwrap();
+        Rendered::from_objects(dir, revision, sets, &docs)
+    }
+
+    /// The injector files of `revision` taken from `docs` (its two ConfigMaps, as rendered or
+    /// as read back from a cluster), written into `dir`.
+    pub(crate) fn from_objects(
+        dir: &Path,
+        revision: &str,
+        sets: &[&str],
+        docs: &[Value],
+    ) -> Rendered {
+        std::fs::create_dir_all(dir).unwrap();
         let suffix = if revision.is_empty() {
             String::new()
         } else {
@@ -120,10 +132,10 @@ impl Rendered {
 }
 
 /// mesh-webhook served in-process on 127.0.0.1 over TLS until dropped (or [`Webhook::stop`]).
-struct Webhook {
-    url: String,
+pub(crate) struct Webhook {
+    pub(crate) url: String,
     /// The self-signed serving certificate, which is also the caBundle.
-    ca: PathBuf,
+    pub(crate) ca: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     /// What `run_on` returned when it failed.
@@ -132,7 +144,12 @@ struct Webhook {
 
 impl Webhook {
     fn start(dir: &Path, rendered: &Rendered) -> Webhook {
-        let cert = mesh_test_support::certs::with_names(&["127.0.0.1", "localhost"]);
+        Webhook::start_at(dir, rendered, "127.0.0.1:0", &["127.0.0.1", "localhost"])
+    }
+
+    /// Serves on `addr` with a certificate for `names`.
+    pub(crate) fn start_at(dir: &Path, rendered: &Rendered, addr: &str, names: &[&str]) -> Webhook {
+        let cert = mesh_test_support::certs::with_names(names);
         let (ca, key) = (dir.join("tls.crt"), dir.join("tls.key"));
         write(&ca, &cert.cert_pem);
         write(&key, &cert.key_pem);
@@ -146,12 +163,10 @@ impl Webhook {
             },
             files,
         );
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let listener = std::net::TcpListener::bind(addr)
+            .unwrap_or_else(|e| panic!("mesh-webhook cannot listen on {addr}: {e}"));
         listener.set_nonblocking(true).unwrap();
-        let url = format!(
-            "https://127.0.0.1:{}",
-            listener.local_addr().unwrap().port()
-        );
+        let url = format!("https://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let failed = Arc::new(Mutex::new(None));
         let failed2 = failed.clone();
@@ -180,7 +195,7 @@ impl Webhook {
     }
 
     /// Stops serving (drains) and waits for the server to finish.
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -287,7 +302,7 @@ fn namespace_labels(server: &ApiServer, ns: &str) -> String {
 }
 
 /// A pod with one container `app`.
-fn pod(name: &str, labels: &[(&str, &str)], annotations: &[(&str, &str)]) -> Value {
+pub(crate) fn pod(name: &str, labels: &[(&str, &str)], annotations: &[(&str, &str)]) -> Value {
     let map = |pairs: &[(&str, &str)]| -> Value {
         pairs
             .iter()
@@ -310,7 +325,7 @@ fn container_names(list: Option<&Vec<k8s_openapi::api::core::v1::Container>>) ->
 /// What the API server stored: `None` when the pod carries no sidecar, else the revision that
 /// injected it (from `sidecar.istio.io/status`). A sidecar without status, or the reverse, is
 /// reported as `inconsistent`.
-fn injected_revision(pod: &Pod) -> Option<String> {
+pub(crate) fn injected_revision(pod: &Pod) -> Option<String> {
     let spec = pod.spec.as_ref()?;
     let has_proxy = container_names(Some(&spec.containers))
         .iter()

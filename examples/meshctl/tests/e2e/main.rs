@@ -8,6 +8,7 @@
 
 mod apply;
 mod bench;
+mod canary;
 mod crds;
 mod harness;
 mod inject;
