@@ -126,7 +126,7 @@ pub struct OutputFile {
 }
 
 impl OutputFile {
-    fn new(path: impl Into<String>, content: impl Into<String>) -> Self {
+    pub(crate) fn new(path: impl Into<String>, content: impl Into<String>) -> Self {
         OutputFile {
             path: path.into(),
             content: content.into(),

@@ -37,6 +37,9 @@ pub use gitops::{
     FluxOptions, Layout, LayoutOptions, OutputFile, layout_files, layout_instructions,
 };
 
+pub mod translate;
+pub use translate::{HelmRelease, TranslateOptions, Translation, translate, translation_files};
+
 pub mod snapshot;
 pub use snapshot::{ObjectSnapshot, object_snapshots, snapshot_name};
 

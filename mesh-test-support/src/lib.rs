@@ -4,6 +4,7 @@
 //!   absent in a user's clone, so every lookup returns `None` after printing one `skipping:` line
 //!   and the calling test returns early: `cargo test` passes on a fresh clone.
 //! * [`TempDir`] and [`read`]: scratch folders removed on drop, file reads that name the file.
+//! * [`helm`]: a Helm binary for tests that render Istio's charts.
 //! * [`certs`]: a self-signed serving certificate for TLS tests.
 //! * [`inject`]: the injector inputs of the corpus (settings folders, the pods of an input).
 //! * `kube` (feature `kube`): a real API server on loopback from `../shared/tools/kube`, shared
@@ -61,6 +62,34 @@ pub fn reference_path(relative: &str) -> Option<PathBuf> {
         );
         None
     }
+}
+
+/// A Helm binary for tests that render Istio's charts: `$HELM`, else the one
+/// `../shared/tools/get-helm.sh` installs (and caches in `${XDG_CACHE_HOME:-~/.cache}/mesh-helm`,
+/// where reference-render keeps it). `None`, with one `skipping:` line, when there is none.
+pub fn helm() -> Option<PathBuf> {
+    if let Some(bin) = std::env::var_os("HELM") {
+        return Some(PathBuf::from(bin));
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|c| c.join("mesh-helm"));
+    let script = workspace_root().join("../shared/tools/get-helm.sh");
+    if let Some(cache) = cache {
+        let bin = cache.join("helm");
+        if !bin.is_file() && script.is_file() {
+            let _ = std::process::Command::new("bash")
+                .arg(&script)
+                .arg(&cache)
+                .output();
+        }
+        if bin.is_file() {
+            return Some(bin);
+        }
+    }
+    eprintln!("skipping: no Helm ($HELM unset, ../shared/tools/get-helm.sh unavailable or failed)");
+    None
 }
 
 /// The sub-folders of `dir`, sorted by name (the case folders of a corpus section).

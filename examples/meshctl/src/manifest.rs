@@ -1,4 +1,4 @@
-//! `meshctl manifest generate|diff`.
+//! `meshctl manifest generate|diff|translate`.
 
 use crate::CliError;
 use crate::inputs::InputArgs;
@@ -7,8 +7,8 @@ use crate::profile::resolve_error;
 use clap::{Args, Subcommand};
 use mesh_manifest::generate::{GenerateOptions, generate};
 use mesh_manifest::{
-    Layout, LayoutOptions, Manifest, apply_instructions, layout_files, layout_instructions,
-    manifest_yaml, stage_files,
+    Layout, LayoutOptions, Manifest, OutputFile, TranslateOptions, apply_instructions,
+    layout_files, layout_instructions, manifest_yaml, stage_files, translate, translation_files,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,30 @@ pub enum ManifestCommand {
     Generate(GenerateArgs),
     /// Compare two manifests object by object (exit 1 when they differ).
     Diff(ManifestDiffArgs),
+    /// Write the Helm releases (values per chart, install script, handover) that render the
+    /// same control plane with Istio's Helm charts.
+    Translate(TranslateArgs),
 }
+
+/// Flags of `manifest translate`.
+#[derive(Args)]
+pub struct TranslateArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
+    /// Control plane revision (same as `--set revision=REVISION`, applied last).
+    #[arg(short = 'r', long = "revision")]
+    revision: Option<String>,
+    /// Folder to write the values files, install.sh, handover.yaml and README.md into.
+    #[arg(long = "output-dir", value_name = "DIR", required = true)]
+    output_dir: PathBuf,
+    /// The server-side apply field manager the control plane was installed with (meshctl's and
+    /// istioctl's default).
+    #[arg(long = "field-manager", value_name = "NAME", default_value = FIELD_MANAGER)]
+    field_manager: String,
+}
+
+/// The field manager meshctl and istioctl install with.
+pub const FIELD_MANAGER: &str = "istio-operator";
 
 /// Flags of `manifest generate`.
 #[derive(Args)]
@@ -61,7 +84,56 @@ pub fn run(cmd: ManifestCommand) -> Result<ExitCode, CliError> {
     match cmd {
         ManifestCommand::Generate(args) => generate_cmd(args),
         ManifestCommand::Diff(args) => run_diff(args),
+        ManifestCommand::Translate(args) => translate_cmd(args),
     }
+}
+
+fn translate_cmd(args: TranslateArgs) -> Result<ExitCode, CliError> {
+    let mut inputs = args.inputs.to_inputs(&[])?;
+    if let Some(rev) = &args.revision {
+        inputs.set_flags.push(format!("revision={rev}"));
+    }
+    let resolved = mesh_profiles::resolve(&inputs).map_err(resolve_error)?;
+    let mut opts = GenerateOptions::default();
+    opts.render.crds = crate::inputs::crd_source(args.inputs.manifests.as_deref())?;
+    let manifest = generate(&resolved, &opts)?;
+    let translation = translate(&resolved);
+    let options = TranslateOptions {
+        field_manager: args.field_manager,
+    };
+    let dir = &args.output_dir;
+    write_files(dir, translation_files(&translation, &manifest, &options))?;
+    for path in &translation.not_translated {
+        eprintln!(
+            "warning: {path} is not carried over: no chart value expresses it (see README.md)"
+        );
+    }
+    for release in &translation.releases {
+        for d in &release.differences {
+            eprintln!("note: {}: {d}", release.release);
+        }
+    }
+    println!(
+        "wrote {} Helm releases to {}; install them with: sh {}/install.sh",
+        translation.releases.len(),
+        dir.display(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `files` below `dir`, creating folders as needed.
+fn write_files(dir: &Path, files: Vec<OutputFile>) -> Result<(), CliError> {
+    for file in files {
+        let path = dir.join(&file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| CliError::msg(format!("{}: {e}", parent.display())))?;
+        }
+        std::fs::write(&path, &file.content)
+            .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
+    }
+    Ok(())
 }
 
 fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
@@ -104,15 +176,7 @@ fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
 
 /// Writes the files of a GitOps layout into `dir` and prints what to do with them.
 fn write_layout(manifest: &Manifest, options: &LayoutOptions, dir: &Path) -> Result<(), CliError> {
-    for file in layout_files(manifest, options) {
-        let path = dir.join(&file.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| CliError::msg(format!("{}: {e}", parent.display())))?;
-        }
-        std::fs::write(&path, &file.content)
-            .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
-    }
+    write_files(dir, layout_files(manifest, options))?;
     print!(
         "{}",
         layout_instructions(manifest, options, &dir.display().to_string())

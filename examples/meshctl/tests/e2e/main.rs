@@ -11,6 +11,7 @@ mod bench;
 mod canary;
 mod crds;
 mod harness;
+mod helm;
 mod inject;
 mod install;
 mod tags;

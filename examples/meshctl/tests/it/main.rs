@@ -8,3 +8,4 @@ mod layouts;
 mod manifest;
 mod profile;
 mod support;
+mod translate;
