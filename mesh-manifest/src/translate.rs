@@ -85,14 +85,7 @@ pub fn translate(resolved: &Resolved) -> Translation {
 
 /// Where a component's settings live in the IstioOperator, for messages.
 fn component_path(cv: &ComponentValues) -> String {
-    let key = match cv.component {
-        ComponentName::Base => "base",
-        ComponentName::Pilot => "pilot",
-        ComponentName::IngressGateways => "ingressGateways",
-        ComponentName::EgressGateways => "egressGateways",
-        ComponentName::Cni => "cni",
-        ComponentName::Ztunnel => "ztunnel",
-    };
+    let key = cv.component.spec_key();
     if cv.component.is_multi() {
         format!("components.{key}[name={}]", cv.name)
     } else {

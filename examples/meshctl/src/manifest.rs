@@ -88,12 +88,20 @@ pub fn run(cmd: ManifestCommand) -> Result<ExitCode, CliError> {
     }
 }
 
-fn translate_cmd(args: TranslateArgs) -> Result<ExitCode, CliError> {
-    let mut inputs = args.inputs.to_inputs(&[])?;
-    if let Some(rev) = &args.revision {
+/// Resolves the inputs, with `-r REVISION` applied last.
+fn resolve_inputs(
+    inputs: &InputArgs,
+    revision: Option<&String>,
+) -> Result<mesh_profiles::Resolved, CliError> {
+    let mut inputs = inputs.to_inputs(&[])?;
+    if let Some(rev) = revision {
         inputs.set_flags.push(format!("revision={rev}"));
     }
-    let resolved = mesh_profiles::resolve(&inputs).map_err(resolve_error)?;
+    mesh_profiles::resolve(&inputs).map_err(resolve_error)
+}
+
+fn translate_cmd(args: TranslateArgs) -> Result<ExitCode, CliError> {
+    let resolved = resolve_inputs(&args.inputs, args.revision.as_ref())?;
     let mut opts = GenerateOptions::default();
     opts.render.crds = crate::inputs::crd_source(args.inputs.manifests.as_deref())?;
     let manifest = generate(&resolved, &opts)?;
@@ -137,11 +145,7 @@ fn write_files(dir: &Path, files: Vec<OutputFile>) -> Result<(), CliError> {
 }
 
 fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
-    let mut inputs = args.inputs.to_inputs(&[])?;
-    if let Some(rev) = &args.revision {
-        inputs.set_flags.push(format!("revision={rev}"));
-    }
-    let resolved = mesh_profiles::resolve(&inputs).map_err(resolve_error)?;
+    let resolved = resolve_inputs(&args.inputs, args.revision.as_ref())?;
     let mut opts = GenerateOptions::default();
     opts.order.namespaces = !args.no_namespace;
     opts.render.crds = crate::inputs::crd_source(args.inputs.manifests.as_deref())?;

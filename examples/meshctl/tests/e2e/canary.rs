@@ -16,12 +16,13 @@
 //! (as istioctl does); a tag set without it would refuse the namespace's pods.
 
 use crate::inject::{Rendered, Webhook, injected_revision, pod, scratch};
+use crate::tags::{ok, text};
 use crate::{run, run_ok};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, PostParams};
 use mesh_test_support::kube::{ApiServer, KubeletStandIn, Options, block_on, kubectl_available};
 use serde_json::{Value, json};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -83,9 +84,9 @@ fn canary_upgrade_inside_a_network_namespace() {
         return;
     };
     let _kubelet = KubeletStandIn::start(&server, None);
-    meshctl_ok(&server, &["install", "-y", "--set", "profile=minimal"]);
+    ok(&server, &["install", "-y", "--set", "profile=minimal"]);
     let mut old = serve_revision(&server, "default");
-    meshctl_ok(
+    ok(
         &server,
         &["install", "-y", "--set", "profile=minimal", "-r", "canary"],
     );
@@ -98,12 +99,12 @@ fn canary_upgrade_inside_a_network_namespace() {
     expect_injection(&server, &direct, Some("canary"));
 
     // Tag prod -> default: a namespace labelled with the tag gets the default revision's proxy.
-    meshctl_ok(&server, &["tag", "set", "prod", "-r", "default", "-y"]);
+    ok(&server, &["tag", "set", "prod", "-r", "default", "-y"]);
     let shop = namespace(&server, "shop", &["istio.io/rev=prod"].map(pair));
     expect_injection(&server, &shop, Some("default"));
 
     // Move the tag: the same namespace, unchanged, now gets the canary's proxy.
-    meshctl_ok(
+    ok(
         &server,
         &["tag", "set", "prod", "-r", "canary", "-y", "--overwrite"],
     );
@@ -111,7 +112,7 @@ fn canary_upgrade_inside_a_network_namespace() {
 
     // Retire the old revision: its webhook goes, the tag keeps injecting through the canary,
     // and nothing injects by the default selectors any more.
-    meshctl_ok(&server, &["uninstall", "-y", "-r", "default"]);
+    ok(&server, &["uninstall", "-y", "-r", "default"]);
     old.stop();
     expect_injection(&server, &shop, Some("canary"));
     expect_injection(&server, &direct, Some("canary"));
@@ -119,23 +120,8 @@ fn canary_upgrade_inside_a_network_namespace() {
     drop(new);
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 fn pair(kv: &str) -> (&str, &str) {
     kv.split_once('=').expect("key=value")
-}
-
-fn meshctl_ok(server: &ApiServer, args: &[&str]) -> String {
-    let out: Output = run(&mut crate::meshctl_on(server.kubeconfig(), args));
-    assert!(
-        out.status.success(),
-        "meshctl {args:?} failed:\n{}\n{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
 }
 
 fn kubectl_json(server: &ApiServer, args: &[&str]) -> Value {

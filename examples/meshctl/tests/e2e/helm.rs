@@ -136,30 +136,28 @@ fn helm_takes_over_what_meshctl_installed() {
             "{kind}/{name} is managed by {managers:?} after the handover"
         );
     }
-    // Helm's fields survived the handover: istiod runs the same image.
-    let image = run_ok(server.kubectl().args([
+    // Helm's fields survived the handover: istiod runs the same image. The label by which
+    // meshctl's uninstall and prune select an installation's objects went with mesh's field
+    // manager: they are Helm's alone now.
+    let istiod: Value = serde_json::from_str(&run_ok(server.kubectl().args([
         "get",
         "deployment",
         "istiod",
         "-n",
         "istio-system",
         "-o",
-        "jsonpath={.spec.template.spec.containers[0].image}",
-    ]));
-    assert_eq!(image, "docker.io/istio/pilot:1.30.3");
-    // The label by which meshctl's uninstall and prune select an installation's objects went
-    // with mesh's field manager: they are Helm's alone now.
-    let labels = run_ok(server.kubectl().args([
-        "get",
-        "deployment",
-        "istiod",
-        "-n",
-        "istio-system",
-        "-o",
-        "jsonpath={.metadata.labels}",
-    ]));
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(
+        istiod["spec"]["template"]["spec"]["containers"][0]["image"],
+        "docker.io/istio/pilot:1.30.3"
+    );
+    let labels = &istiod["metadata"]["labels"];
     assert!(
-        !labels.contains("install.operator.istio.io/owning-resource-namespace"),
+        labels
+            .get("install.operator.istio.io/owning-resource-namespace")
+            .is_none(),
         "{labels}"
     );
     // And Helm manages them from now on: a second run upgrades in place.

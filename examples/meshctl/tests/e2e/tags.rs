@@ -11,7 +11,7 @@ use std::process::Output;
 const DEFAULT_INJECTOR: &str = "Post \"https://istiod.istio-system.svc:443/inject";
 const CANARY_INJECTOR: &str = "Post \"https://istiod-canary.istio-system.svc:443/inject";
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
@@ -19,7 +19,7 @@ fn meshctl(server: &ApiServer, args: &[&str]) -> Output {
     crate::run(&mut crate::meshctl_on(server.kubeconfig(), args))
 }
 
-fn ok(server: &ApiServer, args: &[&str]) -> String {
+pub(crate) fn ok(server: &ApiServer, args: &[&str]) -> String {
     let out = meshctl(server, args);
     assert!(
         out.status.success(),
