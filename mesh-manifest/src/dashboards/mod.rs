@@ -2,6 +2,17 @@
 //!
 //! Grafana reads dashboards from two ConfigMaps, split the way Istio's sample splits them (one
 //! ConfigMap with all seven would pass the 1 MiB object limit of some clusters' etcd).
+//! [`model`] is the dashboard model, [`query`] builds the PromQL, one module per dashboard
+//! designs it, and [`check`] verifies the JSON (ids, grid, PromQL, metrics from [`metrics`]).
+
+pub mod check;
+pub mod metrics;
+pub mod model;
+pub mod promql;
+pub mod query;
+
+pub use check::{DashboardError, check, check_all};
+pub use model::Dashboard;
 
 /// The ConfigMap holding the control-plane, ztunnel and performance dashboards.
 pub const CONTROL_PLANE_CONFIG_MAP: &str = "istio-grafana-dashboards";
@@ -17,6 +28,17 @@ pub struct DashboardFile {
     pub key: String,
     /// The dashboard's JSON, on one line.
     pub json: String,
+}
+
+impl DashboardFile {
+    /// A dashboard stored under `key` of `config_map`, as minified JSON.
+    pub fn new(config_map: &'static str, key: &str, dashboard: &Dashboard) -> Self {
+        DashboardFile {
+            config_map,
+            key: key.to_string(),
+            json: dashboard.to_json().to_string(),
+        }
+    }
 }
 
 /// mesh's built-in dashboards, in the order they are stored.
