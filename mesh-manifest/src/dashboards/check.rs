@@ -398,13 +398,7 @@ mod tests {
     /// A small valid dashboard as JSON.
     fn sample() -> Value {
         Dashboard::new("u", "T", "")
-            .variable(Variable::label_values(
-                "namespace",
-                "Namespace",
-                "istio_requests_total",
-                "destination_workload_namespace",
-                false,
-            ))
+            .variable(Variable::label_values("namespace", "NS", "pilot_xds", "namespace", true))
             .row("r")
             .panel(
                 12,
@@ -432,86 +426,78 @@ mod tests {
 
     #[test]
     fn reports_each_problem_with_its_path() {
-        let mut d = sample();
-        d["panels"][2]["id"] = json!(2);
-        assert_eq!(
-            errors(&d),
-            ["k.json: panels[2]: panel id 2 is already the id of panels[1]"]
-        );
-
-        let mut d = sample();
-        d["panels"][2]["gridPos"]["x"] = json!(8);
-        assert_eq!(errors(&d), ["k.json: panels[2]: overlaps panels[1]"]);
-        d["panels"][2]["gridPos"]["x"] = json!(16);
-        assert_eq!(
-            errors(&d),
-            [
-                "k.json: panels[2].gridPos: expected a size of at least 1x1 within 24 columns, got x=16 w=12 h=8"
-            ]
-        );
-
-        let mut d = sample();
-        d["panels"][1]["targets"][0]["expr"] = json!("sum(rate(istio_request_total[5m]))");
-        assert_eq!(
-            errors(&d),
-            [
-                "k.json: panels[1].targets[0].expr: expected a metric Istio exports, got \"istio_request_total\" (did you mean \"istio_requests_total\"?)"
-            ]
-        );
-
-        let mut d = sample();
-        d["panels"][2]["targets"][0]["expr"] = json!(r#"sum(pilot_xds{pod=~"$namepsace"})"#);
-        assert_eq!(
-            errors(&d),
-            [
-                "k.json: panels[2].targets[0].expr: variable $namepsace is not defined (did you mean \"namespace\"?)"
-            ]
-        );
-
-        let mut d = sample();
-        d["panels"][2]["targets"][0]["expr"] = json!("sum(pilot_xds");
-        assert_eq!(
-            errors(&d),
-            ["k.json: panels[2].targets[0].expr: '(' opened at byte 3 is never closed"]
-        );
-
-        let mut d = sample();
-        d["templating"]["list"][1]["definition"] = json!("label_values(istio_request_total, a)");
-        assert_eq!(errors(&d).len(), 1);
-        assert!(
-            errors(&d)[0].starts_with("k.json: templating.list[1].definition: expected a metric")
-        );
-
-        let mut d = sample();
-        d.as_object_mut().map(|m| m.remove("uid"));
-        d["schemaVersion"] = json!("41");
-        assert_eq!(
-            errors(&d),
-            [
-                "k.json: uid: expected a non-empty string",
-                "k.json: schemaVersion: expected a number",
-            ]
-        );
+        /// The errors of the sample after `edit`.
+        fn after(edit: impl FnOnce(&mut Value)) -> Vec<String> {
+            let mut d = sample();
+            edit(&mut d);
+            errors(&d)
+        }
+        let expr = |panel: usize, e: &str| {
+            let e = e.to_string();
+            move |d: &mut Value| d["panels"][panel]["targets"][0]["expr"] = json!(e)
+        };
+        let cases: Vec<(Vec<String>, &[&str])> = vec![
+            (
+                after(|d| d["panels"][2]["id"] = json!(2)),
+                &["k.json: panels[2]: panel id 2 is already the id of panels[1]"],
+            ),
+            (
+                after(|d| d["panels"][2]["gridPos"]["x"] = json!(8)),
+                &["k.json: panels[2]: overlaps panels[1]"],
+            ),
+            (
+                after(|d| d["panels"][2]["gridPos"]["x"] = json!(16)),
+                &[
+                    "k.json: panels[2].gridPos: expected a size of at least 1x1 within 24 columns, got x=16 w=12 h=8",
+                ],
+            ),
+            (
+                after(expr(1, "sum(rate(istio_request_total[5m]))")),
+                &[
+                    "k.json: panels[1].targets[0].expr: expected a metric Istio exports, got \"istio_request_total\" (did you mean \"istio_requests_total\"?)",
+                ],
+            ),
+            (
+                after(expr(2, r#"sum(pilot_xds{pod=~"$namepsace"})"#)),
+                &[
+                    "k.json: panels[2].targets[0].expr: variable $namepsace is not defined (did you mean \"namespace\"?)",
+                ],
+            ),
+            (
+                after(expr(2, "sum(pilot_xds")),
+                &["k.json: panels[2].targets[0].expr: '(' opened at byte 3 is never closed"],
+            ),
+            (
+                after(|d| {
+                    d["templating"]["list"][1]["definition"] = json!("label_values(pilot_xd, pod)")
+                }),
+                &[
+                    "k.json: templating.list[1].definition: expected a metric Istio exports, got \"pilot_xd\" (did you mean \"pilot_xds\"?)",
+                ],
+            ),
+            (
+                after(|d| {
+                    d.as_object_mut().map(|m| m.remove("uid"));
+                    d["schemaVersion"] = json!("41");
+                }),
+                &[
+                    "k.json: uid: expected a non-empty string",
+                    "k.json: schemaVersion: expected a number",
+                ],
+            ),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want);
+        }
         assert!(check("k.json", "{").len() == 1);
     }
 
     #[test]
     fn variables_may_only_use_earlier_variables() {
+        // The workload dashboard's pickers, in the wrong order.
+        let [namespace, workload] = crate::dashboards::workload::pickers();
         let d = Dashboard::new("u", "T", "")
-            .variable(Variable::label_values(
-                "workload",
-                "Workload",
-                r#"istio_requests_total{destination_workload_namespace="$namespace"}"#,
-                "destination_workload",
-                false,
-            ))
-            .variable(Variable::label_values(
-                "namespace",
-                "Namespace",
-                "istio_requests_total",
-                "destination_workload_namespace",
-                false,
-            ))
+            .variables([workload, namespace])
             .to_json();
         assert_eq!(
             errors(&d),

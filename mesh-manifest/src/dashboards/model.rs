@@ -410,12 +410,16 @@ impl Panel {
     /// Merges the instant queries into one row per series, hides the time column and names each
     /// value column after its query's legend.
     fn table_transformations(&self) -> Value {
-        let renames: Map<String, Value> = self
+        let mut renames: Map<String, Value> = self
             .targets
             .iter()
             .enumerate()
             .map(|(i, t)| (format!("Value #{}", ref_id(i)), json!(t.legend)))
             .collect();
+        // A single query's column may be plain `Value`.
+        if let [only] = self.targets.as_slice() {
+            renames.insert("Value".into(), json!(only.legend));
+        }
         json!([
             {"id": "merge", "options": {}},
             {"id": "organize", "options": {"excludeByName": {"Time": true}, "renameByName": renames}},
@@ -528,7 +532,7 @@ impl Variable {
                 "type": "query",
                 "datasource": datasource(),
                 "definition": query,
-                "query": {"qryType": 1, "query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
+                "query": {"query": query, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
                 "current": {},
                 "hide": 0,
                 "includeAll": multi,
@@ -627,6 +631,12 @@ impl Dashboard {
         self
     }
 
+    /// Adds pickers, in order.
+    pub fn variables(mut self, variables: impl IntoIterator<Item = Variable>) -> Self {
+        self.variables.extend(variables);
+        self
+    }
+
     /// Starts a section: a full-width row header below everything placed so far.
     pub fn row(mut self, title: &str) -> Self {
         let (_, y, line) = self.cursor;
@@ -658,11 +668,15 @@ impl Dashboard {
         self
     }
 
+    /// Places panels of one size one after the other (see [`Dashboard::panel`]).
+    pub fn panels(self, w: u32, h: u32, panels: impl IntoIterator<Item = Panel>) -> Self {
+        panels.into_iter().fold(self, |d, p| d.panel(w, h, p))
+    }
+
     /// Places panels of equal width side by side, filling one line of the grid.
     pub fn line(self, h: u32, panels: Vec<Panel>) -> Self {
         let count = u32::try_from(panels.len()).unwrap_or(GRID_COLUMNS).max(1);
-        let w = (GRID_COLUMNS / count).max(1);
-        panels.into_iter().fold(self, |d, p| d.panel(w, h, p))
+        self.panels((GRID_COLUMNS / count).max(1), h, panels)
     }
 
     /// The dashboard as Grafana JSON; panel ids are 1, 2, ... in reading order.
