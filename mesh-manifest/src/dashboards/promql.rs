@@ -297,7 +297,7 @@ pub fn metric_names(expr: &str) -> Result<BTreeSet<&str>, PromqlError> {
             Tok::Ident(name) if LABEL_LIST_KEYWORDS.contains(name) => {
                 // `by (a, b)`: skip the label names.
                 if let Some((_, Tok::Open('('))) = toks.get(i + 1) {
-                    i = skip_label_list(&toks, i + 2)?;
+                    i = skip_label_list(&toks, i + 1)?;
                 } else {
                     i += 1;
                 }
@@ -387,8 +387,9 @@ fn check_matchers(toks: &[(usize, Tok<'_>)], mut i: usize) -> Result<usize, Prom
     }
 }
 
-/// Skips `a, b)` from `i`; returns the index after the `)`.
-fn skip_label_list(toks: &[(usize, Tok<'_>)], mut i: usize) -> Result<usize, PromqlError> {
+/// Skips `a, b)` after the `(` at index `open`; returns the index after the `)`.
+fn skip_label_list(toks: &[(usize, Tok<'_>)], open: usize) -> Result<usize, PromqlError> {
+    let mut i = open + 1;
     while let Some((at, tok)) = toks.get(i) {
         match tok {
             Tok::Close(')') => return Ok(i + 1),
@@ -401,7 +402,10 @@ fn skip_label_list(toks: &[(usize, Tok<'_>)], mut i: usize) -> Result<usize, Pro
             }
         }
     }
-    Err(PromqlError::Empty)
+    Err(PromqlError::Unclosed {
+        offset: toks.get(open).map_or(0, |(at, _)| *at),
+        open: '(',
+    })
 }
 
 /// Splits a Grafana `label_values(selector, label)` variable query into its selector and label;
@@ -491,6 +495,42 @@ mod tests {
         );
         // A regex group reference is not a variable.
         assert!(variables(r#"label_replace(x, "a", "${1}", "b", "(.*)")"#).is_empty());
+    }
+
+    #[test]
+    fn odd_input_is_an_error_not_a_panic() {
+        let inputs = [
+            "",
+            "$",
+            "${",
+            "${}",
+            "x{a=\"\\",
+            "x{a=\"é\\é\"}",
+            "é",
+            "sum(é)",
+            "x[",
+            "]",
+            "{",
+            "}",
+            ")",
+            "x{a=}",
+            "x{=\"b\"}",
+            "x{a=\"b\",}",
+            "by",
+            "sum by (",
+            "sum by (a",
+            "1e",
+            ".5",
+            "x offset 5m",
+        ];
+        for input in inputs {
+            let _ = metric_names(input);
+            let _ = variables(input);
+            let _ = label_values(input);
+        }
+        assert!(metric_names("é").is_err());
+        assert!(metric_names("sum by (a").is_err());
+        assert_eq!(names(r#"x{a="b",}"#), ["x"]);
     }
 
     #[test]
