@@ -21,13 +21,11 @@ pub fn red_stats(matchers: &str) -> Vec<Panel> {
     vec![
         Panel::stat("Requests", "Requests per second.", Unit::RequestsPerSecond)
             .query(requests(matchers, ""), "requests"),
-        Panel::stat(
+        success_stat(
             "Success ratio",
             "Share of requests that did not end in a 5xx response.",
-            Unit::Ratio,
-        )
-        .query(success_ratio(matchers, ""), "success")
-        .thresholds(Thresholds::lower_is_worse(0.95, 0.99)),
+            matchers,
+        ),
         Panel::stat(
             "p50 duration",
             "Median request duration.",
@@ -42,6 +40,13 @@ pub fn red_stats(matchers: &str) -> Vec<Panel> {
         .query(latency(0.99, matchers, ""), "p99")
         .thresholds(Thresholds::higher_is_worse(250.0, 1000.0)),
     ]
+}
+
+/// The share of the requests `matchers` select that did not end in a 5xx, red below 95 %.
+pub fn success_stat(title: &str, description: &str, matchers: &str) -> Panel {
+    Panel::stat(title, description, Unit::Ratio)
+        .query(success_ratio(matchers, ""), "success")
+        .thresholds(Thresholds::lower_is_worse(0.95, 0.99))
 }
 
 /// Median, p90 and p99 of a histogram's buckets (`istio_request_bytes_bucket`) over `matchers`.

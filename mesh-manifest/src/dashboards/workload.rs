@@ -3,9 +3,9 @@
 
 use super::common::{
     cpu_and_memory, grpc_statuses, percentiles, red_stats, reporter, response_codes,
-    response_flags, tcp_connections,
+    response_flags, success_stat, tcp_connections,
 };
-use super::model::{Dashboard, Panel, Thresholds, Unit, Variable};
+use super::model::{Dashboard, Panel, Unit, Variable};
 use super::query::{DURATION, and, latency, pods_of, requests, success_ratio, sum_rate};
 
 /// Requests the chosen workload served.
@@ -216,14 +216,10 @@ fn glance() -> Vec<Panel> {
         )
         .query(requests(OUTBOUND, ""), "outbound"),
     );
-    stats.push(
-        Panel::stat(
-            "Outbound success",
-            "Share of this workload's own requests that did not end in a 5xx response.",
-            Unit::Ratio,
-        )
-        .query(success_ratio(OUTBOUND, ""), "success")
-        .thresholds(Thresholds::lower_is_worse(0.95, 0.99)),
-    );
+    stats.push(success_stat(
+        "Outbound success",
+        "Share of this workload's own requests that did not end in a 5xx response.",
+        OUTBOUND,
+    ));
     stats
 }
