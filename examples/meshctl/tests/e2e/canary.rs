@@ -40,18 +40,22 @@ fn canary_upgrade_moves_real_injection_between_revisions() {
     if std::env::var_os(INSIDE).is_some() {
         return; // this is the inner run: only the inner test does work here
     }
-    let probe = Command::new("unshare").args(["-rn", "true"]).output();
+    let setup = format!("ip link set lo up && ip addr add {SERVICE_RANGE} dev lo");
+    let probe = Command::new("unshare")
+        .args(["-rn", "sh", "-c", &setup])
+        .output();
     if !probe.as_ref().is_ok_and(|o| o.status.success()) {
         let why = match &probe {
             Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),
             Err(e) => e.to_string(),
         };
-        eprintln!("skipping: the canary upgrade needs a network namespace (`unshare -rn`: {why})");
+        eprintln!(
+            "skipping: the canary upgrade needs a network namespace (`unshare -rn` and `ip`: {why})"
+        );
         return;
     }
     let exe = std::env::current_exe().expect("the test binary's path");
-    let setup =
-        format!("ip link set lo up && ip addr add {SERVICE_RANGE} dev lo && exec \"$0\" \"$@\"");
+    let setup = format!("{setup} && exec \"$0\" \"$@\"");
     let out = run(Command::new("unshare")
         .args(["-rn", "sh", "-c", &setup])
         .arg(exe)
