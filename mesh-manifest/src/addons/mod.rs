@@ -249,6 +249,20 @@ pub fn render(
     Ok(out)
 }
 
+/// One-line notes about generating `addons` together (for the user, not errors).
+pub fn notes(addons: &[Addon]) -> Vec<String> {
+    let mut out = Vec::new();
+    if addons.contains(&Addon::Jaeger) && addons.contains(&Addon::Zipkin) {
+        out.push(
+            "note: jaeger and zipkin are both generated: Jaeger keeps the Services tracing and \
+             zipkin (where Istio's proxies send spans), Zipkin's are named zipkin-tracing and \
+             zipkin-collector"
+                .to_string(),
+        );
+    }
+    out
+}
+
 /// Renders `addons` and orders them for `kubectl apply -f -`: the Namespace objects first, then
 /// mesh's install stages; inside a stage, addons others read from come first (Prometheus before
 /// Kiali, see [`Addon::ALL`]). Apply it after the control plane.
