@@ -1,7 +1,7 @@
 //! Small builders shared by the addon renderers: metadata, probes, ports, env, resources,
 //! checksums, and the conversion of typed k8s-openapi objects into [`Object`]s.
 
-use super::settings::Resources;
+use super::settings::{Resources, Storage, StorageType};
 use super::sha256::hex_digest;
 use crate::Object;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::{
     PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecurityContext, Service,
     ServiceAccount, ServicePort, ServiceSpec, Volume, VolumeMount, VolumeResourceRequirements,
 };
-use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, PolicyRule, RoleRef, Subject};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -119,6 +119,59 @@ pub fn cluster_role_binding(
             ..Subject::default()
         }]),
     }
+}
+
+/// A ClusterRole `role` with `rules` and its ClusterRoleBinding `binding` to the ServiceAccount
+/// `account` in `namespace`.
+pub fn cluster_rbac(
+    role: &str,
+    binding: &str,
+    labels: &BTreeMap<String, String>,
+    rules: Vec<PolicyRule>,
+    account: &str,
+    namespace: &str,
+) -> [Object; 2] {
+    [
+        object(&ClusterRole {
+            metadata: cluster_meta(role, labels),
+            rules: Some(rules),
+            aggregation_rule: None,
+        }),
+        object(&cluster_role_binding(
+            cluster_meta(binding, labels),
+            role,
+            account,
+            namespace,
+        )),
+    ]
+}
+
+/// The `app.kubernetes.io/name` and `instance` labels of `name` (the charts' selector).
+pub fn name_instance(name: &str) -> BTreeMap<String, String> {
+    labels(&[
+        ("app.kubernetes.io/name", name),
+        ("app.kubernetes.io/instance", name),
+    ])
+}
+
+/// [`name_instance`] with `app.kubernetes.io/version`.
+pub fn name_instance_version(name: &str, version: &str) -> BTreeMap<String, String> {
+    let mut l = name_instance(name);
+    l.insert("app.kubernetes.io/version".into(), version.into());
+    l
+}
+
+/// A `type: ClusterIP` Service with `ports` selecting `selector`.
+pub fn cluster_ip_service(
+    meta: ObjectMeta,
+    ports: Vec<ServicePort>,
+    selector: &BTreeMap<String, String>,
+) -> Service {
+    let mut svc = service(meta, ports, selector);
+    if let Some(spec) = svc.spec.as_mut() {
+        spec.type_ = Some("ClusterIP".into());
+    }
+    svc
 }
 
 /// A policy rule over API groups and resources.
@@ -274,6 +327,28 @@ pub fn claim(meta: ObjectMeta, size: &str, storage_class: Option<&str>) -> Persi
             ..PersistentVolumeClaimSpec::default()
         }),
         ..PersistentVolumeClaim::default()
+    }
+}
+
+/// The pod volume `volume` for `storage`: a PersistentVolumeClaim made from `claim_meta` (pushed
+/// to `out`) or an `emptyDir`.
+pub fn storage_volume(
+    volume: &str,
+    claim_meta: ObjectMeta,
+    storage: &Storage,
+    out: &mut Vec<Object>,
+) -> Volume {
+    match storage.kind {
+        StorageType::PersistentVolumeClaim => {
+            let name = claim_meta.name.clone().unwrap_or_default();
+            out.push(object(&claim(
+                claim_meta,
+                &storage.size,
+                storage.storage_class.as_deref(),
+            )));
+            claim_volume(volume, &name)
+        }
+        _ => empty_dir_volume(volume),
     }
 }
 

@@ -23,19 +23,6 @@ const FOLDERS: [(&str, &str); 2] = [
     ("istio-services", SERVICES_CONFIG_MAP),
 ];
 
-fn selector() -> BTreeMap<String, String> {
-    labels(&[
-        ("app.kubernetes.io/name", NAME),
-        ("app.kubernetes.io/instance", NAME),
-    ])
-}
-
-fn object_labels() -> BTreeMap<String, String> {
-    let mut l = selector();
-    l.insert("app.kubernetes.io/version".into(), VERSION.into());
-    l
-}
-
 /// `grafana.ini`.
 fn ini() -> String {
     [
@@ -124,7 +111,7 @@ fn dashboard_config_maps(ns: &str, dashboards: &[DashboardFile]) -> Vec<ConfigMa
 pub fn render(settings: &AddonSettings, wiring: &Wiring, inputs: &RenderInputs) -> Vec<Object> {
     let g = &settings.grafana;
     let ns = Addon::Grafana.namespace(settings);
-    let labels = object_labels();
+    let labels = name_instance_version(NAME, VERSION);
     let providers_text = mesh_core::to_yaml_string(&providers());
     let cm = config_map(
         meta(NAME, ns, &labels),
@@ -140,7 +127,7 @@ pub fn render(settings: &AddonSettings, wiring: &Wiring, inputs: &RenderInputs) 
     let mut sa = service_account(meta(NAME, ns, &labels));
     sa.automount_service_account_token = Some(false);
     let mut out = vec![object(&sa), object(&cm)];
-    let mut svc = service(
+    let svc = cluster_ip_service(
         meta(NAME, ns, &labels),
         vec![service_port(
             Some("service"),
@@ -148,11 +135,8 @@ pub fn render(settings: &AddonSettings, wiring: &Wiring, inputs: &RenderInputs) 
             Some(IntOrString::Int(GRAFANA_PORT.into())),
             Some("TCP"),
         )],
-        &selector(),
+        &name_instance(NAME),
     );
-    if let Some(spec) = svc.spec.as_mut() {
-        spec.type_ = Some("ClusterIP".into());
-    }
     out.push(object(&svc));
 
     let mut c = container(NAME, &g.image);
@@ -219,17 +203,7 @@ pub fn render(settings: &AddonSettings, wiring: &Wiring, inputs: &RenderInputs) 
     c.readiness_probe = Some(health());
     c.resources = resources(g.resources.as_ref());
 
-    let storage = match g.persistence.kind {
-        StorageType::PersistentVolumeClaim => {
-            out.push(object(&claim(
-                meta(NAME, ns, &labels),
-                &g.persistence.size,
-                g.persistence.storage_class.as_deref(),
-            )));
-            claim_volume("storage", NAME)
-        }
-        _ => empty_dir_volume("storage"),
-    };
+    let storage = storage_volume("storage", meta(NAME, ns, &labels), &g.persistence, &mut out);
     let mut volumes = vec![config_map_volume("config", NAME)];
     for (folder, config_map) in FOLDERS {
         volumes.push(config_map_volume(
@@ -257,7 +231,7 @@ pub fn render(settings: &AddonSettings, wiring: &Wiring, inputs: &RenderInputs) 
         ("kubectl.kubernetes.io/default-container", NAME),
     ]);
     let template = pod_template(pod_labels, annotations, pod);
-    let mut deploy = deployment(meta(NAME, ns, &labels), &selector(), template);
+    let mut deploy = deployment(meta(NAME, ns, &labels), &name_instance(NAME), template);
     if let Some(spec) = deploy.spec.as_mut() {
         spec.replicas = Some(1);
         spec.revision_history_limit = Some(10);

@@ -112,21 +112,14 @@ pub fn render(settings: &AddonSettings) -> Vec<Object> {
     c.readiness_probe = Some(health());
     let mut mounts = Vec::new();
     let mut volumes = Vec::new();
-    match j.storage.kind {
-        StorageType::Memory => {}
-        StorageType::PersistentVolumeClaim => {
-            out.push(object(&claim(
-                meta(NAME, ns, &app),
-                &j.storage.size,
-                j.storage.storage_class.as_deref(),
-            )));
-            mounts.push(mount("data", DATA_DIR));
-            volumes.push(claim_volume("data", NAME));
-        }
-        StorageType::EmptyDir => {
-            mounts.push(mount("data", DATA_DIR));
-            volumes.push(empty_dir_volume("data"));
-        }
+    if j.storage.kind != StorageType::Memory {
+        mounts.push(mount("data", DATA_DIR));
+        volumes.push(storage_volume(
+            "data",
+            meta(NAME, ns, &app),
+            &j.storage,
+            &mut out,
+        ));
     }
     mounts.push(mount("jaeger-configuration", CONFIG_DIR));
     volumes.push(config_map_volume("jaeger-configuration", NAME));
@@ -162,7 +155,7 @@ pub fn render(settings: &AddonSettings) -> Vec<Object> {
     let port = |name: &str, port: i32, target: Option<i32>, protocol: Option<&str>| {
         service_port(Some(name), port, target.map(IntOrString::Int), protocol)
     };
-    let mut tracing = service(
+    let tracing = cluster_ip_service(
         meta("tracing", ns, &app),
         vec![
             port("http-query", 80, Some(16686), Some("TCP")),
@@ -175,7 +168,6 @@ pub fn render(settings: &AddonSettings) -> Vec<Object> {
         ],
         &app,
     );
-    cluster_ip(&mut tracing);
     out.push(object(&tracing));
     out.push(object(&cm));
     out.push(object(&service(
@@ -183,7 +175,7 @@ pub fn render(settings: &AddonSettings) -> Vec<Object> {
         vec![port("http-query", ZIPKIN_PORT, Some(ZIPKIN_PORT), None)],
         &app,
     )));
-    let mut collector = service(
+    let collector = cluster_ip_service(
         meta("jaeger-collector", ns, &app),
         vec![
             port("jaeger-collector-http", 14268, Some(14268), Some("TCP")),
@@ -194,14 +186,6 @@ pub fn render(settings: &AddonSettings) -> Vec<Object> {
         ],
         &app,
     );
-    cluster_ip(&mut collector);
     out.push(object(&collector));
     out
-}
-
-/// Sets `type: ClusterIP` on a Service.
-pub(super) fn cluster_ip(svc: &mut k8s_openapi::api::core::v1::Service) {
-    if let Some(spec) = svc.spec.as_mut() {
-        spec.type_ = Some("ClusterIP".into());
-    }
 }

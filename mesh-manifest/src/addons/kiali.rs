@@ -8,7 +8,7 @@ use super::{Addon, AddonsError, RenderInputs, Wiring};
 use crate::Object;
 use k8s_openapi::api::apps::v1::{DeploymentStrategy, RollingUpdateDeployment};
 use k8s_openapi::api::core::v1::{PodSpec, Probe};
-use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule, Role, RoleBinding};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -336,31 +336,13 @@ pub fn render(
 
     let mut out = vec![object(&service_account(meta(NAME, ns, &labels)))];
     let rules = rules(k.view_only, ns);
-    if k.namespaces.is_empty() {
-        out.push(object(&ClusterRole {
-            metadata: cluster_meta(NAME, &labels),
-            rules: Some(rules.into_iter().map(|(_, r)| r).collect()),
-            aggregation_rule: None,
-        }));
-        out.push(object(&cluster_role_binding(
-            cluster_meta(NAME, &labels),
-            NAME,
-            NAME,
-            ns,
-        )));
-    } else {
-        let (cluster, local): (Vec<_>, Vec<_>) = rules.into_iter().partition(|(c, _)| *c);
-        out.push(object(&ClusterRole {
-            metadata: cluster_meta(NAME, &labels),
-            rules: Some(cluster.into_iter().map(|(_, r)| r).collect()),
-            aggregation_rule: None,
-        }));
-        out.push(object(&cluster_role_binding(
-            cluster_meta(NAME, &labels),
-            NAME,
-            NAME,
-            ns,
-        )));
+    // Seeing only some namespaces: the namespaced rules go into a Role in each of them.
+    let (cluster, local): (Vec<_>, Vec<_>) = rules
+        .into_iter()
+        .partition(|(cluster, _)| *cluster || k.namespaces.is_empty());
+    let cluster = cluster.into_iter().map(|(_, r)| r).collect();
+    out.extend(cluster_rbac(NAME, NAME, &labels, cluster, NAME, ns));
+    if !local.is_empty() {
         let local: Vec<PolicyRule> = local.into_iter().map(|(_, r)| r).collect();
         let seen: BTreeSet<&str> = k
             .namespaces

@@ -14,7 +14,6 @@ use k8s_openapi::api::core::v1::{
     Affinity, ConfigMapVolumeSource, KeyToPath, PodAffinityTerm, PodAntiAffinity,
     PodSecurityContext, PodSpec, Volume,
 };
-use k8s_openapi::api::rbac::v1::ClusterRole;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::{Value, json};
@@ -27,19 +26,6 @@ const MEMBERLIST_PORT: i32 = 7946;
 const DATA_DIR: &str = "/var/loki";
 const RULES_DIR: &str = "/rules";
 const USER: i64 = 10001;
-
-fn selector() -> BTreeMap<String, String> {
-    labels(&[
-        ("app.kubernetes.io/name", NAME),
-        ("app.kubernetes.io/instance", NAME),
-    ])
-}
-
-fn object_labels() -> BTreeMap<String, String> {
-    let mut l = selector();
-    l.insert("app.kubernetes.io/version".into(), VERSION.into());
-    l
-}
 
 /// Loki's `config.yaml`, as a value.
 pub fn config(namespace: &str) -> Value {
@@ -107,7 +93,7 @@ fn read_only_security_context() -> k8s_openapi::api::core::v1::SecurityContext {
 pub fn render(settings: &AddonSettings) -> Vec<Object> {
     let l = &settings.loki;
     let ns = Addon::Loki.namespace(settings);
-    let labels = object_labels();
+    let labels = name_instance_version(NAME, VERSION);
     let cm = config_map(
         meta(NAME, ns, &labels),
         &[("config.yaml", mesh_core::to_yaml_string(&config(ns)))],
@@ -119,26 +105,19 @@ pub fn render(settings: &AddonSettings) -> Vec<Object> {
     let mut sa = service_account(meta(NAME, ns, &labels));
     sa.automount_service_account_token = Some(true);
     let role = format!("{NAME}-clusterrole");
-    let mut out = vec![
-        object(&sa),
-        object(&cm),
-        object(&runtime),
-        object(&ClusterRole {
-            metadata: cluster_meta(&role, &labels),
-            rules: Some(vec![rule(
-                &[""],
-                &["configmaps", "secrets"],
-                &["get", "watch", "list"],
-            )]),
-            aggregation_rule: None,
-        }),
-        object(&cluster_role_binding(
-            cluster_meta(&format!("{NAME}-clusterrolebinding"), &labels),
-            &role,
-            NAME,
-            ns,
-        )),
-    ];
+    let mut out = vec![object(&sa), object(&cm), object(&runtime)];
+    out.extend(cluster_rbac(
+        &role,
+        &format!("{NAME}-clusterrolebinding"),
+        &labels,
+        vec![rule(
+            &[""],
+            &["configmaps", "secrets"],
+            &["get", "watch", "list"],
+        )],
+        NAME,
+        ns,
+    ));
     let named = |name: &str, port: i32, target: &str| {
         service_port(
             Some(name),
@@ -147,7 +126,7 @@ pub fn render(settings: &AddonSettings) -> Vec<Object> {
             Some("TCP"),
         )
     };
-    let mut memberlist_selector = selector();
+    let mut memberlist_selector = name_instance(NAME);
     memberlist_selector.insert("app.kubernetes.io/part-of".into(), "memberlist".into());
     let mut memberlist = service(
         meta("loki-memberlist", ns, &labels),
@@ -165,15 +144,15 @@ pub fn render(settings: &AddonSettings) -> Vec<Object> {
     let mut headless = service(
         meta("loki-headless", ns, &headless_labels),
         vec![named("http-metrics", LOKI_PORT.into(), "http-metrics")],
-        &selector(),
+        &name_instance(NAME),
     );
     if let Some(spec) = headless.spec.as_mut() {
         spec.cluster_ip = Some("None".into());
     }
     out.push(object(&headless));
-    let mut component = selector();
+    let mut component = name_instance(NAME);
     component.insert("app.kubernetes.io/component".into(), "single-binary".into());
-    let mut svc = service(
+    let svc = cluster_ip_service(
         meta(NAME, ns, &labels),
         vec![
             named("http-metrics", LOKI_PORT.into(), "http-metrics"),
@@ -181,7 +160,6 @@ pub fn render(settings: &AddonSettings) -> Vec<Object> {
         ],
         &component,
     );
-    super::jaeger::cluster_ip(&mut svc);
     out.push(object(&svc));
 
     let mut loki = container(NAME, &l.image);

@@ -2,12 +2,12 @@
 //! services, the API servers and nodes), RBAC, Service and the server with its config reloader.
 
 use super::common::*;
-use super::settings::{AddonSettings, StorageType};
+use super::settings::AddonSettings;
 use super::{Addon, wiring::PROMETHEUS_PORT};
 use crate::Object;
 use k8s_openapi::api::apps::v1::DeploymentStrategy;
 use k8s_openapi::api::core::v1::{PodSpec, Probe};
-use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
+use k8s_openapi::api::rbac::v1::PolicyRule;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -301,18 +301,8 @@ pub fn render(settings: &AddonSettings) -> Vec<Object> {
     let mut sa_meta = meta(NAME, ns, &labels);
     sa_meta.annotations = Some(BTreeMap::new());
     let mut out = vec![object(&service_account(sa_meta)), object(&cm)];
-    out.push(object(&ClusterRole {
-        metadata: cluster_meta(NAME, &labels),
-        rules: Some(cluster_rules()),
-        aggregation_rule: None,
-    }));
-    out.push(object(&cluster_role_binding(
-        cluster_meta(NAME, &labels),
-        NAME,
-        NAME,
-        ns,
-    )));
-    let mut svc = service(
+    out.extend(cluster_rbac(NAME, NAME, &labels, cluster_rules(), NAME, ns));
+    let mut svc = cluster_ip_service(
         meta(NAME, ns, &labels),
         vec![service_port(
             Some("http"),
@@ -324,7 +314,6 @@ pub fn render(settings: &AddonSettings) -> Vec<Object> {
     );
     if let Some(spec) = svc.spec.as_mut() {
         spec.session_affinity = Some("None".into());
-        spec.type_ = Some("ClusterIP".into());
     }
     out.push(object(&svc));
 
@@ -389,17 +378,12 @@ pub fn render(settings: &AddonSettings) -> Vec<Object> {
     server.volume_mounts = Some(vec![mount("config-volume", CONFIG_DIR), data]);
     server.resources = resources(p.resources.as_ref());
 
-    let storage = match p.storage.kind {
-        StorageType::PersistentVolumeClaim => {
-            out.push(object(&claim(
-                meta(NAME, ns, &labels),
-                &p.storage.size,
-                p.storage.storage_class.as_deref(),
-            )));
-            claim_volume("storage-volume", NAME)
-        }
-        _ => empty_dir_volume("storage-volume"),
-    };
+    let storage = storage_volume(
+        "storage-volume",
+        meta(NAME, ns, &labels),
+        &p.storage,
+        &mut out,
+    );
     let pod = PodSpec {
         enable_service_links: Some(true),
         service_account_name: Some(NAME.into()),

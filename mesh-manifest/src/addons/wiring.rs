@@ -44,33 +44,40 @@ impl Wiring {
     pub fn new(addons: &[Addon], settings: &AddonSettings) -> Result<Wiring, AddonsError> {
         let has = |a: Addon| addons.contains(&a);
         let ns = |a: Addon| a.namespace(settings).to_string();
-        let kiali_prometheus = match (&settings.kiali.prometheus_url, has(Addon::Prometheus)) {
-            (Some(url), _) => Some(url.clone()),
-            (None, true) => Some(format!(
-                "http://prometheus.{}:{PROMETHEUS_PORT}",
-                ns(Addon::Prometheus)
-            ))
-            .filter(|url| url != KIALI_DEFAULT_PROMETHEUS),
-            (None, false) if has(Addon::Kiali) => return Err(AddonsError::KialiNeedsPrometheus),
-            (None, false) => None,
+        // Kiali's URL of `addon`: the one set, else the addon's own when generated in this run
+        // (left out when it is Kiali's built-in default).
+        let kiali_url = |set: &Option<String>, addon: Addon, url: String, default: &str| {
+            set.clone()
+                .or_else(|| has(addon).then_some(url).filter(|u| u != default))
         };
-        let kiali_grafana = match (&settings.kiali.grafana_url, has(Addon::Grafana)) {
-            (Some(url), _) => Some(url.clone()),
-            (None, true) => Some(format!(
-                "http://grafana.{}:{GRAFANA_PORT}",
-                ns(Addon::Grafana)
-            ))
-            .filter(|url| url != KIALI_DEFAULT_GRAFANA),
-            (None, false) => None,
-        };
-        let kiali_tracing = match (&settings.kiali.tracing_url, has(Addon::Jaeger)) {
-            (Some(url), _) => Some(url.clone()),
-            (None, true) => Some(format!(
+        let prometheus_url = format!(
+            "http://prometheus.{}:{PROMETHEUS_PORT}",
+            ns(Addon::Prometheus)
+        );
+        let kiali_prometheus = kiali_url(
+            &settings.kiali.prometheus_url,
+            Addon::Prometheus,
+            prometheus_url,
+            KIALI_DEFAULT_PROMETHEUS,
+        );
+        if has(Addon::Kiali) && settings.kiali.prometheus_url.is_none() && !has(Addon::Prometheus) {
+            return Err(AddonsError::KialiNeedsPrometheus);
+        }
+        let kiali_grafana = kiali_url(
+            &settings.kiali.grafana_url,
+            Addon::Grafana,
+            format!("http://grafana.{}:{GRAFANA_PORT}", ns(Addon::Grafana)),
+            KIALI_DEFAULT_GRAFANA,
+        );
+        let kiali_tracing = kiali_url(
+            &settings.kiali.tracing_url,
+            Addon::Jaeger,
+            format!(
                 "http://tracing.{}:{JAEGER_QUERY_GRPC_PORT}/jaeger",
                 ns(Addon::Jaeger)
-            )),
-            (None, false) => None,
-        };
+            ),
+            "",
+        );
         let grafana_ns = ns(Addon::Grafana);
         let grafana_prometheus = match &settings.grafana.prometheus_url {
             Some(url) if !has(Addon::Prometheus) => url.clone(),

@@ -2,7 +2,6 @@
 //! Services, renamed when Jaeger, which owns those names, is generated too (see [`Wiring`]).
 
 use super::common::*;
-use super::jaeger::cluster_ip;
 use super::settings::AddonSettings;
 use super::{Addon, Wiring};
 use crate::Object;
@@ -36,7 +35,7 @@ pub fn render(settings: &AddonSettings, wiring: &Wiring) -> Vec<Object> {
         pod_template(pod_labels, Default::default(), pod),
     );
     let (ui, collector) = &wiring.zipkin_services;
-    let mut tracing = service(
+    let tracing = cluster_ip_service(
         meta(ui, ns, &app),
         vec![service_port(
             Some("http-query"),
@@ -46,7 +45,6 @@ pub fn render(settings: &AddonSettings, wiring: &Wiring) -> Vec<Object> {
         )],
         &app,
     );
-    cluster_ip(&mut tracing);
     let collector = service(
         meta(collector, ns, &labels(&[("name", collector)])),
         vec![service_port(

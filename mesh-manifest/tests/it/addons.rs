@@ -10,7 +10,7 @@ use mesh_manifest::addons::{
     Addon, AddonSettings, RenderInputs, dashboards_from_files, read_settings, render,
 };
 use mesh_manifest::dashboards::{CONTROL_PLANE_CONFIG_MAP, SERVICES_CONFIG_MAP};
-use mesh_test_support::reference_path;
+use mesh_test_support::{reference_path, value_differences};
 use std::collections::BTreeMap;
 
 const HELM_LABELS: [&str; 2] = ["helm.sh/chart", "app.kubernetes.io/managed-by"];
@@ -118,32 +118,6 @@ fn id(v: &Value) -> String {
     )
 }
 
-/// Every JSON pointer at which `a` and `b` differ.
-fn differences(a: &Value, b: &Value, at: String, out: &mut Vec<String>) {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            for k in keys {
-                let (p, q) = (
-                    x.get(k).unwrap_or(&Value::Null),
-                    y.get(k).unwrap_or(&Value::Null),
-                );
-                differences(p, q, format!("{at}/{k}"), out);
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (p, q)) in x.iter().zip(y).enumerate() {
-                differences(p, q, format!("{at}/{i}"), out);
-            }
-        }
-        _ if a != b => {
-            let short = |v: &Value| v.to_string().chars().take(300).collect::<String>();
-            out.push(format!("{at}: mesh {} != istio {}", short(a), short(b)));
-        }
-        _ => {}
-    }
-}
-
 /// Compares mesh's objects with the reference file's, object for object.
 fn assert_conforms(file: &str, objects: &[Object], raw_dashboards: bool) {
     let Some(path) = reference_path(&format!("addons/{file}")) else {
@@ -168,10 +142,11 @@ fn assert_conforms(file: &str, objects: &[Object], raw_dashboards: bool) {
         reference.keys().collect::<Vec<_>>(),
         "{file}: other objects"
     );
-    let mut problems = Vec::new();
-    for (key, theirs) in &reference {
-        differences(&ours[key], theirs, key.clone(), &mut problems);
-    }
+    // Left is mesh, right is Istio.
+    let problems: Vec<String> = reference
+        .iter()
+        .flat_map(|(key, theirs)| value_differences(&ours[key], theirs, key))
+        .collect();
     assert!(problems.is_empty(), "{file}:\n{}", problems.join("\n"));
 }
 

@@ -17,6 +17,11 @@ fn refused(args: &[&str]) -> String {
     stderr
 }
 
+/// `meshctl addons generate kiali prometheus --set FLAG`, which must be refused; returns stderr.
+fn kiali_refuses(flag: &str) -> String {
+    refused(&["addons", "generate", "kiali", "prometheus", "--set", flag])
+}
+
 /// Runs `meshctl ARGS`, which must succeed; returns stdout.
 fn ok(args: &[&str]) -> String {
     let out = meshctl(args);
@@ -43,14 +48,7 @@ fn list_names_every_addon_with_a_description() {
 
 #[test]
 fn unknown_setting_is_named_with_a_suggestion() {
-    let err = refused(&[
-        "addons",
-        "generate",
-        "kiali",
-        "prometheus",
-        "--set",
-        "kiali.veiwOnly=true",
-    ]);
+    let err = kiali_refuses("kiali.veiwOnly=true");
     assert_eq!(
         err,
         "error: --set kiali.veiwOnly=true: kiali.veiwOnly: unknown field (did you mean \"viewOnly\"?)\n"
@@ -95,26 +93,12 @@ fn wrong_type_is_named() {
 
 #[test]
 fn bad_auth_strategy_and_missing_openid_settings_are_named() {
-    let err = refused(&[
-        "addons",
-        "generate",
-        "kiali",
-        "prometheus",
-        "--set",
-        "kiali.auth.strategy=oauth",
-    ]);
+    let err = kiali_refuses("kiali.auth.strategy=oauth");
     assert!(
         err.contains("kiali.auth.strategy: expected one of \"anonymous\", \"token\""),
         "{err}"
     );
-    let err = refused(&[
-        "addons",
-        "generate",
-        "kiali",
-        "prometheus",
-        "--set",
-        "kiali.auth.strategy=openid",
-    ]);
+    let err = kiali_refuses("kiali.auth.strategy=openid");
     assert!(
         err.starts_with("error: kiali.auth.openid.clientId: "),
         "{err}"
