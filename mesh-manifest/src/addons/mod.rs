@@ -96,6 +96,27 @@ impl Addon {
         }
     }
 
+    /// Where the addon's web interface (or API, for Loki) is reached inside its pods.
+    pub fn web_ui(self) -> WebUi {
+        let (selector, port, path) = match self {
+            Addon::Prometheus => (
+                "app.kubernetes.io/name=prometheus,app.kubernetes.io/component=server",
+                9090,
+                "/",
+            ),
+            Addon::Loki => ("app.kubernetes.io/name=loki", 3100, "/ready"),
+            Addon::Jaeger => ("app=jaeger", 16686, "/jaeger"),
+            Addon::Zipkin => ("app=zipkin", 9411, "/zipkin/"),
+            Addon::Grafana => ("app.kubernetes.io/name=grafana", 3000, "/"),
+            Addon::Kiali => ("app.kubernetes.io/name=kiali", 20001, "/kiali"),
+        };
+        WebUi {
+            selector,
+            port,
+            path,
+        }
+    }
+
     /// The namespace the addon goes to under `settings`.
     pub fn namespace(self, settings: &AddonSettings) -> &str {
         let own = match self {
@@ -108,6 +129,17 @@ impl Addon {
         };
         own.as_deref().unwrap_or(&settings.namespace)
     }
+}
+
+/// Where an addon's web interface listens: which pods, which container port, which URL path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebUi {
+    /// Label selector of the addon's pods (as the renderers label them).
+    pub selector: &'static str,
+    /// The container port.
+    pub port: u16,
+    /// The path to open.
+    pub path: &'static str,
 }
 
 impl fmt::Display for Addon {

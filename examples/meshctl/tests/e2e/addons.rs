@@ -1,9 +1,12 @@
 //! `meshctl addons generate` of all six addons, applied with plain `kubectl apply -f -` on a real
 //! API server after `meshctl manifest generate`: no error, and every object is on the server.
+//! `meshctl dashboard`: a clear error without a pod, the URL once a ready pod runs.
 
-use crate::{meshctl, run_ok, run_with_input};
-use mesh_test_support::kube::{ApiServer, Options, kubectl_available};
-use std::process::Output;
+use crate::{meshctl, meshctl_on, run, run_ok, run_with_input};
+use mesh_test_support::kube::{ApiServer, KubeletStandIn, Options, kubectl_available, wait_for};
+use std::io::{BufRead, BufReader};
+use std::process::{Output, Stdio};
+use std::time::Duration;
 
 /// `kubectl ARGS` on `server` with `input` on stdin, with a discovery cache of its own.
 fn kubectl(server: &ApiServer, args: &[&str], input: &str) -> Output {
@@ -68,4 +71,71 @@ fn all_addons_apply_after_the_control_plane() {
             "{expected} missing:\n{names}"
         );
     }
+}
+
+#[test]
+fn dashboard_refuses_without_a_pod_and_serves_with_one() {
+    if !kubectl_available() {
+        return;
+    }
+    let Some(server) = ApiServer::start(&Options::with_controllers()) else {
+        return;
+    };
+    let kc = server.kubeconfig();
+    let out = run(&mut meshctl_on(kc, &["dashboard", "kiali"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("error: no running, ready kiali pod in namespace istio-system")
+            && stderr.contains("meshctl addons generate kiali prometheus"),
+        "{stderr}"
+    );
+
+    let _kubelet = KubeletStandIn::start(&server, Some("istio-system"));
+    let addons = run_ok(meshctl().args([
+        "addons",
+        "generate",
+        "kiali",
+        "prometheus",
+        "--set",
+        "kiali.auth.signingKey=0123456789abcdef",
+    ]));
+    apply(&server, &addons, "addons generate kiali prometheus");
+    // The controllers make the Deployment's pod, the stand-in marks it ready.
+    wait_for("a ready kiali pod", Duration::from_secs(60), || {
+        let out = server
+            .kubectl()
+            .args([
+                "get",
+                "pods",
+                "-n",
+                "istio-system",
+                "-l",
+                "app.kubernetes.io/name=kiali",
+            ])
+            .args([
+                "-o",
+                "jsonpath={.items[*].status.conditions[?(@.type==\"Ready\")].status}",
+            ])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .contains("True")
+            .then_some(())
+    });
+    let mut child = meshctl_on(kc, &["dashboard", "kiali", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.starts_with("http://127.0.0.1:") && line.trim_end().ends_with("/kiali"),
+        "{line}"
+    );
 }

@@ -170,3 +170,15 @@ fn output_dir_writes_stage_files() {
     assert!(dir.path().join("00-namespaces-crds.yaml").is_file());
     assert!(dir.path().join("02-workloads.yaml").is_file());
 }
+
+#[test]
+fn dashboard_names_an_unknown_addon_before_connecting() {
+    // No cluster is configured here: the name is checked first.
+    let out = meshctl(&["dashboard", "kialli", "--kubeconfig", "/nonexistent"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("unknown addon \"kialli\" (did you mean \"kiali\"?)"),
+        "{stderr}"
+    );
+}
