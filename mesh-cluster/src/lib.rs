@@ -60,7 +60,7 @@ pub mod client;
 pub use error::{Action, Cause, ClusterError};
 pub use install::{InstallReport, RunOptions, WaitOptions};
 pub use labels::Ownership;
-pub use plan::{InstallPlan, PlanOptions, PlannedObject, Step, install_plan};
+pub use plan::{InstallPlan, PlanOptions, PlannedObject, Step, install_plan, mark_addons};
 pub use precheck::{Finding, Level, MIN_KUBE_VERSION, PrecheckOptions, PrecheckReport};
 pub use progress::Event;
 pub use resource::{ApiTarget, KindCatalog};

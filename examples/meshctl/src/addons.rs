@@ -5,8 +5,10 @@ use crate::CliError;
 use crate::manifest::write_manifest;
 use clap::{Args, Subcommand};
 use mesh_manifest::addons::{
-    Addon, RenderInputs, SettingsFile, dashboards_from_files, generate, notes, read_settings,
+    Addon, AddonSettings, RenderInputs, SettingsFile, dashboards_from_files, generate, notes,
+    read_settings,
 };
+use mesh_manifest::dashboards::DashboardFile;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -55,18 +57,43 @@ pub fn run(cmd: AddonsCommand) -> Result<ExitCode, CliError> {
     }
 }
 
-fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
+/// The addons named, every unknown name reported.
+pub fn parse_addons(names: &[String]) -> Result<Vec<Addon>, CliError> {
     let mut addons = Vec::new();
     let mut errors = Vec::new();
-    for name in &args.names {
+    for name in names {
         match name.parse::<Addon>() {
             Ok(a) => addons.push(a),
             Err(e) => errors.push(e.to_string()),
         }
     }
-    if !errors.is_empty() {
-        return Err(CliError::many(errors));
+    if errors.is_empty() {
+        Ok(addons)
+    } else {
+        Err(CliError::many(errors))
     }
+}
+
+/// What rendering `addons` under `settings` needs: a random secret for Kiali's signing key
+/// unless one is set, and the dashboards.
+pub fn render_inputs(
+    addons: &[Addon],
+    settings: &AddonSettings,
+    dashboards: Option<Vec<DashboardFile>>,
+) -> Result<RenderInputs, CliError> {
+    let needs_key = addons.contains(&Addon::Kiali) && settings.kiali.auth.signing_key.is_none();
+    Ok(RenderInputs {
+        secret: if needs_key {
+            random_secret()?
+        } else {
+            Vec::new()
+        },
+        dashboards,
+    })
+}
+
+fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
+    let addons = parse_addons(&args.names)?;
     let files: Vec<SettingsFile> = crate::inputs::read_files(&args.files)?
         .into_iter()
         .map(|f| SettingsFile {

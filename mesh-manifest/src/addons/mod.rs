@@ -303,12 +303,37 @@ pub fn generate(
     settings: &AddonSettings,
     inputs: &RenderInputs,
 ) -> Result<Manifest, AddonsError> {
+    order_after(Vec::new(), render(addons, settings, inputs)?)
+}
+
+/// The control plane's manifest with `addons` added: one manifest whose stages hold the control
+/// plane's objects first, then the addons' (as in [`generate`]). Also returns the ids of the
+/// addons' objects (`meshctl install --addons` labels them as such).
+pub fn with_control_plane(
+    control_plane: Manifest,
+    addons: &[Addon],
+    settings: &AddonSettings,
+    inputs: &RenderInputs,
+) -> Result<(Manifest, Vec<ObjectId>), AddonsError> {
     let rendered = render(addons, settings, inputs)?;
+    let ids = rendered.iter().map(|(_, o)| ObjectId::of(o)).collect();
+    Ok((order_after(control_plane.into_objects(), rendered)?, ids))
+}
+
+/// Orders `first` and the addons' objects together; in each stage `first` comes before the
+/// addons, and the addons go in [`Addon::ALL`]'s order.
+fn order_after(
+    first: Vec<Object>,
+    rendered: Vec<(Addon, Object)>,
+) -> Result<Manifest, AddonsError> {
     let rank: HashMap<ObjectId, Addon> = rendered
         .iter()
         .map(|(a, o)| (ObjectId::of(o), *a))
         .collect();
-    let objects = rendered.into_iter().map(|(_, o)| o).collect();
+    let objects = first
+        .into_iter()
+        .chain(rendered.into_iter().map(|(_, o)| o))
+        .collect();
     let mut manifest = order(objects, &OrderOptions::default())?;
     for stage in &mut manifest.stages {
         // Stable: the dependency order inside each addon is kept.

@@ -1,6 +1,8 @@
 //! `meshctl addons generate` of all six addons, applied with plain `kubectl apply -f -` on a real
 //! API server after `meshctl manifest generate`: no error, and every object is on the server.
 //! `meshctl dashboard`: a clear error without a pod, the URL once a ready pod runs.
+//! `meshctl install --addons`: the addons installed with the control plane, pruned by an install
+//! without them, removed by uninstall.
 
 use crate::{meshctl, meshctl_on, run, run_ok, run_with_input};
 use mesh_test_support::kube::{ApiServer, KubeletStandIn, Options, kubectl_available, wait_for};
@@ -138,4 +140,102 @@ fn dashboard_refuses_without_a_pod_and_serves_with_one() {
         line.starts_with("http://127.0.0.1:") && line.trim_end().ends_with("/kiali"),
         "{line}"
     );
+}
+
+/// The `operator.istio.io/component` label of `kind/name` in istio-system, or `None` when it
+/// does not exist.
+fn component_of(server: &ApiServer, kind: &str, name: &str) -> Option<String> {
+    let out = server
+        .kubectl()
+        .args([
+            "get",
+            kind,
+            name,
+            "-n",
+            "istio-system",
+            "--ignore-not-found",
+        ])
+        .args([
+            "-o",
+            "jsonpath={.metadata.labels.operator\\.istio\\.io/component}",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let exists = server
+        .kubectl()
+        .args([
+            "get",
+            kind,
+            name,
+            "-n",
+            "istio-system",
+            "--ignore-not-found",
+            "-o",
+            "name",
+        ])
+        .output()
+        .unwrap();
+    (!exists.stdout.is_empty()).then_some(text)
+}
+
+#[test]
+fn install_with_addons_then_without_then_uninstall() {
+    if !kubectl_available() {
+        return;
+    }
+    let Some(server) = ApiServer::start(&Options::with_controllers()) else {
+        return;
+    };
+    let _kubelet = KubeletStandIn::start(&server, None);
+    let kc = server.kubeconfig();
+    let install = |extra: &[&str]| {
+        let mut args = vec!["install", "--set", "profile=minimal", "-y"];
+        args.extend(extra);
+        let out = run(&mut meshctl_on(kc, &args));
+        let both = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "meshctl {args:?}:\n{both}");
+        both
+    };
+    install(&["--addons", "kiali,prometheus"]);
+    assert_eq!(
+        component_of(&server, "deployment", "kiali").as_deref(),
+        Some("Addons")
+    );
+    assert_eq!(
+        component_of(&server, "deployment", "prometheus").as_deref(),
+        Some("Addons")
+    );
+    assert_eq!(
+        component_of(&server, "deployment", "istiod").as_deref(),
+        Some("Pilot")
+    );
+
+    // Keeping Prometheus only: Kiali's objects are pruned.
+    let out = install(&["--addons", "prometheus"]);
+    assert!(out.contains("kiali"), "{out}");
+    assert_eq!(component_of(&server, "deployment", "kiali"), None);
+    assert_eq!(component_of(&server, "configmap", "kiali"), None);
+    assert!(component_of(&server, "deployment", "prometheus").is_some());
+
+    let out = run(&mut meshctl_on(
+        kc,
+        &["uninstall", "--revision", "default", "-y"],
+    ));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(component_of(&server, "deployment", "prometheus"), None);
+    assert_eq!(component_of(&server, "deployment", "istiod"), None);
 }
