@@ -691,9 +691,6 @@ impl AddonSettings {
                 ));
             }
         }
-        if self.jaeger.storage.kind == StorageType::Memory {
-            return Ok(());
-        }
         for (path, storage) in [
             ("prometheus.storage.type", &self.prometheus.storage),
             ("grafana.persistence.type", &self.grafana.persistence),
@@ -782,6 +779,24 @@ mod tests {
             err.to_string().starts_with("kiali.auth.openid.issuerUri: "),
             "{err}"
         );
+    }
+
+    #[test]
+    fn memory_storage_is_jaegers_only() {
+        let err = read_settings(
+            &[],
+            &[
+                "jaeger.storage.type=memory".into(),
+                "loki.storage.type=memory".into(),
+            ],
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("--set loki.storage.type=memory: loki.storage.type: expected one of"),
+            "{err}"
+        );
+        assert!(read_settings(&[], &["jaeger.storage.type=memory".into()]).is_ok());
     }
 
     #[test]
