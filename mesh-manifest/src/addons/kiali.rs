@@ -98,7 +98,9 @@ pub fn config(settings: &AddonSettings, wiring: &Wiring, signing_key: &str) -> V
     if let Some(url) = &wiring.kiali_grafana {
         external["grafana"] = json!({"enabled": true, "internal_url": url});
     }
-    let resources = serde_json::to_value(resources(k.resources.as_ref())).unwrap_or_default();
+    // As the chart prints it: `{}` when no resources are set.
+    let resources = serde_json::to_value(resources(k.resources.as_ref()).unwrap_or_default())
+        .unwrap_or_default();
     let deployment = json!({
         "additional_pod_containers_yaml": [],
         "additional_pod_init_containers_yaml": [],

@@ -377,4 +377,36 @@ mod tests {
         assert_eq!(m.graph.nodes.len(), ids.len());
         assert_eq!(m.graph.nodes[at("Deployment/kiali")].name, "kiali");
     }
+
+    #[test]
+    fn with_the_control_plane_addons_follow_it_in_each_stage() {
+        let resolved =
+            mesh_profiles::resolve(&mesh_profiles::Inputs::with_sets(["profile=minimal"])).unwrap();
+        let cp = crate::generate(&resolved, &crate::GenerateOptions::default()).unwrap();
+        let cp_count = cp.len();
+        let inputs = RenderInputs {
+            secret: b"test".to_vec(),
+            ..RenderInputs::default()
+        };
+        let (m, ids) = with_control_plane(
+            cp,
+            &[Addon::Kiali, Addon::Prometheus],
+            &AddonSettings::default(),
+            &inputs,
+        )
+        .unwrap();
+        assert_eq!(m.len(), cp_count + ids.len());
+        for stage in &m.stages {
+            let is_addon: Vec<bool> = stage
+                .objects
+                .iter()
+                .map(|o| ids.contains(&ObjectId::of(o)))
+                .collect();
+            // Once an addon object appears, no control-plane object follows in the stage.
+            let first = is_addon.iter().position(|a| *a).unwrap_or(is_addon.len());
+            assert!(is_addon[first..].iter().all(|a| *a), "{:?}", stage.kind);
+        }
+        // One Namespace object for istio-system, the control plane's.
+        assert_eq!(m.objects().filter(|o| o.kind() == "Namespace").count(), 1);
+    }
 }
