@@ -13,6 +13,9 @@ pub const COMPONENT_LABEL: &str = "operator.istio.io/component";
 pub const MANAGED_LABEL: &str = "operator.istio.io/managed";
 /// The value of [`MANAGED_LABEL`].
 pub const MANAGED_VALUE: &str = "Reconcile";
+/// The [`COMPONENT_LABEL`] value of observability addons installed with the control plane
+/// (`meshctl install --addons`): pruned by an install that leaves them out, removed by uninstall.
+pub const ADDONS_COMPONENT: &str = "Addons";
 /// Label carrying the Istio version that installed the object.
 pub const VERSION_LABEL: &str = "operator.istio.io/version";
 /// Label carrying the IstioOperator's `metadata.name` (only when it has one).
@@ -81,6 +84,14 @@ impl Ownership {
             labels.insert(REVISION_LABEL.to_string(), self.revision.clone());
             labels.insert(COMPONENT_LABEL.to_string(), component.as_str().to_string());
         }
+        labels
+    }
+
+    /// The labels of an addon object installed with the control plane: those of a component,
+    /// with component [`ADDONS_COMPONENT`].
+    pub fn addon_labels(&self) -> BTreeMap<String, String> {
+        let mut labels = self.labels_for(Some(ComponentName::Pilot));
+        labels.insert(COMPONENT_LABEL.to_string(), ADDONS_COMPONENT.to_string());
         labels
     }
 

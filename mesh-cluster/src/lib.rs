@@ -7,7 +7,7 @@
 //! * pure, in every build: [`labels`] (ownership labels and selectors), [`resource`] (kind →
 //!   API path), [`takeover`] (fields taken back from other managers), [`requests`] (the exact HTTP requests, with kube-core), [`plan`] (which objects
 //!   in which order, what to wait for, what may be pruned), [`readiness`] (is a workload ready,
-//!   and if not why), [`version`], and the rules of [`precheck`](mod@precheck), [`prune`],
+//!   and if not why), [`dashboard`] (the pod `meshctl dashboard` forwards to), [`version`], and the rules of [`precheck`](mod@precheck), [`prune`],
 //!   [`uninstall`](mod@uninstall), [`verify`] and [`install`];
 //! * IO, behind the default feature `client`: `client::Cluster` sends the requests through a
 //!   `kube::Client` and classifies errors; `run_plan` (which reports the fields it takes back
@@ -37,6 +37,7 @@
 // Library code never unwraps what comes from input; tests may (clippy.toml allows it there).
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod dashboard;
 pub mod error;
 pub mod install;
 pub mod labels;
@@ -59,7 +60,7 @@ pub mod client;
 pub use error::{Action, Cause, ClusterError};
 pub use install::{InstallReport, RunOptions, WaitOptions};
 pub use labels::Ownership;
-pub use plan::{InstallPlan, PlanOptions, PlannedObject, Step, install_plan};
+pub use plan::{InstallPlan, PlanOptions, PlannedObject, Step, install_plan, mark_addons};
 pub use precheck::{Finding, Level, MIN_KUBE_VERSION, PrecheckOptions, PrecheckReport};
 pub use progress::Event;
 pub use resource::{ApiTarget, KindCatalog};

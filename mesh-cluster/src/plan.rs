@@ -135,6 +135,28 @@ pub fn is_rollable(id: &ObjectId) -> bool {
     id.group == "apps" && matches!(id.kind.as_str(), "Deployment" | "DaemonSet" | "StatefulSet")
 }
 
+/// Relabels the planned objects whose ids are in `addons` as addons of the installation
+/// ([`Ownership::addon_labels`]), so that prune and uninstall treat them as the installation's.
+pub fn mark_addons(plan: &mut InstallPlan, addons: &BTreeSet<ObjectId>) {
+    let labels = plan.ownership.addon_labels();
+    for step in &mut plan.steps {
+        let Step::Apply { objects, .. } = step else {
+            continue;
+        };
+        for object in objects.iter_mut().filter(|o| addons.contains(&o.id)) {
+            if let Some(map) = object
+                .value
+                .pointer_mut("/metadata/labels")
+                .and_then(Value::as_object_mut)
+            {
+                for (k, v) in &labels {
+                    map.insert(k.clone(), Value::String(v.clone()));
+                }
+            }
+        }
+    }
+}
+
 /// Plans the install of `manifest` by `ownership`.
 pub fn install_plan(manifest: &Manifest, ownership: &Ownership, opts: &PlanOptions) -> InstallPlan {
     let catalog = KindCatalog::for_objects(manifest.objects());
@@ -271,6 +293,35 @@ mod tests {
                 Step::Prune(p) => format!("prune keep {}", p.keep.len()),
             })
             .collect()
+    }
+
+    #[test]
+    fn marked_addons_get_the_addons_component_and_the_installation_labels() {
+        let m = manifest();
+        let mut plan = install_plan(&m, &owner(), &PlanOptions::default());
+        let marked: BTreeSet<ObjectId> = m
+            .objects()
+            .filter(|o| o.kind() == "Deployment")
+            .map(ObjectId::of)
+            .collect();
+        assert!(!marked.is_empty());
+        mark_addons(&mut plan, &marked);
+        for o in plan.objects() {
+            let component = o
+                .value
+                .pointer("/metadata/labels/operator.istio.io~1component")
+                .and_then(Value::as_str);
+            if marked.contains(&o.id) {
+                assert_eq!(component, Some(crate::labels::ADDONS_COMPONENT), "{}", o.id);
+                assert!(
+                    owner().owns(o.value.pointer("/metadata/labels")),
+                    "{}",
+                    o.id
+                );
+            } else {
+                assert_ne!(component, Some(crate::labels::ADDONS_COMPONENT), "{}", o.id);
+            }
+        }
     }
 
     #[test]

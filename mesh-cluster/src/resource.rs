@@ -231,6 +231,7 @@ pub const OWNED_KINDS: &[(&str, &str)] = &[
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
     ("apps", "Deployment"),
     ("apps", "DaemonSet"),
+    ("apps", "StatefulSet"),
     ("", "Service"),
     ("", "ConfigMap"),
     ("", "Pod"),

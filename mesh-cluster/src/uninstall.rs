@@ -4,7 +4,8 @@
 //! and mesh created it.
 
 use crate::labels::{
-    COMPONENT_LABEL, MANAGED_LABEL, MANAGED_VALUE, Ownership, REVISION_LABEL, label_of, labels_of,
+    ADDONS_COMPONENT, COMPONENT_LABEL, MANAGED_LABEL, MANAGED_VALUE, Ownership, REVISION_LABEL,
+    label_of, labels_of,
 };
 use crate::prune::{Deletion, listed_id};
 use crate::resource::{ApiTarget, KindCatalog, is_admission, is_crd, is_namespace};
@@ -23,7 +24,8 @@ pub enum Scope {
     Purge,
 }
 
-/// Components whose objects a non-purge uninstall removes.
+/// Components whose objects a non-purge uninstall removes (and the addons installed with them,
+/// [`ADDONS_COMPONENT`]).
 const NON_BASE: [ComponentName; 5] = [
     ComponentName::Pilot,
     ComponentName::IngressGateways,
@@ -36,7 +38,11 @@ impl Scope {
     /// The label selector listing this scope's objects.
     pub fn selector(&self) -> String {
         let non_base = || {
-            let names: Vec<&str> = NON_BASE.iter().map(|c| c.as_str()).collect();
+            let names: Vec<&str> = NON_BASE
+                .iter()
+                .map(|c| c.as_str())
+                .chain([ADDONS_COMPONENT])
+                .collect();
             format!("{COMPONENT_LABEL} in ({})", names.join(","))
         };
         match self {
@@ -53,7 +59,8 @@ impl Scope {
         let Some(component) = get(COMPONENT_LABEL) else {
             return false;
         };
-        let non_base = NON_BASE.iter().any(|c| c.as_str() == component);
+        let non_base =
+            NON_BASE.iter().any(|c| c.as_str() == component) || component == ADDONS_COMPONENT;
         match self {
             Scope::Revision(rev) => non_base && get(REVISION_LABEL) == Some(rev.as_str()),
             Scope::Installation(o) => non_base && o.owns(labels),
@@ -261,8 +268,12 @@ mod tests {
     fn selectors_and_namespace_rules() {
         assert_eq!(
             Scope::Revision("canary".into()).selector(),
-            "operator.istio.io/component in (Pilot,IngressGateways,EgressGateways,Cni,Ztunnel),istio.io/rev=canary"
+            "operator.istio.io/component in (Pilot,IngressGateways,EgressGateways,Cni,Ztunnel,Addons),istio.io/rev=canary"
         );
+        let addon = json!({"operator.istio.io/component": "Addons", "istio.io/rev": "canary"});
+        assert!(Scope::Revision("canary".into()).covers(Some(&addon)));
+        let base = json!({"operator.istio.io/component": "Base", "istio.io/rev": "canary"});
+        assert!(!Scope::Revision("canary".into()).covers(Some(&base)));
         assert_eq!(Scope::Purge.selector(), "operator.istio.io/component");
         let ours = json!({"metadata": {"name": "istio-system",
             "labels": {"operator.istio.io/managed": "Reconcile"}}});

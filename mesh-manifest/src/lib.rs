@@ -32,6 +32,8 @@ pub use output::{StageFile, apply_instructions, manifest_yaml, stage_files, yaml
 
 pub mod dashboards;
 
+pub mod addons;
+
 pub mod gitops;
 pub use gitops::{
     FluxOptions, Layout, LayoutOptions, OutputFile, layout_files, layout_instructions,

@@ -168,3 +168,37 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.path);
     }
 }
+
+/// Every place where `a` and `b` differ, as `POINTER: left A != right B` lines (JSON pointers
+/// below `at`; values shortened to 300 characters). Lists of equal length are compared item by
+/// item, anything else as a whole.
+pub fn value_differences(a: &Value, b: &Value, at: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    differences_into(a, b, at.to_string(), &mut out);
+    out
+}
+
+fn differences_into(a: &Value, b: &Value, at: String, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let (p, q) = (
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                );
+                differences_into(p, q, format!("{at}/{k}"), out);
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                differences_into(p, q, format!("{at}/{i}"), out);
+            }
+        }
+        _ if a != b => {
+            let short = |v: &Value| v.to_string().chars().take(300).collect::<String>();
+            out.push(format!("{at}: left {} != right {}", short(a), short(b)));
+        }
+        _ => {}
+    }
+}

@@ -31,6 +31,18 @@ pub const EXAMPLES: &[(&[&str], &str)] = &[
   # One file per install stage, then apply them in the printed order
   meshctl manifest generate -f my-mesh.yaml --output-dir out/",
     ),
+    (
+        &["addons", "generate"],
+        "  # Kiali with the Prometheus it reads from, after the control plane
+  meshctl manifest generate | kubectl apply -f -
+  meshctl addons generate kiali prometheus | kubectl apply -f -
+
+  # Kiali with token login, and Grafana with your own dashboards
+  meshctl addons generate kiali prometheus grafana --set kiali.auth.strategy=token --dashboards my-dashboards/
+
+  # Kiali reading an existing Prometheus
+  meshctl addons generate kiali --set kiali.prometheusUrl=http://prometheus.monitoring:9090",
+    ),
     #[cfg(feature = "kube")]
     (
         &["install"],

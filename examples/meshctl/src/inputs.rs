@@ -25,32 +25,7 @@ pub struct InputArgs {
 impl InputArgs {
     /// Reads the files and builds the resolver inputs; `extra_sets` go before the user's flags.
     pub fn to_inputs(&self, extra_sets: &[String]) -> Result<Inputs, CliError> {
-        let mut files = Vec::new();
-        for (i, name) in self.files.iter().enumerate() {
-            let text = if name == "-" {
-                if i + 1 != self.files.len() {
-                    return Err(CliError::msg(
-                        "-f -: stdin is only allowed as the last file",
-                    ));
-                }
-                let mut s = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut s)
-                    .map_err(|e| CliError::msg(format!("<stdin>: {e}")))?;
-                s
-            } else {
-                std::fs::read_to_string(name.trim())
-                    .map_err(|e| CliError::msg(format!("{name}: {e}")))?
-            };
-            files.push(InputFile {
-                name: if name == "-" {
-                    "<stdin>".into()
-                } else {
-                    name.clone()
-                },
-                text,
-            });
-        }
+        let files = read_files(&self.files)?;
         let mut set_flags = extra_sets.to_vec();
         set_flags.extend(self.set.iter().cloned());
         let profiles = match &self.manifests {
@@ -63,6 +38,37 @@ impl InputArgs {
             profiles,
         })
     }
+}
+
+/// Reads the `-f` files in order (`-` is stdin, allowed only as the last file).
+pub fn read_files(names: &[String]) -> Result<Vec<InputFile>, CliError> {
+    let mut files = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let text = if name == "-" {
+            if i + 1 != names.len() {
+                return Err(CliError::msg(
+                    "-f -: stdin is only allowed as the last file",
+                ));
+            }
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| CliError::msg(format!("<stdin>: {e}")))?;
+            s
+        } else {
+            std::fs::read_to_string(name.trim())
+                .map_err(|e| CliError::msg(format!("{name}: {e}")))?
+        };
+        files.push(InputFile {
+            name: if name == "-" {
+                "<stdin>".into()
+            } else {
+                name.clone()
+            },
+            text,
+        });
+    }
+    Ok(files)
 }
 
 /// The CRD definitions to render: the `crd-all.gen.yaml` of an Istio release's `manifests/`

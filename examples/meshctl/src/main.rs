@@ -1,6 +1,7 @@
 //! meshctl: the mesh command line. It parses flags, calls the mesh libraries and owns IO and exit
 //! codes: 0 success, 1 differences found (diff commands), 2 bad input or failure.
 
+mod addons;
 mod check_inject;
 mod cli_error;
 #[cfg(feature = "kube")]
@@ -37,6 +38,9 @@ enum Command {
     /// Generate and compare installation manifests.
     #[command(subcommand)]
     Manifest(manifest::ManifestCommand),
+    /// Observability addons (Kiali, Prometheus, Grafana, Jaeger, Loki, Zipkin).
+    #[command(subcommand)]
+    Addons(addons::AddonsCommand),
     /// Inject the Istio sidecar into Kubernetes workloads read from a file.
     #[command(name = "kube-inject")]
     KubeInject(inject::KubeInjectArgs),
@@ -86,6 +90,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Profile(cmd) => profile::run(cmd),
         Command::Manifest(cmd) => manifest::run(cmd),
+        Command::Addons(cmd) => addons::run(cmd),
         Command::KubeInject(args) => inject::run(args),
         Command::Tag(cmd) => tag::run(cmd),
         Command::X(XCommand::CheckInject(args)) => check_inject::run(args),

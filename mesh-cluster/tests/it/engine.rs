@@ -620,7 +620,7 @@ async fn uninstall_of_a_revision_removes_webhooks_first_and_keeps_base_namespace
     assert_eq!(
         list.param("labelSelector"),
         Some(
-            "operator.istio.io/component in (Pilot,IngressGateways,EgressGateways,Cni,Ztunnel),istio.io/rev=default"
+            "operator.istio.io/component in (Pilot,IngressGateways,EgressGateways,Cni,Ztunnel,Addons),istio.io/rev=default"
         )
     );
     assert_eq!(report.deleted.len(), 5);

@@ -42,36 +42,6 @@ fn normalized(mut overlay: Value) -> Value {
     overlay
 }
 
-/// Paths where two trees differ (at most a few).
-fn diff(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
-    if out.len() > 6 {
-        return;
-    }
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            for k in keys {
-                let (p, q) = (
-                    x.get(k).unwrap_or(&Value::Null),
-                    y.get(k).unwrap_or(&Value::Null),
-                );
-                diff(p, q, &format!("{path}.{k}"), out);
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (p, q)) in x.iter().zip(y).enumerate() {
-                let name = p["name"]
-                    .as_str()
-                    .map(|n| format!("[{n}]"))
-                    .unwrap_or(format!("[{i}]"));
-                diff(p, q, &format!("{path}{name}"), out);
-            }
-        }
-        _ if a != b => out.push(format!("{path}: engine {a} / native {b}")),
-        _ => {}
-    }
-}
-
 #[test]
 fn istio_templates_agree_with_native_rendering() {
     let Some(dir) = corpus() else { return };
@@ -137,8 +107,9 @@ fn istio_templates_agree_with_native_rendering() {
                         if e == n {
                             agree += 1;
                         } else {
-                            let mut d = Vec::new();
-                            diff(&e, &n, "", &mut d);
+                            // Left is the template engine, right the native renderer.
+                            let mut d = mesh_test_support::value_differences(&e, &n, "");
+                            d.truncate(7);
                             disagreements.push(format!("{label}:\n    {}", d.join("\n    ")));
                         }
                     }

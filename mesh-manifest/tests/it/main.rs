@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
+mod addons;
 mod charts_reference;
 mod cni;
 mod crds;

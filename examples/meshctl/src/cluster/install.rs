@@ -12,8 +12,9 @@ use mesh_cluster::precheck::installed_revisions;
 use mesh_cluster::precheck::{denials, plan_access_checks};
 use mesh_cluster::{
     ApiTarget, Cluster, ClusterError, InstallPlan, PlanOptions, RunOptions, WaitOptions,
-    install_plan, review_access, run_plan,
+    install_plan, mark_addons, review_access, run_plan,
 };
+use mesh_manifest::addons::{read_settings, with_control_plane};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -35,6 +36,13 @@ pub struct InstallArgs {
     #[arg(long = "readiness-timeout", value_name = "DURATION", default_value = "300s",
           value_parser = parse_duration)]
     readiness_timeout: Duration,
+    /// Observability addons to install with the control plane (`kiali,prometheus`); an install
+    /// without them removes the ones a previous install added.
+    #[arg(long = "addons", value_name = "NAME,...", value_delimiter = ',')]
+    addons: Vec<String>,
+    /// Override an addon setting (see `meshctl addons generate --set`; repeatable).
+    #[arg(long = "addons-set", value_name = "PATH=VALUE", requires = "addons")]
+    addons_set: Vec<String>,
     #[command(flatten)]
     kube: KubeArgs,
 }
@@ -50,18 +58,28 @@ pub enum Mode {
 
 /// Runs `install` or `upgrade`.
 pub async fn run(args: InstallArgs, mode: Mode) -> Result<ExitCode, CliError> {
+    // Bad addon input is reported before connecting, like bad IstioOperator input.
+    let addons = crate::addons::parse_addons(&args.addons)?;
+    let settings = read_settings(&[], &args.addons_set)?;
+    let inputs = crate::addons::render_inputs(&addons, &settings, None)?;
     let (connected, rendered) =
         resolve_and_render(&args.inputs, args.revision.as_deref(), &args.kube).await?;
     let ownership = &rendered.ownership;
     let cluster = &connected.cluster;
-    let plan = install_plan(
-        &rendered.manifest,
+    let (manifest, addon_ids) = if addons.is_empty() {
+        (rendered.manifest.clone(), Vec::new())
+    } else {
+        with_control_plane(rendered.manifest.clone(), &addons, &settings, &inputs)?
+    };
+    let mut plan = install_plan(
+        &manifest,
         ownership,
         &PlanOptions {
             dry_run: args.dry_run,
             prune: true,
         },
     );
+    mark_addons(&mut plan, &addon_ids.into_iter().collect());
     // Before anything else touches the cluster: refuse what would fail half way.
     check_permissions(cluster, &plan).await?;
 
@@ -125,7 +143,7 @@ pub async fn run(args: InstallArgs, mode: Mode) -> Result<ExitCode, CliError> {
         eprintln!(
             "installed {} objects in {} stages; took back fields of {} objects from other field managers; pruned {}",
             report.applied.len(),
-            rendered.manifest.stages.len(),
+            manifest.stages.len(),
             report.taken_over.len(),
             report.pruned.len()
         );

@@ -1,8 +1,9 @@
 //! The cluster commands (feature `kube`): `install`, `upgrade`, `uninstall`, `verify-install`
-//! and `x precheck`, on mesh-manifest's cluster engine.
+//! `dashboard` and `x precheck`, on mesh-cluster's engine.
 
 mod confirm;
 mod connect;
+pub mod dashboard;
 mod install;
 mod precheck;
 mod progress;
@@ -29,6 +30,9 @@ pub enum ClusterCommand {
     Upgrade(install::InstallArgs),
     /// Remove an installation from the cluster.
     Uninstall(uninstall::UninstallArgs),
+    /// Open an addon's web interface: forward a local port to a running pod of it and print the
+    /// URL (kiali, grafana, prometheus, jaeger, zipkin, loki).
+    Dashboard(dashboard::DashboardArgs),
     /// Check that the cluster has every object of the installation, ready (exit 1 if not).
     #[command(name = "verify-install")]
     VerifyInstall(verify::VerifyArgs),
@@ -41,6 +45,7 @@ pub fn run(cmd: ClusterCommand) -> Result<ExitCode, CliError> {
         ClusterCommand::Upgrade(args) => block_on(install::run(args, install::Mode::Upgrade)),
         ClusterCommand::Uninstall(args) => block_on(uninstall::run(args)),
         ClusterCommand::VerifyInstall(args) => block_on(verify::run(args)),
+        ClusterCommand::Dashboard(args) => block_on(dashboard::run(args)),
     }
 }
 

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)] // each module uses a different part of the helpers below
 
+mod addons;
 mod apply;
 mod bench;
 mod canary;

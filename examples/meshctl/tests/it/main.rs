@@ -1,5 +1,6 @@
 //! meshctl run as a process: output, staged folders, exit codes, error lines on stderr.
 
+mod addons;
 mod bad_input;
 mod cli_polish;
 mod differential;
