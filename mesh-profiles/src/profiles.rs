@@ -28,6 +28,37 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("stable", include_str!("../profiles/stable.yaml")),
 ];
 
+/// The JSON form of a built-in profile, written by `build.rs` with the YAML parser a run used to
+/// call (so parsing it gives the very same tree).
+macro_rules! profile_json {
+    ($name:literal) => {
+        include_str!(concat!(env!("OUT_DIR"), "/profiles/", $name, ".json"))
+    };
+}
+
+/// The built-in profiles as JSON: `(name, JSON text)`, in the order of [`BUILTIN`]. A run
+/// parses these rather than the YAML texts.
+const BUILTIN_JSON: [(&str, &str); 10] = [
+    ("ambient", profile_json!("ambient")),
+    ("default", profile_json!("default")),
+    ("demo", profile_json!("demo")),
+    ("empty", profile_json!("empty")),
+    ("minimal", profile_json!("minimal")),
+    ("openshift", profile_json!("openshift")),
+    ("openshift-ambient", profile_json!("openshift-ambient")),
+    ("preview", profile_json!("preview")),
+    ("remote", profile_json!("remote")),
+    ("stable", profile_json!("stable")),
+];
+
+/// The JSON form of built-in profile `name` and its name in messages, when `name` is one.
+pub(crate) fn builtin_json(name: &str) -> Option<(String, &'static str)> {
+    BUILTIN_JSON
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, json)| (format!("profile {n}"), *json))
+}
+
 /// Where profiles come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum ProfileSource {
@@ -128,6 +159,17 @@ mod tests {
             err.to_string(),
             "unknown profile \"deafult\" (did you mean \"default\"?); available: ambient, default, demo, empty, minimal, openshift, openshift-ambient, preview, remote, stable"
         );
+    }
+
+    #[test]
+    fn builtin_json_is_the_yaml_text_parsed() {
+        assert_eq!(BUILTIN.len(), BUILTIN_JSON.len());
+        for ((name, yaml), (json_name, json)) in BUILTIN.iter().zip(BUILTIN_JSON) {
+            assert_eq!(*name, json_name);
+            let from_yaml = mesh_core::from_yaml_str(yaml, name).unwrap();
+            let from_json: mesh_core::Value = serde_json::from_str(json).unwrap();
+            assert_eq!(from_yaml, from_json, "{name}");
+        }
     }
 
     #[test]

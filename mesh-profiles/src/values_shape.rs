@@ -288,53 +288,67 @@ fn field_mut<'a>(shape: &'a mut Shape, name: &str) -> Option<&'a mut Shape> {
     }
 }
 
-/// The shape of `spec.values` (computed once). `gateways` maps any gateway name to an entry
-/// shaped like the gateway charts' defaults, beside the chart-wide keys that live there.
+/// The shape of `spec.values` (computed once, as part of [`operator_shape`]). `gateways` maps any
+/// gateway name to an entry shaped like the gateway charts' defaults, beside the chart-wide keys
+/// that live there.
 pub fn values_shape() -> &'static Shape {
-    static SHAPE: OnceLock<Shape> = OnceLock::new();
-    SHAPE.get_or_init(|| {
-        let Value::Object(mut top) = skeleton() else {
-            return Shape::Any;
-        };
-        let gateways = top.remove("gateways").unwrap_or(Value::Null);
-        let entry = gateways.get("<gateway>").cloned().unwrap_or(Value::Null);
-        let Shape::Object(mut fields) = object_shape(&top) else {
-            return Shape::Any;
-        };
-        fields.push((
-            "gateways".into(),
-            Shape::Open(Vec::new(), Box::new(shape_of("", &entry))),
-        ));
-        let mut shape = Shape::Object(fields);
-        let types = types();
-        // The charts' copies of shared keys take the types of the originals they copy: istiod's
-        // keys at the top take pilot's, the `global` blocks of the istiod keys under `pilot` and
-        // of the CNI and ztunnel charts take global's.
-        let copies = [
-            (None, "pilot"),
-            (Some("pilot"), "global"),
-            (Some("cni"), "global"),
-            (Some("ztunnel"), "global"),
-        ];
-        for (copy, original) in copies {
-            let target = match copy {
-                None => Some(&mut shape),
-                Some(name) => field_mut(&mut shape, name).and_then(|s| field_mut(s, "global")),
-            };
-            if let (Some(target), Some(t)) = (target, types.get(original)) {
-                apply_types(target, t, false);
-            }
+    let spec = field(operator_shape(), "spec");
+    spec.and_then(|s| field(s, "values")).unwrap_or(&Shape::Any)
+}
+
+/// The field `name` of an object shape.
+fn field<'a>(shape: &'a Shape, name: &str) -> Option<&'a Shape> {
+    match shape {
+        Shape::Object(fields) | Shape::Open(fields, _) => {
+            fields.iter().find(|(n, _)| n == name).map(|(_, s)| s)
         }
-        apply_types(&mut shape, &types, true);
-        shape
-    })
+        _ => None,
+    }
+}
+
+/// Builds the shape [`values_shape`] returns.
+fn build_values_shape() -> Shape {
+    let Value::Object(mut top) = skeleton() else {
+        return Shape::Any;
+    };
+    let gateways = top.remove("gateways").unwrap_or(Value::Null);
+    let entry = gateways.get("<gateway>").cloned().unwrap_or(Value::Null);
+    let Shape::Object(mut fields) = object_shape(&top) else {
+        return Shape::Any;
+    };
+    fields.push((
+        "gateways".into(),
+        Shape::Open(Vec::new(), Box::new(shape_of("", &entry))),
+    ));
+    let mut shape = Shape::Object(fields);
+    let types = types();
+    // The charts' copies of shared keys take the types of the originals they copy: istiod's
+    // keys at the top take pilot's, the `global` blocks of the istiod keys under `pilot` and
+    // of the CNI and ztunnel charts take global's.
+    let copies = [
+        (None, "pilot"),
+        (Some("pilot"), "global"),
+        (Some("cni"), "global"),
+        (Some("ztunnel"), "global"),
+    ];
+    for (copy, original) in copies {
+        let target = match copy {
+            None => Some(&mut shape),
+            Some(name) => field_mut(&mut shape, name).and_then(|s| field_mut(s, "global")),
+        };
+        if let (Some(target), Some(t)) = (target, types.get(original)) {
+            apply_types(target, t, false);
+        }
+    }
+    apply_types(&mut shape, &types, true);
+    shape
 }
 
 /// The shape of a whole IstioOperator document with [`values_shape`] for `spec.values`
 /// (computed once).
 pub fn operator_shape() -> &'static Shape {
     static SHAPE: OnceLock<Shape> = OnceLock::new();
-    SHAPE.get_or_init(|| mesh_core::operator::operator_shape(values_shape().clone()))
+    SHAPE.get_or_init(|| mesh_core::operator::operator_shape(build_values_shape()))
 }
 
 #[cfg(test)]
