@@ -1,9 +1,10 @@
 //! Pre-builds the embedded CRDs: expands `crds/` (catalog and type files) with the crate's own
 //! catalog code into complete CRD objects, once with their legacy labels and once with the
-//! `base` chart's labels for the Istio version mesh installs, and writes for each its JSON form,
-//! its YAML document (printed with the run-time printer) and a summary (the tree without
-//! `spec.versions`), plus `crds/prebuilt.rs` listing them. A run then neither builds nor
-//! prints the CRDs. The YAML files stay the edited source; broken data fails the build.
+//! `base` chart's labels for the Istio version mesh installs, and writes for each its JSON form
+//! and its YAML document (printed with the run-time printer), plus `crds/prebuilt.rs` listing
+//! them with the text of the fields a render reads of every object (kind, name, group). A run
+//! then neither builds nor prints the CRDs. The YAML files stay the edited source; broken data
+//! fails the build.
 
 #[path = "src/render/crds/catalog.rs"]
 mod catalog;
@@ -20,8 +21,17 @@ use std::process::ExitCode;
 
 use mesh_core::Value;
 
-/// The member each summary leaves out: the versions with their schemas, nearly all of a CRD.
-const SUMMARY_OMITS: &str = "/spec/versions";
+/// The fields a render reads of every CRD: the object accessors (`Object::kind`, ...) and the
+/// ordering's CRD index. Their text is written beside each tree so that these reads need no
+/// parsing.
+const SUMMARIZED: [&str; 6] = [
+    "/apiVersion",
+    "/kind",
+    "/metadata/name",
+    "/metadata/namespace",
+    "/spec/group",
+    "/spec/names/kind",
+];
 
 fn main() -> ExitCode {
     match run() {
@@ -67,6 +77,11 @@ fn run() -> Result<(), String> {
 
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut rust = String::from("// Written by mesh-manifest's build.rs.\n\n");
+    let _ = writeln!(
+        rust,
+        "/// The pointers whose text each tree lists.\nconst SUMMARIZED: [&str; {}] = {SUMMARIZED:?};\n",
+        SUMMARIZED.len()
+    );
     for (set, crds, doc) in [
         ("LEGACY", &legacy, "with their legacy labels"),
         ("CHART", &chart, "with the labels `CHART_LABELS`"),
@@ -75,11 +90,11 @@ fn run() -> Result<(), String> {
         let _ = writeln!(rust, "static {set}: [Prebuilt; {}] = [", crds.len());
         for (i, crd) in crds.iter().enumerate() {
             let stem = format!("{}-{i}", set.to_lowercase());
-            let files = write_prebuilt(&out, &stem, crd)?;
+            let [json, yaml] = write_prebuilt(&out, &stem, crd)?;
             let _ = writeln!(
                 rust,
-                "    Prebuilt::new(include_str!({:?}), include_str!({:?}), include_str!({:?}), {SUMMARY_OMITS:?}),",
-                files[0], files[1], files[2]
+                "    Prebuilt::new(include_str!({json:?}), include_str!({yaml:?}), &SUMMARIZED, &{:?}),",
+                summary(crd).map_err(|e| format!("{stem}: {e}"))?
             );
         }
         rust.push_str("];\n\n");
@@ -103,30 +118,30 @@ fn env(name: &str) -> Result<String, String> {
     std::env::var(name).map_err(|e| format!("{name}: {e}"))
 }
 
-/// Writes `<stem>.json`, `<stem>.yaml` and `<stem>.summary.json` for one CRD into `dir` and
-/// returns their paths, after checking that both JSON forms read back to the trees they print.
-fn write_prebuilt(dir: &Path, stem: &str, crd: &Value) -> Result<[String; 3], String> {
-    let mut summary = crd.clone();
-    let (parent, member) = SUMMARY_OMITS.rsplit_once('/').ok_or("a JSON pointer")?;
-    summary
-        .pointer_mut(parent)
-        .and_then(Value::as_object_mut)
-        .and_then(|m| m.remove(member))
-        .ok_or_else(|| format!("{stem}: no {SUMMARY_OMITS}"))?;
+/// Writes `<stem>.json` and `<stem>.yaml` for one CRD into `dir` and returns their paths, after
+/// checking that the JSON reads back to the tree it prints.
+fn write_prebuilt(dir: &Path, stem: &str, crd: &Value) -> Result<[String; 2], String> {
     let mut yaml = String::new();
     mesh_core::yaml_emit::emit_into(&mut yaml, crd);
-    let mut paths = Vec::new();
-    for (name, text) in [
-        (format!("{stem}.json"), json_text(crd)?),
-        (format!("{stem}.yaml"), yaml),
-        (format!("{stem}.summary.json"), json_text(&summary)?),
-    ] {
-        let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
-        paths.push(path.display().to_string());
+    let json_path = dir.join(format!("{stem}.json"));
+    let yaml_path = dir.join(format!("{stem}.yaml"));
+    for (path, text) in [(&json_path, json_text(crd)?), (&yaml_path, yaml)] {
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    let [json, yaml, summary] = <[String; 3]>::try_from(paths).map_err(|_| "three files")?;
-    Ok([json, yaml, summary])
+    Ok([json_path, yaml_path].map(|p| p.display().to_string()))
+}
+
+/// The text at each pointer of [`SUMMARIZED`] that `crd` has, as (pointer, text).
+fn summary(crd: &Value) -> Result<Vec<(&'static str, &str)>, String> {
+    let mut fields = Vec::new();
+    for pointer in SUMMARIZED {
+        match crd.pointer(pointer) {
+            None => {}
+            Some(Value::String(text)) => fields.push((pointer, text.as_str())),
+            Some(other) => return Err(format!("{pointer}: expected a string, got {other}")),
+        }
+    }
+    Ok(fields)
 }
 
 /// The compact JSON form of `value`, checked to read back to the very same tree.

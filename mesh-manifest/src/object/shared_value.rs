@@ -66,36 +66,39 @@ impl Clone for Tree {
 }
 
 /// A value tree known when mesh is built (by `build.rs`), as static text: its JSON form, parsed
-/// on the first read and then kept for the whole process, its YAML document, and the JSON form
-/// of the tree without its one large subtree (`summary_omits`), which answers the reads of
-/// small fields (kind, name, group) without parsing the whole tree.
+/// on the first read and then kept for the whole process, its YAML document, and the text
+/// fields at a few JSON pointers (kind, name, group), which answer those reads without parsing
+/// the tree.
 pub(crate) struct Prebuilt {
     json: &'static str,
     yaml: &'static str,
-    summary_json: &'static str,
-    summary_omits: &'static str,
+    /// The pointers [`Prebuilt::fields`] answers for.
+    summarized: &'static [&'static str],
+    /// The text at each pointer of `summarized` that the tree has, as (pointer, text).
+    fields: &'static [(&'static str, &'static str)],
     tree: OnceLock<Value>,
-    summary: OnceLock<Value>,
+    /// `fields` as values, made on the first read.
+    field_values: OnceLock<Vec<Value>>,
 }
 
 impl Prebuilt {
     /// A prebuilt tree from its texts: `json` (the whole tree), `yaml` (its document as
-    /// [`mesh_core::yaml_emit::emit_into`] prints it), `summary_json` (the tree without the
-    /// member at JSON pointer `summary_omits`). `build.rs` writes the texts and checks that the
-    /// JSON forms read back to the very trees it printed.
+    /// [`mesh_core::yaml_emit::emit_into`] prints it), and `fields`: the text at each pointer of
+    /// `summarized` that the tree has (a pointer left out has no value there). `build.rs` writes
+    /// them and checks that the JSON reads back to the very tree it printed.
     pub(crate) const fn new(
         json: &'static str,
         yaml: &'static str,
-        summary_json: &'static str,
-        summary_omits: &'static str,
+        summarized: &'static [&'static str],
+        fields: &'static [(&'static str, &'static str)],
     ) -> Self {
         Prebuilt {
             json,
             yaml,
-            summary_json,
-            summary_omits,
+            summarized,
+            fields,
             tree: OnceLock::new(),
-            summary: OnceLock::new(),
+            field_values: OnceLock::new(),
         }
     }
 
@@ -109,23 +112,20 @@ impl Prebuilt {
         self.yaml
     }
 
-    /// The value at `pointer`, as [`pointer_get`] on [`Prebuilt::tree`] gives it, read from the
-    /// summary when that is enough: a scalar there, or no value (the summary has every member
-    /// of the tree outside the omitted subtree). Lists and maps come from the whole tree.
+    /// The value at `pointer`, as [`pointer_get`] on [`Prebuilt::tree`] gives it, answered from
+    /// the summarized fields for their pointers.
     fn lookup(&self, pointer: &str) -> Option<&Value> {
-        let omitted = pointer
-            .strip_prefix(self.summary_omits)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-        if self.tree.get().is_some() || omitted {
+        if self.tree.get().is_some() || !self.summarized.contains(&pointer) {
             return pointer_get(self.tree(), pointer);
         }
-        match pointer_get(
-            self.summary.get_or_init(|| parse(self.summary_json)),
-            pointer,
-        ) {
-            Some(Value::Object(_) | Value::Array(_)) => pointer_get(self.tree(), pointer),
-            found => found,
-        }
+        let i = self.fields.iter().position(|(p, _)| *p == pointer)?;
+        let values = self.field_values.get_or_init(|| {
+            self.fields
+                .iter()
+                .map(|(_, text)| Value::String((*text).to_string()))
+                .collect()
+        });
+        values.get(i)
     }
 }
 
@@ -329,11 +329,12 @@ mod tests {
         static TREE: Prebuilt = Prebuilt::new(
             r#"{"kind":"K","metadata":{"name":"n"},"spec":{"big":[1,2]}}"#,
             "kind: K\n",
-            r#"{"kind":"K","metadata":{"name":"n"},"spec":{}}"#,
-            "/spec/big",
+            &["/kind", "/metadata/name", "/metadata/namespace"],
+            &[("/kind", "K"), ("/metadata/name", "n")],
         );
         let v = SharedValue::prebuilt(&TREE);
         assert_eq!(v.lookup("/kind"), Some(&json!("K")));
+        assert_eq!(v.lookup("/metadata/name"), Some(&json!("n")));
         assert_eq!(v.lookup("/metadata/namespace"), None);
         assert_eq!(printed(&v), "before\nkind: K\n");
         assert!(TREE.tree.get().is_none());

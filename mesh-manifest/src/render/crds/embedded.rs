@@ -1,6 +1,6 @@
 //! The embedded CRDs, built from `crds/` and printed by `build.rs` (with [`super::catalog`]):
 //! shared trees that a render neither builds nor prints, and parses only when it reads more
-//! than their kind, name and group.
+//! than their kind, name and group (the fields `SUMMARIZED` lists).
 
 use std::sync::{Mutex, PoisonError};
 
@@ -12,7 +12,8 @@ use crate::SharedValue;
 use crate::object::Prebuilt;
 
 // `LEGACY` and `CHART`: the CRDs with their legacy labels and with the chart's labels
-// `CHART_LABELS`, in catalog order, as `build.rs` wrote them.
+// `CHART_LABELS`, in catalog order, as `build.rs` wrote them; `SUMMARIZED`: the pointers whose
+// text comes with each tree.
 include!(concat!(env!("OUT_DIR"), "/crds/prebuilt.rs"));
 
 /// How many label sets [`embedded_labelled`] keeps relabelled CRDs for.
@@ -120,6 +121,7 @@ mod tests {
             "/spec/group",
             "/spec/names/kind",
             "/spec/names",
+            "/spec/names/plural",
             "/spec/versions/0/name",
             "/spec/versions",
             "/webhooks",
@@ -127,7 +129,7 @@ mod tests {
         ];
         for prebuilt in LEGACY.iter().chain(&CHART) {
             let crd = SharedValue::prebuilt(prebuilt);
-            for p in pointers {
+            for p in SUMMARIZED.iter().chain(&pointers) {
                 assert_eq!(crd.lookup(p), prebuilt.tree().pointer(p), "{p}");
             }
         }
