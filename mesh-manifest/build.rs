@@ -5,6 +5,9 @@
 //! them with the text of the fields a render reads of every object (kind, name, group). A run
 //! then neither builds nor prints the CRDs. The YAML files stay the edited source; broken data
 //! fails the build.
+//!
+//! Also prints the `templates:` block of the injector's `config` with the built-in injection
+//! templates (`templates/injection/*.tmpl`, by file stem) into `injection/templates.yaml`.
 
 #[path = "src/render/crds/catalog.rs"]
 mod catalog;
@@ -20,6 +23,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use mesh_core::Value;
+
+/// The folder of the built-in injection templates.
+const INJECTION_TEMPLATES: &str = "templates/injection";
 
 /// The fields a render reads of every CRD: the object accessors (`Object::kind`, ...) and the
 /// ordering's CRD index. Their text is written beside each tree so that these reads need no
@@ -52,6 +58,7 @@ fn run() -> Result<(), String> {
         "src/render/crds/labels.rs",
         "src/render/crds/schema.rs",
         "crds",
+        INJECTION_TEMPLATES,
         catalog::CATALOG_FILE,
     ]
     .into_iter()
@@ -111,7 +118,36 @@ fn run() -> Result<(), String> {
     }
     rust.push_str("];\n");
     let path = out.join("prebuilt.rs");
-    std::fs::write(&path, rust).map_err(|e| format!("{}: {e}", path.display()))
+    std::fs::write(&path, rust).map_err(|e| format!("{}: {e}", path.display()))?;
+    write_templates_block(&manifest, &PathBuf::from(env("OUT_DIR")?))
+}
+
+/// Prints `{"templates": {<stem>: <body>, ...}}` of the `.tmpl` files of
+/// [`INJECTION_TEMPLATES`] into `<out>/injection/templates.yaml`.
+fn write_templates_block(manifest: &Path, out: &Path) -> Result<(), String> {
+    let dir = manifest.join(INJECTION_TEMPLATES);
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut templates = serde_json::Map::new();
+    for entry in entries {
+        let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if path.extension().is_some_and(|x| x == "tmpl") {
+            println!("cargo::rerun-if-changed={}", path.display());
+            let body =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            templates.insert(stem.to_string(), Value::String(body));
+        }
+    }
+    let mut doc = serde_json::Map::new();
+    doc.insert("templates".to_string(), Value::Object(templates));
+    let mut yaml = String::new();
+    mesh_core::yaml_emit::emit_into(&mut yaml, &Value::Object(doc));
+    let path = out.join("injection");
+    std::fs::create_dir_all(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let path = path.join("templates.yaml");
+    std::fs::write(&path, yaml).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn env(name: &str) -> Result<String, String> {
