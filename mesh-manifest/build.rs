@@ -11,6 +11,10 @@
 
 #[path = "src/render/crds/catalog.rs"]
 mod catalog;
+// Only its exit code helper is used here.
+#[allow(dead_code)]
+#[path = "../build-support/embed_json.rs"]
+mod embed_json;
 #[path = "src/render/crds/labels.rs"]
 mod labels;
 // Only the type language expander is used here (not `structural_problems`).
@@ -40,13 +44,7 @@ const SUMMARIZED: [&str; 6] = [
 ];
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    embed_json::exit_code(run())
 }
 
 fn run() -> Result<(), String> {

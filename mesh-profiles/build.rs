@@ -88,13 +88,7 @@ fn main() -> ExitCode {
     for file in ["src/values/chart.rs", "src/values_shape/derive.rs"] {
         println!("cargo::rerun-if-changed={file}");
     }
-    match write_values_shape() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    embed_json::exit_code(write_values_shape())
 }
 
 /// Writes `$OUT_DIR/values_shape.rs`: an expression that builds the derived shape.
