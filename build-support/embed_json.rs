@@ -8,7 +8,12 @@ use std::process::ExitCode;
 
 /// Converts every `.yaml` file below `<crate>/<source_dir>` into `$OUT_DIR/<source_dir>/...json`.
 pub fn main(source_dir: &str) -> ExitCode {
-    match run(source_dir) {
+    exit_code(run(source_dir))
+}
+
+/// The exit code of a build step: success, or failure with the message on stderr.
+pub fn exit_code(result: Result<(), String>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");

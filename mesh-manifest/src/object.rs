@@ -4,6 +4,7 @@ mod pointer;
 mod shared_value;
 
 pub(crate) use pointer::pointer_get;
+pub(crate) use shared_value::Prebuilt;
 pub use shared_value::SharedValue;
 
 use mesh_core::{ComponentName, Value};
@@ -51,7 +52,8 @@ impl Object {
     }
 
     fn str_at(&self, pointer: &str) -> &str {
-        pointer_get(&self.value, pointer)
+        self.value
+            .lookup(pointer)
             .and_then(Value::as_str)
             .unwrap_or("")
     }

@@ -11,22 +11,43 @@ pub const TAG: &str = "1.30.3";
 /// The Istio version mesh reproduces.
 pub const ISTIO_VERSION: &str = "1.30.3";
 
-/// The built-in profiles: `(name, YAML text)`, sorted by name.
-pub const BUILTIN: &[(&str, &str)] = &[
-    ("ambient", include_str!("../profiles/ambient.yaml")),
-    ("default", include_str!("../profiles/default.yaml")),
-    ("demo", include_str!("../profiles/demo.yaml")),
-    ("empty", include_str!("../profiles/empty.yaml")),
-    ("minimal", include_str!("../profiles/minimal.yaml")),
-    ("openshift", include_str!("../profiles/openshift.yaml")),
-    (
-        "openshift-ambient",
-        include_str!("../profiles/openshift-ambient.yaml"),
-    ),
-    ("preview", include_str!("../profiles/preview.yaml")),
-    ("remote", include_str!("../profiles/remote.yaml")),
-    ("stable", include_str!("../profiles/stable.yaml")),
+/// Defines [`BUILTIN`] and [`BUILTIN_JSON`] from one list of profile names.
+macro_rules! builtin_profiles {
+    ($($name:literal),* $(,)?) => {
+        /// The built-in profiles: `(name, YAML text)`, sorted by name.
+        pub const BUILTIN: &[(&str, &str)] =
+            &[$(($name, include_str!(concat!("../profiles/", $name, ".yaml")))),*];
+
+        /// The built-in profiles as JSON, written by `build.rs` with the YAML parser a run used
+        /// to call (so parsing it gives the very same tree): `(name, JSON text)`, in the order
+        /// of [`BUILTIN`]. A run parses these rather than the YAML texts.
+        const BUILTIN_JSON: &[(&str, &str)] = &[$((
+            $name,
+            include_str!(concat!(env!("OUT_DIR"), "/profiles/", $name, ".json")),
+        )),*];
+    };
+}
+
+builtin_profiles![
+    "ambient",
+    "default",
+    "demo",
+    "empty",
+    "minimal",
+    "openshift",
+    "openshift-ambient",
+    "preview",
+    "remote",
+    "stable",
 ];
+
+/// The JSON form of built-in profile `name` and its name in messages, when `name` is one.
+pub(crate) fn builtin_json(name: &str) -> Option<(String, &'static str)> {
+    BUILTIN_JSON
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, json)| (format!("profile {n}"), *json))
+}
 
 /// Where profiles come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -128,6 +149,17 @@ mod tests {
             err.to_string(),
             "unknown profile \"deafult\" (did you mean \"default\"?); available: ambient, default, demo, empty, minimal, openshift, openshift-ambient, preview, remote, stable"
         );
+    }
+
+    #[test]
+    fn builtin_json_is_the_yaml_text_parsed() {
+        assert_eq!(BUILTIN.len(), BUILTIN_JSON.len());
+        for ((name, yaml), (json_name, json)) in BUILTIN.iter().zip(BUILTIN_JSON) {
+            assert_eq!(name, json_name);
+            let from_yaml = mesh_core::from_yaml_str(yaml, name).unwrap();
+            let from_json: mesh_core::Value = serde_json::from_str(json).unwrap();
+            assert_eq!(from_yaml, from_json, "{name}");
+        }
     }
 
     #[test]

@@ -175,6 +175,9 @@ fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
         }
         _ => write_manifest(&manifest, args.output_dir.as_deref())?,
     }
+    // The process ends here: the system takes its memory back at once, where dropping the
+    // trees node by node would cost about a twentieth of the run.
+    std::mem::forget((manifest, resolved));
     Ok(ExitCode::SUCCESS)
 }
 

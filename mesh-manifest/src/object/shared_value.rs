@@ -1,5 +1,5 @@
-//! A value tree shared by the objects that hold it, copied on the first write; a tree built once
-//! and printed many times (an embedded CRD) also keeps its YAML text.
+//! A value tree shared by the objects that hold it, copied on the first write; a tree known when
+//! mesh is built (an embedded CRD) comes with its YAML text and is parsed only when read.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -7,13 +7,15 @@ use std::sync::{Arc, OnceLock};
 
 use mesh_core::Value;
 
+use super::pointer_get;
+
 /// A value tree shared by the objects that hold it, copied on the first write (copy on write).
 ///
 /// Reading goes through [`Deref`] to [`Value`]. Writing goes through [`DerefMut`] (as in
 /// `object.value["x"] = ...`, or `&mut object.value` passed where a `&mut Value` is expected),
 /// which first copies the tree when another holder still shares it, so sharing is never
-/// visible. What a manifest is mostly made of, the CRDs, is built once per process and shared
-/// this way instead of being copied for every render.
+/// visible. What a manifest is mostly made of, the CRDs, is built when mesh is built, printed
+/// then, and shared this way instead of being built and printed for every render.
 ///
 /// There is no `Clone` on purpose: `shared.clone()` resolves to [`Value::clone`] and gives an
 /// owned [`Value`], as it did when objects held a plain [`Value`]; [`SharedValue::share`] is
@@ -21,42 +23,135 @@ use mesh_core::Value;
 pub struct SharedValue(Arc<Tree>);
 
 /// What the holders of a [`SharedValue`] share.
-struct Tree {
-    value: Value,
-    /// Whether the YAML text is kept once printed ([`SharedValue::keeping_yaml`]).
-    keeps_yaml: bool,
-    /// The YAML document of `value`, set by the first print when `keeps_yaml`.
-    yaml: OnceLock<String>,
+enum Tree {
+    /// A tree built at run time.
+    Owned {
+        /// The tree.
+        value: Value,
+        /// Whether the YAML text is kept once printed ([`SharedValue::keeping_yaml`]).
+        keeps_yaml: bool,
+        /// The YAML document of `value`, set by the first print when `keeps_yaml`.
+        yaml: OnceLock<String>,
+    },
+    /// A tree built when mesh was built.
+    Prebuilt(&'static Prebuilt),
 }
 
 impl Tree {
-    fn new(value: Value, keeps_yaml: bool) -> Self {
-        Tree {
+    fn owned(value: Value, keeps_yaml: bool) -> Self {
+        Tree::Owned {
             value,
             keeps_yaml,
             yaml: OnceLock::new(),
         }
     }
+
+    fn value(&self) -> &Value {
+        match self {
+            Tree::Owned { value, .. } => value,
+            Tree::Prebuilt(prebuilt) => prebuilt.tree(),
+        }
+    }
 }
 
 impl Clone for Tree {
-    /// Trees are copied only to be changed, so the copy keeps no text.
+    /// Trees are copied only to be changed, so the copy of an owned tree keeps no text; a
+    /// prebuilt one stays prebuilt until the write ([`SharedValue::deref_mut`]) makes it owned.
     fn clone(&self) -> Self {
-        Tree::new(self.value.clone(), false)
+        match self {
+            Tree::Owned { value, .. } => Tree::owned(value.clone(), false),
+            Tree::Prebuilt(prebuilt) => Tree::Prebuilt(prebuilt),
+        }
     }
+}
+
+/// A value tree known when mesh is built (by `build.rs`), as static text: its JSON form, parsed
+/// on the first read and then kept for the whole process, its YAML document, and the text
+/// fields at a few JSON pointers (kind, name, group), which answer those reads without parsing
+/// the tree.
+pub(crate) struct Prebuilt {
+    json: &'static str,
+    yaml: &'static str,
+    /// The pointers [`Prebuilt::fields`] answers for.
+    summarized: &'static [&'static str],
+    /// The text at each pointer of `summarized` that the tree has, as (pointer, text).
+    fields: &'static [(&'static str, &'static str)],
+    tree: OnceLock<Value>,
+    /// `fields` as values, made on the first read.
+    field_values: OnceLock<Vec<Value>>,
+}
+
+impl Prebuilt {
+    /// A prebuilt tree from its texts: `json` (the whole tree), `yaml` (its document as
+    /// [`mesh_core::yaml_emit::emit_into`] prints it), and `fields`: the text at each pointer of
+    /// `summarized` that the tree has (a pointer left out has no value there). `build.rs` writes
+    /// them and checks that the JSON reads back to the very tree it printed.
+    pub(crate) const fn new(
+        json: &'static str,
+        yaml: &'static str,
+        summarized: &'static [&'static str],
+        fields: &'static [(&'static str, &'static str)],
+    ) -> Self {
+        Prebuilt {
+            json,
+            yaml,
+            summarized,
+            fields,
+            tree: OnceLock::new(),
+            field_values: OnceLock::new(),
+        }
+    }
+
+    /// The whole tree, parsed on the first call.
+    pub(crate) fn tree(&self) -> &Value {
+        self.tree.get_or_init(|| parse(self.json))
+    }
+
+    /// The YAML document of the tree.
+    pub(crate) fn yaml(&self) -> &'static str {
+        self.yaml
+    }
+
+    /// The value at `pointer`, as [`pointer_get`] on [`Prebuilt::tree`] gives it, answered from
+    /// the summarized fields for their pointers.
+    fn lookup(&self, pointer: &str) -> Option<&Value> {
+        if self.tree.get().is_some() || !self.summarized.contains(&pointer) {
+            return pointer_get(self.tree(), pointer);
+        }
+        let i = self.fields.iter().position(|(p, _)| *p == pointer)?;
+        let values = self.field_values.get_or_init(|| {
+            self.fields
+                .iter()
+                .map(|(_, text)| Value::String((*text).to_string()))
+                .collect()
+        });
+        values.get(i)
+    }
+}
+
+/// Parses a JSON text `build.rs` wrote and read back successfully when mesh was built.
+fn parse(json: &str) -> Value {
+    serde_json::from_str(json)
+        .unwrap_or_else(|e| panic!("mesh's build wrote JSON it cannot read back: {e}"))
 }
 
 impl SharedValue {
     /// Wraps an owned value tree.
     pub fn new(value: Value) -> Self {
-        SharedValue(Arc::new(Tree::new(value, false)))
+        SharedValue(Arc::new(Tree::owned(value, false)))
     }
 
-    /// Wraps a tree that is built once and printed many times (a CRD of the embedded catalog):
+    /// Wraps a tree that is built once and printed many times (a CRD relabelled at run time):
     /// the first [`SharedValue::write_yaml`] keeps the text, later ones copy it. Writing to the
     /// tree drops the text.
     pub fn keeping_yaml(value: Value) -> Self {
-        SharedValue(Arc::new(Tree::new(value, true)))
+        SharedValue(Arc::new(Tree::owned(value, true)))
+    }
+
+    /// A holder of a tree built when mesh was built: nothing is parsed or printed until a read
+    /// needs more than [`SharedValue::lookup`] can answer from the summary.
+    pub(crate) fn prebuilt(prebuilt: &'static Prebuilt) -> Self {
+        SharedValue(Arc::new(Tree::Prebuilt(prebuilt)))
     }
 
     /// Another holder of the same tree (no copy).
@@ -72,25 +167,46 @@ impl SharedValue {
     /// The tree, owned: moved out when this is its only holder, copied otherwise.
     pub fn into_value(self) -> Value {
         match Arc::try_unwrap(self.0) {
-            Ok(tree) => tree.value,
-            Err(shared) => shared.value.clone(),
+            Ok(Tree::Owned { value, .. }) => value,
+            Ok(Tree::Prebuilt(prebuilt)) => prebuilt.tree().clone(),
+            Err(shared) => shared.value().clone(),
+        }
+    }
+
+    /// The value at JSON pointer `pointer` (as [`Value::pointer`]), answered for a prebuilt
+    /// tree without parsing it when the field is a small one.
+    pub(crate) fn lookup(&self, pointer: &str) -> Option<&Value> {
+        match &*self.0 {
+            Tree::Prebuilt(prebuilt) => prebuilt.lookup(pointer),
+            Tree::Owned { value, .. } => pointer_get(value, pointer),
         }
     }
 
     /// Appends the tree as one YAML document ([`mesh_core::yaml_emit::emit_into`]) to `out`.
-    /// A tree made with [`SharedValue::keeping_yaml`] is printed once per process; later calls
-    /// copy the kept text, which is the same text.
+    /// A prebuilt tree's text was printed when mesh was built; a tree made with
+    /// [`SharedValue::keeping_yaml`] is printed once per process, later calls copy the kept
+    /// text, which is the same text.
     pub fn write_yaml(&self, out: &mut String) {
-        let tree = &*self.0;
-        if !tree.keeps_yaml {
-            mesh_core::yaml_emit::emit_into(out, &tree.value);
-        } else if let Some(text) = tree.yaml.get() {
-            out.push_str(text);
-        } else {
-            let start = out.len();
-            mesh_core::yaml_emit::emit_into(out, &tree.value);
-            // Another thread may have kept the same text first; either copy will do.
-            let _ = tree.yaml.set(out[start..].to_string());
+        match &*self.0 {
+            Tree::Prebuilt(prebuilt) => out.push_str(prebuilt.yaml()),
+            Tree::Owned {
+                value,
+                keeps_yaml: false,
+                ..
+            } => mesh_core::yaml_emit::emit_into(out, value),
+            Tree::Owned {
+                value,
+                keeps_yaml: true,
+                yaml,
+            } => match yaml.get() {
+                Some(text) => out.push_str(text),
+                None => {
+                    let start = out.len();
+                    mesh_core::yaml_emit::emit_into(out, value);
+                    // Another thread may have kept the same text first; either copy will do.
+                    let _ = yaml.set(out[start..].to_string());
+                }
+            },
         }
     }
 }
@@ -99,7 +215,7 @@ impl Deref for SharedValue {
     type Target = Value;
 
     fn deref(&self) -> &Value {
-        &self.0.value
+        self.0.value()
     }
 }
 
@@ -107,9 +223,21 @@ impl DerefMut for SharedValue {
     /// Copies the tree first when another holder shares it, and drops any kept text.
     fn deref_mut(&mut self) -> &mut Value {
         let tree = Arc::make_mut(&mut self.0);
-        tree.yaml.take();
-        tree.keeps_yaml = false;
-        &mut tree.value
+        if let Tree::Prebuilt(prebuilt) = tree {
+            *tree = Tree::owned(prebuilt.tree().clone(), false);
+        }
+        match tree {
+            Tree::Owned {
+                value,
+                keeps_yaml,
+                yaml,
+            } => {
+                yaml.take();
+                *keeps_yaml = false;
+                value
+            }
+            Tree::Prebuilt(_) => unreachable!("made an owned tree above"),
+        }
     }
 }
 
@@ -127,13 +255,13 @@ impl From<SharedValue> for Value {
 
 impl fmt::Debug for SharedValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0.value, f)
+        fmt::Debug::fmt(self.0.value(), f)
     }
 }
 
 impl PartialEq for SharedValue {
     fn eq(&self, other: &Self) -> bool {
-        self.is_shared_with(other) || self.0.value == other.0.value
+        self.is_shared_with(other) || self.0.value() == other.0.value()
     }
 }
 
@@ -141,13 +269,13 @@ impl Eq for SharedValue {}
 
 impl PartialEq<Value> for SharedValue {
     fn eq(&self, other: &Value) -> bool {
-        self.0.value == *other
+        self.0.value() == other
     }
 }
 
 impl PartialEq<SharedValue> for Value {
     fn eq(&self, other: &SharedValue) -> bool {
-        *self == other.0.value
+        self == other.0.value()
     }
 }
 
@@ -155,6 +283,13 @@ impl PartialEq<SharedValue> for Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn kept_text(v: &SharedValue) -> Option<&String> {
+        match &*v.0 {
+            Tree::Owned { yaml, .. } => yaml.get(),
+            Tree::Prebuilt(_) => None,
+        }
+    }
 
     fn printed(v: &SharedValue) -> String {
         let mut out = String::from("before\n");
@@ -168,14 +303,14 @@ mod tests {
         let want = format!("before\n{}", mesh_core::to_yaml_string(&tree));
         let kept = SharedValue::keeping_yaml(tree);
         assert_eq!(printed(&kept), want);
-        assert!(kept.0.yaml.get().is_some());
+        assert!(kept_text(&kept).is_some());
         let holder = kept.share();
         assert_eq!(printed(&holder), want);
 
         // A write copies the shared tree and drops the text; the other holder keeps both.
         let mut changed = holder;
         changed["spec"]["d"] = json!("c");
-        assert!(changed.0.yaml.get().is_none());
+        assert!(kept_text(&changed).is_none());
         assert_eq!(
             printed(&changed),
             format!("before\n{}", mesh_core::to_yaml_string(&changed))
@@ -190,9 +325,39 @@ mod tests {
     }
 
     #[test]
+    fn prebuilt_trees_are_parsed_only_for_what_the_summary_lacks() {
+        static TREE: Prebuilt = Prebuilt::new(
+            r#"{"kind":"K","metadata":{"name":"n"},"spec":{"big":[1,2]}}"#,
+            "kind: K\n",
+            &["/kind", "/metadata/name", "/metadata/namespace"],
+            &[("/kind", "K"), ("/metadata/name", "n")],
+        );
+        let v = SharedValue::prebuilt(&TREE);
+        assert_eq!(v.lookup("/kind"), Some(&json!("K")));
+        assert_eq!(v.lookup("/metadata/name"), Some(&json!("n")));
+        assert_eq!(v.lookup("/metadata/namespace"), None);
+        assert_eq!(printed(&v), "before\nkind: K\n");
+        assert!(TREE.tree.get().is_none());
+        assert_eq!(v.lookup("/metadata"), Some(&json!({"name": "n"})));
+        assert!(TREE.tree.get().is_some());
+        assert_eq!(v.lookup("/spec/big/1"), Some(&json!(2)));
+
+        // A write makes an owned copy: the prebuilt tree and its other holders stay.
+        let other = v.share();
+        let mut changed = v;
+        changed["kind"] = json!("L");
+        assert_eq!(
+            printed(&changed),
+            format!("before\n{}", mesh_core::to_yaml_string(&changed))
+        );
+        assert_eq!(other.lookup("/kind"), Some(&json!("K")));
+        assert_eq!(other.into_value(), *TREE.tree());
+    }
+
+    #[test]
     fn plain_trees_keep_no_text() {
         let v = SharedValue::new(json!({"a": 1}));
         assert_eq!(printed(&v), "before\na: 1\n");
-        assert!(v.0.yaml.get().is_none());
+        assert!(kept_text(&v).is_none());
     }
 }

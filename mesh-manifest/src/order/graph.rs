@@ -152,8 +152,10 @@ impl<'a> Index<'a> {
             match (id.group.as_str(), id.kind.as_str()) {
                 ("", "Namespace") => index.namespaces.entry(&id.name).or_default().push(i),
                 ("apiextensions.k8s.io", "CustomResourceDefinition") => {
-                    let group = str_at(&object.value, "/spec/group");
-                    let kind = str_at(&object.value, "/spec/names/kind");
+                    // Read without parsing the whole tree of a prebuilt CRD.
+                    let text = |p| object.value.lookup(p).and_then(Value::as_str);
+                    let group = text("/spec/group").unwrap_or("");
+                    let kind = text("/spec/names/kind").unwrap_or("");
                     if !group.is_empty() && !kind.is_empty() {
                         index.crds.entry((group, kind)).or_default().push(i);
                     }

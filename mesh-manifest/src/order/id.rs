@@ -33,7 +33,13 @@ impl ObjectId {
 
     /// The id of a rendered object.
     pub fn of(object: &Object) -> Self {
-        Self::of_value(&object.value)
+        // Through the object's accessors, which read a prebuilt CRD without parsing it.
+        ObjectId::new(
+            object.group(),
+            object.kind(),
+            object.namespace(),
+            object.name(),
+        )
     }
 
     /// The id of an object given as a value tree (missing fields become empty strings).

@@ -10,8 +10,15 @@
 //! The CRDs come from mesh's own catalog ([`CrdSource::Embedded`]) or from an Istio release's
 //! `crd-all.gen.yaml` ([`CrdSource::File`]).
 
+// Run by build.rs, which pre-builds the embedded CRDs; the crate needs it only to test them.
+#[cfg(test)]
 mod catalog;
+mod embedded;
+mod labels;
 mod release_file;
+// The type language is expanded by build.rs (and the tests); the crate itself uses only
+// `structural_problems`.
+#[cfg_attr(not(test), allow(dead_code))]
 mod schema;
 
 pub use schema::structural_problems;
@@ -20,17 +27,12 @@ use mesh_core::{ComponentName, Value};
 use serde_json::Map;
 
 use super::common::{get, truthy};
-use super::{CrdFileProblem, CrdSource, RenderContext, RenderError};
+use super::{CrdSource, RenderContext, RenderError};
 use crate::{Object, SharedValue};
+use labels::{chart_labels, set_labels};
 
-/// The Helm release name istioctl renders every chart with.
-const RELEASE_NAME: &str = "istio";
-/// The chart's name, used in the `helm.sh/chart` label.
-const CHART_NAME: &str = "base";
 /// `global.resourceScope` when the values do not set it (the chart's default).
 const DEFAULT_RESOURCE_SCOPE: &str = "all";
-/// Name used in errors about the embedded catalog.
-const EMBEDDED_NAME: &str = "mesh-manifest embedded CRD catalog";
 
 /// The CustomResourceDefinitions the `base` chart renders for `base_values` (the chart's
 /// effective values), in the order of the CRD source. Each object's component is `Base`.
@@ -43,15 +45,11 @@ pub fn render_crds(base_values: &Value, ctx: &RenderContext) -> Result<Vec<Objec
         .templated
         .then(|| chart_labels(&ctx.istio_version, &settings.extra_labels));
     let crds: Vec<SharedValue> = match &ctx.crds {
-        // Built once per process (per label set) and shared: no copy per render.
+        // Built when mesh is built (or once per process per label set) and shared.
         CrdSource::Embedded => match &labels {
-            Some(labels) => catalog::embedded_labelled(labels),
-            None => catalog::embedded().map(|crds| crds.iter().map(SharedValue::share).collect()),
-        }
-        .map_err(|message| RenderError::CrdFile {
-            name: EMBEDDED_NAME.to_string(),
-            problem: CrdFileProblem::EmbeddedCatalog(message),
-        })?,
+            Some(labels) => embedded::embedded_labelled(labels),
+            None => embedded::embedded(),
+        },
         CrdSource::File { name, text } => release_file::parse(name, text)?
             .into_iter()
             .map(|mut crd| {
@@ -67,13 +65,6 @@ pub fn render_crds(base_values: &Value, ctx: &RenderContext) -> Result<Vec<Objec
         .filter(|crd| !settings.excludes(crd))
         .map(|crd| Object::shared(Some(ComponentName::Base), crd))
         .collect())
-}
-
-/// Replaces a CRD's labels (the chart's templates relabel every CRD).
-fn set_labels(crd: &mut Value, labels: &Map<String, Value>) {
-    if let Some(metadata) = crd.get_mut("metadata") {
-        metadata["labels"] = Value::Object(labels.clone());
-    }
 }
 
 /// What the chart's CRD template reads from its values.
@@ -103,8 +94,8 @@ impl Settings {
     }
 
     /// Whether `crd` is left out by `base.excludedCRDs`.
-    fn excludes(&self, crd: &Value) -> bool {
-        let name = crd.pointer("/metadata/name").and_then(Value::as_str);
+    fn excludes(&self, crd: &SharedValue) -> bool {
+        let name = crd.lookup("/metadata/name").and_then(Value::as_str);
         self.templated && name.is_some_and(|n| self.excluded.iter().any(|e| e == n))
     }
 }
@@ -153,22 +144,6 @@ fn label_text(value: &Value) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
-}
-
-/// The labels the chart puts on every object it renders.
-fn chart_labels(istio_version: &str, extra: &Map<String, Value>) -> Map<String, Value> {
-    let mut labels = Map::new();
-    let mut put = |k: &str, v: String| labels.insert(k.to_string(), Value::String(v));
-    put("app.kubernetes.io/managed-by", "Helm".to_string());
-    put("app.kubernetes.io/instance", RELEASE_NAME.to_string());
-    put("app.kubernetes.io/part-of", "istio".to_string());
-    put("app.kubernetes.io/version", istio_version.to_string());
-    put(
-        "helm.sh/chart",
-        format!("{CHART_NAME}-{}", istio_version.replace('+', "_")),
-    );
-    labels.extend(extra.clone());
-    labels
 }
 
 fn bad_value(path: &str, expected: &str, got: &Value) -> RenderError {

@@ -26,7 +26,7 @@ pub struct RenderContext {
 impl Default for RenderContext {
     fn default() -> Self {
         RenderContext {
-            istio_version: "1.30.3".to_string(),
+            istio_version: mesh_profiles::ISTIO_VERSION.to_string(),
             kube_version: (1, 32),
             crds: CrdSource::Embedded,
         }
@@ -86,8 +86,4 @@ pub enum CrdFileProblem {
         /// The document's position in the stream, from 1.
         document: usize,
     },
-    /// The CRD catalog embedded in mesh does not build: a defect of mesh's build, described by
-    /// the embedded file and the path inside it.
-    #[error("{0}")]
-    EmbeddedCatalog(String),
 }

@@ -74,6 +74,14 @@ impl Chart {
         }
     }
 
+    /// The folder of the chart's default values below mesh-profiles' `charts/`.
+    pub fn data_dir(self) -> &'static str {
+        match self {
+            Chart::IstioCni => "istio-cni",
+            other => other.name(),
+        }
+    }
+
     /// The chart's version (also its `appVersion`).
     pub fn version(self) -> &'static str {
         ISTIO_VERSION

@@ -133,6 +133,16 @@ pub fn helm_profile(name: &str) -> Result<Option<&'static Value>, ValuesError> {
     .map(Some)
 }
 
+/// The leaf types of `spec.values` (`data/values-types.yaml`, as JSON). Read by the shape
+/// derivation, which runs in `build.rs` (with its own reader) and in the crate's tests.
+#[cfg(test)]
+pub(crate) fn value_types() -> Result<Value, serde_json::Error> {
+    serde_json::from_str(include_str!(concat!(
+        env!("OUT_DIR"),
+        "/data/values-types.json"
+    )))
+}
+
 /// The names of all embedded helm-level profiles (file stems).
 pub fn helm_profile_names() -> impl Iterator<Item = &'static str> {
     PROFILES.iter().map(|(name, _)| *name)
@@ -142,6 +152,14 @@ pub fn helm_profile_names() -> impl Iterator<Item = &'static str> {
 mod tests {
     use super::*;
     use std::error::Error as _;
+
+    #[test]
+    fn defaults_are_embedded_from_each_charts_data_dir() {
+        for chart in Chart::ALL {
+            let want = format!("{}/values.yaml", chart.data_dir());
+            assert_eq!(defaults_json(chart).0, want);
+        }
+    }
 
     #[test]
     fn bad_embedded_data_names_the_file_and_keeps_the_parser_error() {

@@ -12,6 +12,8 @@ mod error;
 pub use error::ValuesError;
 
 mod embedded;
+#[cfg(test)]
+pub(crate) use embedded::value_types;
 pub use embedded::{chart_defaults, helm_profile, helm_profile_names};
 
 mod merge;

@@ -46,6 +46,11 @@ const BUILTIN_TEMPLATES: [(&str, &str); 7] = [
     ),
 ];
 
+/// The `templates:` block of the injector's `config` document with every built-in template and
+/// nothing else, as `build.rs` printed it (with the run-time printer) from the same files.
+const BUILTIN_TEMPLATES_YAML: &str =
+    include_str!(concat!(env!("OUT_DIR"), "/injection/templates.yaml"));
+
 /// The marker the chart puts under `template`: an old injector that still reads this single
 /// template fails loudly instead of injecting something stale.
 const VERSION_MISMATCH_MARKER: &str =
@@ -82,7 +87,7 @@ pub(super) fn render(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
         ),
         "data": {
             "values": values_json,
-            "config": yaml_block(&injector_config(chart)?),
+            "config": config_block(chart)?,
         },
     })])
 }
@@ -116,8 +121,23 @@ fn pick(map: &Value, keys: &[&str]) -> ObjectMap {
         .collect()
 }
 
-/// The injector's `config` document.
-fn injector_config(chart: &Chart<'_>) -> Result<Value, RenderError> {
+/// The injector's `config` document as text. With only the built-in templates, their block is
+/// the one printed when mesh was built: `templates` sorts after every other key of the
+/// document, so its block comes last, and a block map's entries print independently.
+fn config_block(chart: &Chart<'_>) -> Result<String, RenderError> {
+    let user_templates = chart.map("sidecarInjectorWebhook.templates")?;
+    let mut config = injector_config(chart)?;
+    if user_templates.is_none_or(|t| t.is_empty()) {
+        let mut text = mesh_core::to_yaml_string(&Value::Object(config));
+        text.push_str(BUILTIN_TEMPLATES_YAML);
+        return Ok(text.trim_end().to_string());
+    }
+    config.insert("templates".into(), Value::Object(templates(chart)?));
+    Ok(yaml_block(&Value::Object(config)))
+}
+
+/// The injector's `config` document without its `templates`.
+fn injector_config(chart: &Chart<'_>) -> Result<ObjectMap, RenderError> {
     let defaults = chart.list("sidecarInjectorWebhook.defaultTemplates")?;
     let default_templates: Vec<Value> = if defaults.is_empty() {
         vec![json!("sidecar")]
@@ -156,8 +176,7 @@ fn injector_config(chart: &Chart<'_>) -> Result<Value, RenderError> {
         },
     );
     config.insert("template".into(), VERSION_MISMATCH_MARKER.into());
-    config.insert("templates".into(), Value::Object(templates(chart)?));
-    Ok(Value::Object(config))
+    Ok(config)
 }
 
 /// The built-in templates the user did not replace, then the user's own templates.
@@ -189,6 +208,21 @@ mod tests {
             assert!(body.contains("{{"), "{name}: {body}");
         }
         assert_eq!(builtin_template("nope"), None);
+    }
+
+    #[test]
+    fn prebuilt_templates_block_is_the_printed_builtin_templates() {
+        let templates: ObjectMap = BUILTIN_TEMPLATES
+            .iter()
+            .map(|(name, body)| (name.to_string(), json!(body)))
+            .collect();
+        let printed = mesh_core::to_yaml_string(&json!({ "templates": templates }));
+        assert_eq!(BUILTIN_TEMPLATES_YAML, printed);
+        // The block is the last of a config document, whatever comes before it.
+        let config = json!({"policy": "enabled", "template": "x", "templates": templates});
+        let mut spliced = mesh_core::to_yaml_string(&json!({"policy": "enabled", "template": "x"}));
+        spliced.push_str(BUILTIN_TEMPLATES_YAML);
+        assert_eq!(spliced, mesh_core::to_yaml_string(&config));
     }
 
     #[test]
