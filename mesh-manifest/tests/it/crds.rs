@@ -243,7 +243,10 @@ fn keyed_lists_require_their_keys() {
                 if let Some(keys) = node.get("x-kubernetes-list-map-keys") {
                     keyed += 1;
                     assert_eq!(node["x-kubernetes-list-type"], json!("map"));
-                    assert_eq!(&node["items"]["required"], keys);
+                    let required = node["items"]["required"].as_array().unwrap();
+                    for key in keys.as_array().unwrap() {
+                        assert!(required.contains(key), "{key} not required: {node}");
+                    }
                 }
             },
         );
@@ -290,13 +293,33 @@ fn identities_are_consistent() {
     }
 }
 
+/// The typed API keeps schema bounds as floating point: `65535` comes back as `65535.0`, the
+/// same number. Compare numbers by value.
+fn numbers_as_floats(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => n.as_f64().map_or(Value::Null, |f| json!(f)),
+        Value::Array(items) => items.iter().map(numbers_as_floats).collect(),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), numbers_as_floats(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 #[test]
 fn every_crd_round_trips_through_the_typed_kubernetes_api() {
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
     for object in render_crds(&json!({}), &RenderContext::default()).unwrap() {
         let typed: CustomResourceDefinition = object.typed().unwrap();
         let back = serde_json::to_value(&typed).unwrap();
-        assert_eq!(back, object.value, "{} loses fields", object.name());
+        assert_eq!(
+            numbers_as_floats(&back),
+            numbers_as_floats(&object.value),
+            "{} loses fields",
+            object.name()
+        );
     }
 }
 
