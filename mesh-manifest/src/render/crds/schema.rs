@@ -653,6 +653,12 @@ mod tests {
         t
     }
 
+    /// Asserts that expanding `name` fails with an error containing every one of `parts`.
+    fn expect_error(t: &TypeTable, name: &str, parts: &[&str]) {
+        let err = t.expand_named(name).unwrap_err();
+        assert!(parts.iter().all(|p| err.contains(p)), "{err}");
+    }
+
     #[test]
     fn expands_scalars_lists_maps_and_objects() {
         let t = table(
@@ -757,11 +763,7 @@ mod tests {
         assert_eq!(p["l"]["maxItems"], json!(16));
         assert_eq!(p["m"]["maxProperties"], json!(256));
         let bad = table("types:\n  T:\n    b: {_is: bool, _max: 1}\n");
-        let err = bad.expand_named("T").unwrap_err();
-        assert!(
-            err.contains("test: types.T.b._max") && err.contains("no size"),
-            "{err}"
-        );
+        expect_error(&bad, "T", &["test: types.T.b._max", "no size"]);
     }
 
     #[test]
@@ -815,11 +817,7 @@ mod tests {
         );
         let bad =
             table("types:\n  T: {_is: string, _rules: [Shrot]}\nrules:\n  Short: {rule: x}\n");
-        let err = bad.expand_named("T").unwrap_err();
-        assert!(
-            err.contains("unknown rule `Shrot`") && err.contains("did you mean `Short`"),
-            "{err}"
-        );
+        expect_error(&bad, "T", &["unknown rule `Shrot`", "did you mean `Short`"]);
         let doc = mesh_core::from_yaml_str("types: {}\nrules:\n  R: {rule: x, mesage: m}\n", "f")
             .unwrap();
         let err = TypeTable::default().add_file(&doc, "f").unwrap_err();
@@ -850,11 +848,7 @@ mod tests {
         let two = t.expand_named("Two").unwrap();
         assert_eq!(two["allOf"][1]["oneOf"][2], json!({"required": ["d"]}));
         assert!(two.get("oneOf").is_none());
-        let err = t.expand_named("Bad").unwrap_err();
-        assert!(
-            err.contains("test: types.Bad._oneOf: no field `z`"),
-            "{err}"
-        );
+        expect_error(&t, "Bad", &["test: types.Bad._oneOf: no field `z`"]);
     }
 
     #[test]
@@ -877,28 +871,15 @@ mod tests {
             "  R: {_is: string, extra: int}\n",
             "  U: {a: Strng}\n",
         ));
-        let err = t.expand_named("T").unwrap_err();
-        assert!(
-            err.contains("test: types.T.a: unknown key `_mx`") && err.contains("`_max`"),
-            "{err}"
+        expect_error(&t, "T", &["test: types.T.a: unknown key `_mx`", "`_max`"]);
+        expect_error(&t, "R", &["test: types.R.extra", "no fields"]);
+        let v = table("types:\n  V: {_is: string, _patern: x}\n");
+        expect_error(
+            &v,
+            "V",
+            &["test: types.V: unknown key `_patern`", "`_pattern`"],
         );
-        let err = t.expand_named("R").unwrap_err();
-        assert!(
-            err.contains("test: types.R.extra") && err.contains("no fields"),
-            "{err}"
-        );
-        let err = table("types:\n  V: {_is: string, _patern: x}\n")
-            .expand_named("V")
-            .unwrap_err();
-        assert!(
-            err.contains("test: types.V: unknown key `_patern`") && err.contains("`_pattern`"),
-            "{err}"
-        );
-        let err = t.expand_named("U").unwrap_err();
-        assert!(
-            err.contains("test: types.U.a: unknown type `Strng`"),
-            "{err}"
-        );
+        expect_error(&t, "U", &["test: types.U.a: unknown type `Strng`"]);
     }
 
     #[test]
