@@ -1,13 +1,14 @@
-//! The CRDs: the embedded ones against the reference manifests (equal without schemas, and how
-//! much of Istio's schemas mesh's own schemas cover); mesh's own schemas are structural and
-//! shaped the way the API server needs them; and CRDs read from an Istio release's
-//! `crd-all.gen.yaml` (`--manifests DIR`).
+//! The CRDs: the embedded ones against the reference manifests (equal without schemas, how much
+//! of Istio's schemas mesh's own schemas cover, and the same validation facts); mesh's own
+//! schemas are structural and shaped the way the API server needs them; and CRDs read from an
+//! Istio release's `crd-all.gen.yaml` (`--manifests DIR`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use crate::support::crds::{
-    reference_crd_file, schema_paths, schema_types, version_schemas, without_schema,
+    reference_crd_file, schema_paths, schema_types, validation_facts, version_schemas,
+    without_schema,
 };
 use crate::support::manifest_cases;
 use mesh_core::Value;
@@ -178,6 +179,41 @@ fn schemas_cover_istio_property_paths() {
         "all",
         100.0 * total_have as f64 / total_want.max(1) as f64
     );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// mesh's schemas validate exactly like Istio's: every version of every CRD has the same
+/// validation facts (types, formats, enums, patterns, bounds, required fields, oneofs, CEL rules,
+/// markers), none missing and none extra, so the API server gives both the same verdicts.
+#[test]
+fn schemas_carry_istios_validation_facts() {
+    let Some(reference) = reference() else {
+        return;
+    };
+    let (name, text) = reference_crd_file(&reference);
+    let istio = mesh_core::from_yaml_stream(&text, &name).unwrap();
+    let ours: BTreeMap<String, Value> = embedded()
+        .into_iter()
+        .map(|crd| (crd["metadata"]["name"].as_str().unwrap().to_string(), crd))
+        .collect();
+    let (mut compared, mut problems) = (0, Vec::new());
+    for crd in &istio {
+        let crd_name = crd["metadata"]["name"].as_str().unwrap();
+        let our_schemas: BTreeMap<_, _> = version_schemas(&ours[crd_name]).into_iter().collect();
+        for (version, schema) in version_schemas(crd) {
+            let wanted = validation_facts(&schema);
+            let got = validation_facts(our_schemas.get(&version).unwrap_or(&Value::Null));
+            compared += wanted.len();
+            for missing in wanted.difference(&got) {
+                problems.push(format!("{crd_name} {version}: missing {missing}"));
+            }
+            for extra in got.difference(&wanted) {
+                problems.push(format!("{crd_name} {version}: not in Istio {extra}"));
+            }
+        }
+    }
+    println!("validation facts compared: {compared}");
+    assert!(compared > 5000, "only {compared} facts in Istio's CRDs");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
