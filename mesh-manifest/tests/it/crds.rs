@@ -120,22 +120,29 @@ fn excluded_crds_case_drops_exactly_the_two_named() {
     assert!(!names.contains(&"envoyfilters.networking.istio.io"));
 }
 
+/// Istio's CRDs (from the reference release) and mesh's embedded ones by name; `None` (after a
+/// `skipping:` line) without the reference data.
+fn istio_and_mesh_crds() -> Option<(Vec<Value>, BTreeMap<String, Value>)> {
+    let reference = reference()?;
+    let (name, text) = reference_crd_file(&reference);
+    let istio = mesh_core::from_yaml_stream(&text, &name).unwrap();
+    let ours = render_crds(&json!({}), &RenderContext::default())
+        .unwrap()
+        .into_iter()
+        .map(|o| (o.name().to_string(), o.into_value()))
+        .collect();
+    Some((istio, ours))
+}
+
 /// Reports, per CRD, the share of Istio's schema property paths that mesh's schema has, and
 /// requires full coverage, no field Istio does not have and the same value kind on every path:
 /// a missing field would be pruned by the API server from users' resources, a wrong type would
 /// reject valid ones.
 #[test]
 fn schemas_cover_istio_property_paths() {
-    let Some(reference) = reference() else {
+    let Some((istio, ours)) = istio_and_mesh_crds() else {
         return;
     };
-    let (name, text) = reference_crd_file(&reference);
-    let istio = mesh_core::from_yaml_stream(&text, &name).unwrap();
-    let ours: BTreeMap<String, Value> = render_crds(&json!({}), &RenderContext::default())
-        .unwrap()
-        .into_iter()
-        .map(|o| (o.name().to_string(), o.into_value()))
-        .collect();
     let (mut total_have, mut total_want) = (0, 0);
     let mut problems = Vec::new();
     println!(
@@ -187,15 +194,9 @@ fn schemas_cover_istio_property_paths() {
 /// markers), none missing and none extra, so the API server gives both the same verdicts.
 #[test]
 fn schemas_carry_istios_validation_facts() {
-    let Some(reference) = reference() else {
+    let Some((istio, ours)) = istio_and_mesh_crds() else {
         return;
     };
-    let (name, text) = reference_crd_file(&reference);
-    let istio = mesh_core::from_yaml_stream(&text, &name).unwrap();
-    let ours: BTreeMap<String, Value> = embedded()
-        .into_iter()
-        .map(|crd| (crd["metadata"]["name"].as_str().unwrap().to_string(), crd))
-        .collect();
     let (mut compared, mut problems) = (0, Vec::new());
     for crd in &istio {
         let crd_name = crd["metadata"]["name"].as_str().unwrap();
