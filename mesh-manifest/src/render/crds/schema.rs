@@ -767,7 +767,7 @@ mod tests {
     }
 
     #[test]
-    fn enums_patterns_nullables_and_unsigned_ints() {
+    fn enums_patterns_formats_defaults_nullables_and_unsigned_ints() {
         let t = table(concat!(
             "types:\n  Mode: {_is: string, _enum: [A, B]}\n  T:\n",
             "    mode: Mode\n",
@@ -776,6 +776,7 @@ mod tests {
             "    weight: uint32?\n",
             "    tags: {_is: [string], _listType: set}\n",
             "    level: {_is: string, _default: INFO}\n",
+            "    host: {_is: string, _format: hostname}\n",
         ));
         let p = &t.expand_named("T").unwrap()["properties"];
         assert_eq!(p["mode"], json!({"type": "string", "enum": ["A", "B"]}));
@@ -787,6 +788,7 @@ mod tests {
         );
         assert_eq!(p["tags"]["x-kubernetes-list-type"], json!("set"));
         assert_eq!(p["level"]["default"], json!("INFO"));
+        assert_eq!(p["host"], json!({"type": "string", "format": "hostname"}));
     }
 
     #[test]
