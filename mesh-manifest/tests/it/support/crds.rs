@@ -116,3 +116,50 @@ fn collect_types(node: &Value, at: &str, out: &mut BTreeMap<String, String>) {
         collect_types(ap, &format!("{at}{{}}"), out);
     }
 }
+
+/// The validation facts of a schema as the conformance scorer counts them: one
+/// `path keyword value` line per constraining keyword (types, formats, enums, patterns, bounds,
+/// each required field, each CEL rule, markers, ...), through properties, items,
+/// additionalProperties and the allOf/anyOf/oneOf/not branches; descriptions are not facts.
+pub fn validation_facts(schema: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    collect_facts(schema, "", &mut out);
+    out
+}
+
+fn collect_facts(schema: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+    let Some(map) = schema.as_object() else {
+        return;
+    };
+    for (key, value) in map {
+        match (key.as_str(), value) {
+            ("description", _) => {}
+            ("properties", Value::Object(props)) => {
+                for (name, sub) in props {
+                    collect_facts(sub, &format!("{prefix}.{name}"), out);
+                }
+            }
+            ("items", Value::Object(_)) => collect_facts(value, &format!("{prefix}[]"), out),
+            ("additionalProperties", Value::Object(_)) => {
+                collect_facts(value, &format!("{prefix}{{}}"), out);
+            }
+            ("allOf" | "anyOf" | "oneOf" | "not", _) => {
+                let branches = match value {
+                    Value::Array(items) => items.iter().collect(),
+                    other => vec![other],
+                };
+                for (i, sub) in branches.into_iter().enumerate() {
+                    collect_facts(sub, &format!("{prefix}|{key}[{i}]"), out);
+                }
+            }
+            ("x-kubernetes-validations" | "required", Value::Array(items)) => {
+                for item in items {
+                    out.insert(format!("{prefix} {key} {item}"));
+                }
+            }
+            _ => {
+                out.insert(format!("{prefix} {key} {value}"));
+            }
+        }
+    }
+}
