@@ -19,7 +19,8 @@
 # ../shared/reference when present.
 #
 # Environment:
-#   CARGO_TARGET_DIR  where cargo builds (default: target/); the release binary is read from there
+#   CARGO_TARGET_DIR  where cargo builds (default: target/); the binary is built with the `dist`
+#                     profile (the shipped build: fat LTO, see Cargo.toml) and read from there
 #   MESHCTL           a meshctl binary to time instead of building one
 #   HELM              the helm binary (default: `helm` on PATH, else ../shared/tools/get-helm.sh
 #                     with its cache in ~/.cache/mesh-helm)
@@ -36,8 +37,8 @@ target=${CARGO_TARGET_DIR:-target}
 if [ -n "$meshctl" ]; then
   bin=$meshctl
 else
-  cargo build --release -q -p meshctl
-  bin=$target/release/meshctl
+  cargo build --profile dist -q -p meshctl
+  bin=$target/dist/meshctl
 fi
 [ -x "$bin" ] || { echo "$bin is not an executable"; exit 2; }
 command -v python3 >/dev/null || { echo "python3 is needed"; exit 2; }
