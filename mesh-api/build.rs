@@ -6,6 +6,10 @@
 
 #[path = "../mesh-manifest/src/render/crds/catalog.rs"]
 mod catalog;
+// Only its exit code helper is used here.
+#[allow(dead_code)]
+#[path = "../build-support/embed_json.rs"]
+mod embed_json;
 // Only the type language expander is used here (not `structural_problems`).
 #[allow(dead_code)]
 #[path = "../mesh-manifest/src/render/crds/schema.rs"]
@@ -30,18 +34,13 @@ const KEYWORDS: [&str; 38] = [
 ];
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    embed_json::exit_code(run())
 }
 
 fn run() -> Result<(), String> {
     let manifest = PathBuf::from(env("CARGO_MANIFEST_DIR")?).join(CRDS_FROM_HERE);
     println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=../build-support/embed_json.rs");
     for path in [
         "src/render/crds/catalog.rs",
         "src/render/crds/schema.rs",
