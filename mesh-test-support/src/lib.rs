@@ -169,6 +169,23 @@ impl Drop for TempDir {
     }
 }
 
+/// `a` and `b` are the same tree, numbers compared by value (`5` equals `5.0`, as Go prints every
+/// number as a float64 and typed Rust values print integers as integers).
+pub fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_json(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
 /// Every place where `a` and `b` differ, as `POINTER: left A != right B` lines (JSON pointers
 /// below `at`; values shortened to 300 characters). Lists of equal length are compared item by
 /// item, anything else as a whole.

@@ -52,19 +52,8 @@ fn configmap_values(cm: &Value) -> (Value, Value) {
     (parse("original-values"), parse("merged-values"))
 }
 
-/// Numbers compare by value (Go prints every number as a float64 without a trailing `.0`).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        _ => a == b,
-    }
-}
+// Numbers compare by value (Go prints every number as a float64 without a trailing `.0`).
+use mesh_test_support::same_json as same;
 
 /// The first path where our value differs from the expected one, for failure messages.
 fn first_difference(ours: &Value, expected: &Value, path: &str) -> Option<String> {

@@ -27,7 +27,7 @@ enum Verdict {
 }
 
 /// The CRD documents of `meshctl manifest generate`.
-fn mesh_crds() -> String {
+pub(crate) fn mesh_crds() -> String {
     let out = crate::run_ok(crate::meshctl().args(["manifest", "generate"]));
     let crds: Vec<&str> = out
         .split("\n---\n")
@@ -39,7 +39,7 @@ fn mesh_crds() -> String {
 
 /// Applies `yaml` server-side and waits until every CRD is Established; returns the CRDs'
 /// names.
-fn install_crds(server: &ApiServer, yaml: &str) -> Vec<String> {
+pub(crate) fn install_crds(server: &ApiServer, yaml: &str) -> Vec<String> {
     let out = crate::run_with_input(
         server.kubectl().args(["apply", "--server-side", "-f", "-"]),
         yaml,

@@ -16,6 +16,7 @@ mod helm;
 mod inject;
 mod install;
 mod tags;
+mod typed_api;
 
 use std::path::Path;
 use std::process::{Command, Output};
