@@ -8,7 +8,9 @@
 //! dashboards belong). The key is the file name without a `.gen` before `.json`.
 
 use super::AddonsError;
-use crate::dashboards::{CONTROL_PLANE_CONFIG_MAP, DashboardFile, SERVICES_CONFIG_MAP};
+use crate::dashboards::{
+    CONTROL_PLANE_CONFIG_MAP, DashboardFile, SERVICES_CONFIG_MAP, config_map_bytes,
+};
 use std::collections::BTreeMap;
 
 /// Dashboards of the control plane, by key.
@@ -138,11 +140,7 @@ pub fn dashboards_from_files(
     }
     let files: Vec<DashboardFile> = by_key.into_values().map(|(_, f)| f).collect();
     for config_map in [CONTROL_PLANE_CONFIG_MAP, SERVICES_CONFIG_MAP] {
-        let bytes: usize = files
-            .iter()
-            .filter(|f| f.config_map == config_map)
-            .map(|f| f.key.len() + f.json.len())
-            .sum();
+        let bytes = config_map_bytes(&files, config_map);
         if bytes > CONFIG_MAP_LIMIT {
             return Err(AddonsError::Dashboard {
                 file: config_map.to_string(),

@@ -53,6 +53,16 @@ impl DashboardFile {
 /// A dashboard's design.
 type Build = fn() -> Dashboard;
 
+/// The bytes `files` put into `config_map` (keys and JSON), to hold against the object size
+/// limit.
+pub fn config_map_bytes(files: &[DashboardFile], config_map: &str) -> usize {
+    files
+        .iter()
+        .filter(|f| f.config_map == config_map)
+        .map(|f| f.key.len() + f.json.len())
+        .sum()
+}
+
 /// mesh's built-in dashboards, in the order they are stored.
 pub fn builtin() -> Vec<DashboardFile> {
     let placed: [(&'static str, &str, Build); 7] = [
