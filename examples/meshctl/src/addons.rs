@@ -106,15 +106,7 @@ fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
         Some(dir) => Some(dashboards_from_files(&read_dashboards(dir)?)?),
         None => None,
     };
-    let needs_key = addons.contains(&Addon::Kiali) && settings.kiali.auth.signing_key.is_none();
-    let inputs = RenderInputs {
-        secret: if needs_key {
-            random_secret()?
-        } else {
-            Vec::new()
-        },
-        dashboards,
-    };
+    let inputs = render_inputs(&addons, &settings, dashboards)?;
     let manifest = generate(&addons, &settings, &inputs)?;
     for note in notes(&addons) {
         eprintln!("{note}");
