@@ -172,6 +172,7 @@ fn output_dir_writes_stage_files() {
 }
 
 #[test]
+#[cfg(feature = "kube")] // `dashboard` is a cluster command
 fn dashboard_names_an_unknown_addon_before_connecting() {
     // No cluster is configured here: the name is checked first.
     let out = meshctl(&["dashboard", "kialli", "--kubeconfig", "/nonexistent"]);
