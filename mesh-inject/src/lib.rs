@@ -57,6 +57,7 @@ mod injector;
 mod json_write;
 mod mesh_config;
 mod normalize;
+mod otel;
 mod patch;
 mod pod;
 mod pod_merge;

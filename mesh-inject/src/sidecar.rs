@@ -484,6 +484,17 @@ fn proxy_env(d: &TemplateData<'_>) -> Result<Vec<Value>, InjectError> {
             e.push(env(&k, mesh_core::go::scalar_string(&v)));
         }
     }
+    let containers = d.spec.get("containers").and_then(Value::as_array);
+    let otel = crate::otel::resource_attributes(
+        d.mesh.raw_fields().get("extensionProviders"),
+        |k| d.annotations.get(k).cloned(),
+        |k| d.labels.get(k).cloned(),
+        &d.deploy.namespace,
+        containers.map_or(&[], Vec::as_slice),
+    );
+    if !otel.is_empty() {
+        e.push(env("OTEL_RESOURCE_ATTRIBUTES", otel));
+    }
     e.extend(proxy_metadata_env(d));
     Ok(e)
 }

@@ -1,6 +1,7 @@
 //! Istio's injection template functions (the ones that are neither Go's built-ins nor
 //! sprig's), and the registry custom injection templates are parsed with.
 
+use crate::otel;
 use mesh_core::Value;
 use mesh_core::go::{json_numbers, marshal_json};
 use mesh_gotmpl::{FuncError, Funcs, Shape, Val, arity};
@@ -215,7 +216,9 @@ fn call<'d>(name: &str, mut a: Vec<Val<'d>>) -> Result<Val<'d>, FuncError> {
         }
         "otelResourceAttributes" => {
             arity(name, &a, 5, 5)?;
-            Ok(Val::str(otel_resource_attributes(&a[1])))
+            Ok(Val::str(otel_resource_attributes(
+                &a[0], &a[1], &a[2], &a[3], &a[4],
+            )))
         }
         "toLower" | "directory" | "kubevirtInterfaces" | "excludeInterfaces" | "fromJSON" => {
             arity(name, &a, 1, 1)?;
@@ -299,19 +302,26 @@ fn omit_nil(v: &Value) -> Value {
     }
 }
 
-/// `OTEL_RESOURCE_ATTRIBUTES` from the pod's `resource.opentelemetry.io/<key>` annotations
-/// (sorted `key=value` pairs joined by commas; empty when there are none).
-fn otel_resource_attributes(annotations: &Val<'_>) -> String {
-    let Some(Value::Object(m)) = annotations.json() else {
-        return String::new();
+/// `otelResourceAttributes MeshConfig Annotations Labels Namespace Containers`.
+fn otel_resource_attributes(
+    mesh: &Val<'_>,
+    annotations: &Val<'_>,
+    labels: &Val<'_>,
+    namespace: &Val<'_>,
+    containers: &Val<'_>,
+) -> String {
+    let entry = |map: &Val<'_>, key: &str| map.json()?.get(key)?.as_str().map(str::to_string);
+    let containers: &[Value] = match containers.json() {
+        Some(Value::Array(c)) => c,
+        _ => &[],
     };
-    m.iter()
-        .filter_map(|(k, v)| {
-            let key = k.strip_prefix("resource.opentelemetry.io/")?;
-            Some(format!("{key}={}", v.as_str().unwrap_or("")))
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    otel::resource_attributes(
+        mesh.json().and_then(|m| m.get("extensionProviders")),
+        |key| entry(annotations, key),
+        |key| entry(labels, key),
+        namespace.as_str().unwrap_or(""),
+        containers,
+    )
 }
 
 /// Go's `time.Duration.String` of a protobuf duration (`"45s"`, `"1.5s"` in JSON form).

@@ -111,3 +111,48 @@ fn execution_errors_name_template_and_node() {
         .to_string();
     assert!(err.starts_with("template: failing:2:9: executing \"failing\" at <index>: error calling index: index out of range: 5"), "{err}");
 }
+
+/// The built-in sidecar's `OTEL_RESOURCE_ATTRIBUTES` and the Go template function istiod's
+/// template calls give the same text for the same pod.
+#[test]
+fn otel_resource_attributes_agree_between_template_and_sidecar() {
+    let templates = r#"templates:
+  otel: |
+    metadata:
+      annotations:
+        otel: "{{ otelResourceAttributes .MeshConfig .ObjectMeta.Annotations .ObjectMeta.Labels .DeploymentMeta.Namespace .Spec.Containers }}"
+"#;
+    let config: InjectConfig = serde_saphyr::from_str(templates).unwrap();
+    let values = json!({"global": {"hub": "docker.io/istio", "tag": "1.30.3", "proxy": {"statusPort": 15020}}});
+    let mesh = MeshConfig::from_yaml(
+        "extensionProviders:\n- name: otel\n  opentelemetry:\n    service: c.obs\n    port: 4317\n    serviceAttributeEnrichment: OTEL_SEMANTIC_CONVENTIONS\n",
+        "mesh.yaml",
+    )
+    .unwrap();
+    let inj = Injector::new(config, values, mesh, "", NativeSidecars::Disabled).unwrap();
+    let mut p = pod("otel,sidecar");
+    p["metadata"]["labels"]["app.kubernetes.io/version"] = json!("3.1");
+    p["metadata"]["annotations"]["resource.opentelemetry.io/service.namespace"] =
+        json!("shop-team");
+    let out = inj.inject_pod(&p).unwrap();
+    let from_template = out["metadata"]["annotations"]["otel"].clone();
+    assert_eq!(
+        from_template,
+        json!(
+            "service.namespace=shop-team,service.version=3.1,service.instance.id=shop.$(POD_NAME).istio-proxy"
+        )
+    );
+    let proxy = out["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "istio-proxy")
+        .unwrap();
+    let env = proxy["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "OTEL_RESOURCE_ATTRIBUTES")
+        .unwrap();
+    assert_eq!(env["value"], from_template);
+}

@@ -274,3 +274,45 @@ fn bad_install_inputs_exit_2_with_one_line_naming_the_input() {
         "error: -f -: stdin is already read by --operatorFileName -\n"
     );
 }
+
+/// The `OTEL_RESOURCE_ATTRIBUTES` entry of the injected proxy's environment, if any.
+fn otel_env(injected: &str) -> Option<String> {
+    let at = injected.find("- name: OTEL_RESOURCE_ATTRIBUTES\n")?;
+    let value = injected[at..]
+        .lines()
+        .nth(1)?
+        .trim()
+        .strip_prefix("value: ")?;
+    Some(value.trim_matches('"').to_string())
+}
+
+#[test]
+fn otel_resource_attributes_follow_the_mesh_config_provider() {
+    let provider = |enrichment: &str| {
+        [
+            "--set".to_string(),
+            "meshConfig.extensionProviders[0].name=otel".to_string(),
+            "--set".to_string(),
+            "meshConfig.extensionProviders[0].opentelemetry.service=collector.obs".to_string(),
+            "--set".to_string(),
+            "meshConfig.extensionProviders[0].opentelemetry.port=4317".to_string(),
+            "--set".to_string(),
+            format!(
+                "meshConfig.extensionProviders[0].opentelemetry.serviceAttributeEnrichment={enrichment}"
+            ),
+        ]
+    };
+    let args = provider("OTEL_SEMANTIC_CONVENTIONS");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(
+        otel_env(&kube_inject(&args)).as_deref(),
+        Some(
+            "service.namespace=default,service.version=1.0,service.instance.id=default.$(POD_NAME).hello"
+        )
+    );
+    // Istio's own naming (the default) and no provider at all: no variable.
+    let args = provider("ISTIO_CANONICAL");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(otel_env(&kube_inject(&args)), None);
+    assert_eq!(otel_env(&kube_inject(&[])), None);
+}
