@@ -2,6 +2,10 @@
 # Load test of mesh-webhook over TLS on 127.0.0.1 (release build).
 #
 #   scripts/loadtest.sh            1000 AdmissionReviews/s for 60 s, then 10 000 malformed requests
+#   RAMP="1000 2000 4000" scripts/loadtest.sh
+#                                  instead of the one rate, each rate of RAMP for RAMP_STEP s (default
+#                                  20), and the highest rate answered in full with p99 <= P99_BOUND_MS
+#                                  (default 2)
 #
 # Settings (environment): RATE (req/s, <= 5000), DURATION (s, <= 300), MALFORMED (total malformed
 # requests, <= 50000), CONNECTIONS (<= 64), PORT (on 127.0.0.1), NICE (scheduling priority of the
@@ -17,6 +21,9 @@ MALFORMED=${MALFORMED:-10000}
 CONNECTIONS=${CONNECTIONS:-16}
 PORT=${PORT:-19443}
 NICE=${NICE:-0}
+RAMP=$(echo ${RAMP:-})  # whitespace squeezed
+RAMP_STEP=${RAMP_STEP:-20}
+P99_BOUND_MS=${P99_BOUND_MS:-2}
 HOST=127.0.0.1
 
 die() { echo "loadtest: $*" >&2; exit 2; }
@@ -28,6 +35,11 @@ for v in RATE DURATION MALFORMED CONNECTIONS PORT; do is_int "${!v}" || die "$v 
 ((CONNECTIONS >= 1 && CONNECTIONS <= 64)) || die "CONNECTIONS must be 1..64"
 ((PORT >= 1024 && PORT <= 65535)) || die "PORT must be 1024..65535"
 [[ $NICE =~ ^-?[0-9]+$ ]] && ((NICE >= -20 && NICE <= 19)) || die "NICE must be -20..19"
+for r in $RAMP; do
+  is_int "$r" && ((r >= 1 && r <= 50000)) || die "RAMP rates must be integers 1..50000"
+done
+is_int "$RAMP_STEP" && ((RAMP_STEP >= 1 && RAMP_STEP <= 300)) || die "RAMP_STEP must be 1..300 seconds"
+[[ $P99_BOUND_MS =~ ^[0-9]+([.][0-9]+)?$ ]] || die "P99_BOUND_MS must be a number of milliseconds"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -107,10 +119,22 @@ curl -sk -H 'Content-Type: application/json' --data-binary @"$WORK/review.json" 
 OHA=(nice -n "$NICE" oha --no-tui --insecure --output-format json -c "$CONNECTIONS" -m POST)
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "== run 1: $RATE req/s for ${DURATION}s, $CONNECTIONS connections, POST /inject"
-# -n at -q paces exactly RATE*DURATION requests (-z would abort the last ones in flight).
-timeout $((DURATION + 60)) "${OHA[@]}" -n $((RATE * DURATION)) -q "$RATE" --latency-correction \
-  -H 'Content-Type: application/json' -D "$WORK/review.json" "$URL/inject" >"$WORK/run1.json"
+paced() { # rate seconds output
+  # -n at -q paces exactly rate*seconds requests (-z would abort the last ones in flight).
+  timeout $(($2 + 60)) "${OHA[@]}" -n $(($1 * $2)) -q "$1" --latency-correction \
+    -H 'Content-Type: application/json' -D "$WORK/review.json" "$URL/inject" >"$3"
+}
+if [[ -n $RAMP ]]; then
+  for r in $RAMP; do
+    echo "== ramp: $r req/s for ${RAMP_STEP}s, $CONNECTIONS connections, POST /inject"
+    paced "$r" "$RAMP_STEP" "$WORK/ramp-$r.json"
+  done
+  # The summary below reports the last step as run 1.
+  cp "$WORK/ramp-${RAMP##* }.json" "$WORK/run1.json"
+else
+  echo "== run 1: $RATE req/s for ${DURATION}s, $CONNECTIONS connections, POST /inject"
+  paced "$RATE" "$DURATION" "$WORK/run1.json"
+fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 RSS_AFTER_RUN1=$(status_field VmRSS)
 curl -sk "$URL/metrics" >"$WORK/metrics-run1.txt"
@@ -137,6 +161,9 @@ echo
 echo "== results (oha $(oha --version | awk '{print $2}'), $(nproc) cores, nice $NICE," \
   "load average before/after run 1: $LOAD_BEFORE / $LOAD_AFTER)"
 python3 "$HELPER" summary "$WORK/run1.json"
+if [[ -n $RAMP ]]; then
+  python3 "$HELPER" ramp "$P99_BOUND_MS" "$WORK"/ramp-*.json
+fi
 python3 "$HELPER" histogram "$WORK/metrics-run1.txt"
 python3 "$HELPER" summary "$WORK"/run2-*.json
 echo "server memory: VmRSS after run 1 ${RSS_AFTER_RUN1} kB, after run 2 ${RSS_AFTER_RUN2} kB;" \

@@ -148,6 +148,32 @@ def summary(paths):
             print(f"  errors: {json.dumps(errors, sort_keys=True)}")
 
 
+def ramp(bound_ms, paths):
+    """One line per step of a ramp (files named ramp-<rate>.json) and the highest rate whose
+    requests were all answered with 200, at the rate asked, with p99 within the bound."""
+    best = None
+    print(f"ramp steps (p99 bound {bound_ms} ms):")
+    for path in sorted(paths, key=lambda p: int(p.rsplit("-", 1)[1].split(".")[0])):
+        asked = int(path.rsplit("-", 1)[1].split(".")[0])
+        with open(path) as f:
+            report = json.load(f)
+        s = report.get("summary", {})
+        p99 = report.get("latencyPercentiles", {}).get("p99")
+        codes = report.get("statusCodeDistribution", {})
+        errors = sum(report.get("errorDistribution", {}).values())
+        non_200 = sum(n for code, n in codes.items() if code != "200")
+        achieved = s.get("requestsPerSec", 0)
+        # Paced runs reach the asked rate within a few percent when the server keeps up.
+        kept_up = achieved >= 0.95 * asked
+        ok = p99 is not None and p99 * 1000 <= bound_ms and errors == 0 and non_200 == 0 and kept_up
+        print(f"  {asked:>6}/s asked, {achieved:8.1f}/s answered, p99 {ms(p99)}, "
+              f"non-200 {non_200}, transport errors {errors}: {'ok' if ok else 'over'}")
+        if ok:
+            best = asked if best is None else max(best, asked)
+    print(f"highest sustained rate with p99 <= {bound_ms} ms: "
+          f"{'none' if best is None else f'{best}/s'}")
+
+
 def histogram(path):
     """Quantiles of sidecar_injection_time_seconds, as the upper bound of the bucket holding them."""
     buckets = []
@@ -185,6 +211,8 @@ def main():
         histogram(args[0])
     elif command == "summary":
         summary(args)
+    elif command == "ramp":
+        ramp(float(args[0]), args[1:])
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -47,6 +47,31 @@ pub use yaml::{YamlError, from_yaml_str, from_yaml_stream, to_yaml_string};
 /// The dynamic value tree used for IstioOperator documents, chart values and rendered objects.
 pub type Value = serde_json::Value;
 
+/// The map of a [`Value::Object`].
+pub type ObjectMap = serde_json::Map<String, Value>;
+
+/// A [`Value::Object`] from `"key" => value` pairs, each value moved in with
+/// `Value::from` (`From<&str>`, `String`, numbers, `bool`, `Vec<_>`, [`ObjectMap`], `Value`).
+///
+/// `serde_json::json!` serializes every value it is given into a new tree, so a `json!` built
+/// around already-built parts copies them once per level of nesting and then drops the
+/// originals; renderers assemble objects from parts with this instead.
+///
+/// ```
+/// use mesh_core::{Value, obj};
+/// let labels = obj! { "app" => "istiod" };
+/// let md = obj! { "name" => "istiod", "labels" => labels };
+/// assert_eq!(md["labels"]["app"], Value::from("istiod"));
+/// ```
+#[macro_export]
+macro_rules! obj {
+    ($($key:expr => $value:expr),* $(,)?) => {{
+        let mut map = $crate::ObjectMap::new();
+        $( map.insert(::std::string::String::from($key), $crate::Value::from($value)); )*
+        $crate::Value::Object(map)
+    }};
+}
+
 pub mod path;
 pub use path::{ParsePathError, Path, Segment, SetFlag, SetFlagError, SetPathError, Syntax};
 

@@ -19,6 +19,7 @@
 use crate::order::Manifest;
 use crate::output::yaml_stream;
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 use std::fmt;
 use std::str::FromStr;
@@ -157,14 +158,14 @@ fn plain(manifest: &Manifest) -> Vec<OutputFile> {
 }
 
 fn kustomization(resources: &[String], fifo: bool) -> String {
-    let mut doc = json!({
-        "apiVersion": "kustomize.config.k8s.io/v1beta1",
-        "kind": "Kustomization",
-        "resources": resources,
-    });
+    let mut doc = obj! {
+        "apiVersion" => "kustomize.config.k8s.io/v1beta1",
+        "kind" => "Kustomization",
+        "resources" => resources,
+    };
     if fifo {
         // Keep the order of the resources as listed (kustomize sorts by kind otherwise).
-        doc["sortOptions"] = json!({"order": "fifo"});
+        doc["sortOptions"] = obj! { "order" => "fifo" };
     }
     let mut text = String::from("# Written by meshctl manifest generate --layout kustomize.\n");
     text.push_str(&mesh_core::to_yaml_string(&doc));
@@ -258,15 +259,15 @@ fn argocd_ignore_differences(manifest: &Manifest) -> String {
             if kind == "ValidatingWebhookConfiguration" {
                 paths.push(".webhooks[]?.failurePolicy");
             }
-            entries.push(json!({
-                "group": "admissionregistration.k8s.io",
-                "kind": kind,
-                "name": name,
-                "jqPathExpressions": paths,
-            }));
+            entries.push(obj! {
+                "group" => "admissionregistration.k8s.io",
+                "kind" => kind,
+                "name" => name,
+                "jqPathExpressions" => paths,
+            });
         }
     }
-    let doc = json!({"spec": {"ignoreDifferences": entries}});
+    let doc = obj! { "spec" => json!({"ignoreDifferences": entries}) };
     let mut text = String::from(
         "# Merge into your Argo CD Application: istiod rewrites these webhook fields at run time\n\
          # (the CA bundle it patches in, the validating webhook's failurePolicy once it is ready).\n",
@@ -282,23 +283,23 @@ fn flux_kustomizations(manifest: &Manifest, flux: &FluxOptions) -> OutputFile {
     let mut previous: Option<String> = None;
     for stage in &manifest.stages {
         let name = format!("mesh-{}", stage.name());
-        let mut spec = json!({
-            "interval": flux.interval,
-            "timeout": flux.timeout,
-            "path": format!("{base}/{}", stage.name()),
-            "prune": true,
-            "wait": true,
-            "sourceRef": {"kind": flux.source_kind, "name": flux.source_name},
-        });
+        let mut spec = obj! {
+            "interval" => flux.interval.as_str(),
+            "timeout" => flux.timeout.as_str(),
+            "path" => format!("{base}/{}", stage.name()),
+            "prune" => true,
+            "wait" => true,
+            "sourceRef" => json!({"kind": flux.source_kind, "name": flux.source_name}),
+        };
         if let Some(prev) = &previous {
             spec["dependsOn"] = json!([{"name": prev}]);
         }
-        docs.push(json!({
-            "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
-            "kind": "Kustomization",
-            "metadata": {"name": name, "namespace": flux.namespace},
-            "spec": spec,
-        }));
+        docs.push(obj! {
+            "apiVersion" => "kustomize.toolkit.fluxcd.io/v1",
+            "kind" => "Kustomization",
+            "metadata" => json!({"name": name, "namespace": flux.namespace}),
+            "spec" => spec,
+        });
         previous = Some(name);
     }
     let mut text = String::from(

@@ -31,6 +31,7 @@ pub use overlay::OverlayError;
 
 use crate::Object;
 use crate::order::ObjectId;
+use mesh_core::obj;
 use mesh_core::strategic::{self, MergeError};
 use mesh_core::{ComponentName, Value};
 use serde_json::{Map, json};
@@ -340,17 +341,17 @@ fn check_shape(value: &Value, shape: Shape, path: &str) -> Result<(), K8sError> 
 /// container is `container`.
 fn patch_for(name: &str, value: &Value, place: Place, container: &str) -> Value {
     match place {
-        Place::PodSpec => json!({"spec": {"template": {"spec": {name: value}}}}),
+        Place::PodSpec => obj! { "spec" => json!({"template": {"spec": {name: value}}}) },
         Place::Container => {
-            json!({"spec": {"template": {"spec": {"containers": [{"name": container, name: value}]}}}})
+            obj! { "spec" => json!({"template": {"spec": {"containers": [{"name": container, name: value}]}}}) }
         }
         Place::PodAnnotations => {
-            json!({"spec": {"template": {"metadata": {"annotations": value}}}})
+            obj! { "spec" => json!({"template": {"metadata": {"annotations": value}}}) }
         }
-        Place::Replicas => json!({"spec": {"replicas": value}}),
-        Place::WorkloadSpec => json!({"spec": {name: value}}),
-        Place::Spec => json!({"spec": value}),
-        Place::Annotations => json!({"metadata": {"annotations": value}}),
+        Place::Replicas => obj! { "spec" => json!({"replicas": value}) },
+        Place::WorkloadSpec => obj! { "spec" => json!({name: value}) },
+        Place::Spec => obj! { "spec" => value.clone() },
+        Place::Annotations => obj! { "metadata" => json!({"annotations": value}) },
     }
 }
 

@@ -19,6 +19,7 @@
 //! `components.*.k8s` settings are overlays istioctl applies after rendering; Helm has no such
 //! step, so they are reported in [`Translation::not_translated`] rather than guessed at.
 
+use mesh_core::obj;
 use mesh_core::{ComponentName, Value};
 use mesh_profiles::{ComponentValues, ISTIO_VERSION, Resolved};
 use serde_json::{Map, json};
@@ -345,11 +346,11 @@ fn handover_stubs(manifest: &Manifest) -> String {
         if !object.namespace().is_empty() {
             metadata.insert("namespace".into(), json!(object.namespace()));
         }
-        let stub = json!({
-            "apiVersion": object.api_version(),
-            "kind": object.kind(),
-            "metadata": metadata,
-        });
+        let stub = obj! {
+            "apiVersion" => object.api_version(),
+            "kind" => object.kind(),
+            "metadata" => metadata,
+        };
         out.push_str("---\n");
         out.push_str(&mesh_core::yaml_emit::emit(&stub));
     }

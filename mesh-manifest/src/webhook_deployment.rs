@@ -24,6 +24,7 @@ use crate::Object;
 use crate::generate::GenerateError;
 use crate::order::{Manifest, OrderOptions, order};
 use crate::render::{RenderContext, pilot};
+use mesh_core::obj;
 use mesh_core::{ComponentName, Value};
 use mesh_profiles::Resolved;
 use serde_json::{Map, json};
@@ -365,11 +366,11 @@ impl<'a> Site<'a> {
     }
 
     fn selector(&self) -> Value {
-        json!({"app": self.name})
+        obj! { "app" => self.name.as_str() }
     }
 
     fn metadata(&self, name: &str) -> Value {
-        json!({"name": name, "namespace": self.namespace, "labels": self.labels()})
+        obj! { "name" => name, "namespace" => self.namespace, "labels" => self.labels() }
     }
 
     fn secret_name(&self) -> String {
@@ -406,11 +407,11 @@ impl<'a> Site<'a> {
 
     fn deployment(&self, injector_cm: &str, mesh_cm: &str) -> Value {
         let probe = |path: &str| {
-            json!({
-                "httpGet": {"path": path, "port": CONTAINER_PORT, "scheme": "HTTPS"},
-                "periodSeconds": 5,
-                "failureThreshold": 3,
-            })
+            obj! {
+                "httpGet" => json!({"path": path, "port": CONTAINER_PORT, "scheme": "HTTPS"}),
+                "periodSeconds" => 5,
+                "failureThreshold" => 3,
+            }
         };
         let mut container = json!({
             "name": "mesh-webhook",
@@ -448,11 +449,11 @@ impl<'a> Site<'a> {
             // Never inject the injector: every injection webhook entry skips this label.
             l.insert("sidecar.istio.io/inject".into(), "false".into());
         }
-        json!({
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": self.metadata(&self.name),
-            "spec": {
+        obj! {
+            "apiVersion" => "apps/v1",
+            "kind" => "Deployment",
+            "metadata" => self.metadata(&self.name),
+            "spec" => json!({
                 "replicas": self.opts.replicas,
                 "selector": {"matchLabels": self.selector()},
                 "strategy": {"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
@@ -479,16 +480,16 @@ impl<'a> Site<'a> {
                         ],
                     },
                 },
-            },
-        })
+            }),
+        }
     }
 
     fn service(&self) -> Value {
-        json!({
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": self.metadata(&self.name),
-            "spec": {
+        obj! {
+            "apiVersion" => "v1",
+            "kind" => "Service",
+            "metadata" => self.metadata(&self.name),
+            "spec" => json!({
                 "selector": self.selector(),
                 "ports": [{
                     "name": "https-webhook",
@@ -496,17 +497,17 @@ impl<'a> Site<'a> {
                     "targetPort": CONTAINER_PORT,
                     "protocol": "TCP",
                 }],
-            },
-        })
+            }),
+        }
     }
 
     fn disruption_budget(&self) -> Value {
-        json!({
-            "apiVersion": "policy/v1",
-            "kind": "PodDisruptionBudget",
-            "metadata": self.metadata(&self.name),
-            "spec": {"minAvailable": 1, "selector": {"matchLabels": self.selector()}},
-        })
+        obj! {
+            "apiVersion" => "policy/v1",
+            "kind" => "PodDisruptionBudget",
+            "metadata" => self.metadata(&self.name),
+            "spec" => json!({"minAvailable": 1, "selector": {"matchLabels": self.selector()}}),
+        }
     }
 
     /// istiod's webhook configuration, pointed at this server.
@@ -534,7 +535,7 @@ impl<'a> Site<'a> {
                 ),
                 None => client.insert(
                     "service".into(),
-                    json!({"name": self.name, "namespace": self.namespace, "path": self.path, "port": 443}),
+                    obj! { "name" => self.name.as_str(), "namespace" => self.namespace, "path" => self.path.as_str(), "port" => 443 },
                 ),
             };
             if let Some(ca) = &ca_bundle {
@@ -547,22 +548,22 @@ impl<'a> Site<'a> {
                 h.insert("timeoutSeconds".into(), json!(10));
             }
         }
-        let mut metadata = json!({"name": self.name, "labels": self.labels()});
+        let mut metadata = obj! { "name" => self.name.as_str(), "labels" => self.labels() };
         if matches!(self.opts.cert, ServingCert::CertManager { .. })
             && self.opts.url.is_none()
             && let Some(m) = metadata.as_object_mut()
         {
             m.insert(
                 "annotations".into(),
-                json!({"cert-manager.io/inject-ca-from": format!("{}/{}", self.namespace, self.name)}),
+                obj! { "cert-manager.io/inject-ca-from" => format!("{}/{}", self.namespace, self.name) },
             );
         }
-        Ok(json!({
-            "apiVersion": "admissionregistration.k8s.io/v1",
-            "kind": "MutatingWebhookConfiguration",
-            "metadata": metadata,
-            "webhooks": hooks,
-        }))
+        Ok(obj! {
+            "apiVersion" => "admissionregistration.k8s.io/v1",
+            "kind" => "MutatingWebhookConfiguration",
+            "metadata" => metadata,
+            "webhooks" => hooks,
+        })
     }
 
     /// The cert-manager Certificate (named like the Service) and, without a given issuer, a
@@ -573,29 +574,29 @@ impl<'a> Site<'a> {
             Some((kind, name)) => (kind.clone(), name.clone()),
             None => {
                 let name = format!("{}-selfsigned", self.name);
-                out.push(json!({
-                    "apiVersion": "cert-manager.io/v1",
-                    "kind": "Issuer",
-                    "metadata": self.metadata(&name),
-                    "spec": {"selfSigned": {}},
-                }));
+                out.push(obj! {
+                    "apiVersion" => "cert-manager.io/v1",
+                    "kind" => "Issuer",
+                    "metadata" => self.metadata(&name),
+                    "spec" => json!({"selfSigned": {}}),
+                });
                 ("Issuer".to_string(), name)
             }
         };
         let service = format!("{}.{}.svc", self.name, self.namespace);
-        out.push(json!({
-            "apiVersion": "cert-manager.io/v1",
-            "kind": "Certificate",
-            "metadata": self.metadata(&self.name),
-            "spec": {
+        out.push(obj! {
+            "apiVersion" => "cert-manager.io/v1",
+            "kind" => "Certificate",
+            "metadata" => self.metadata(&self.name),
+            "spec" => json!({
                 "secretName": self.secret_name(),
                 "dnsNames": [service.clone(), format!("{service}.cluster.local")],
                 "issuerRef": {"kind": issuer_kind, "name": issuer_name, "group": "cert-manager.io"},
                 "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
                 "duration": "2160h",
                 "renewBefore": "720h",
-            },
-        }));
+            }),
+        });
         out
     }
 }

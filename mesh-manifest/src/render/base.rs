@@ -2,6 +2,7 @@
 //! `istio-reader-service-account`, and for a default revision (`defaultRevision`) the
 //! `istiod-default-validator` webhook plus, on the stable channel, its ValidatingAdmissionPolicy.
 
+use mesh_core::obj;
 use mesh_core::{ComponentName, Value};
 use mesh_profiles::ComponentValues;
 use serde_json::json;
@@ -97,18 +98,18 @@ impl Base<'_> {
             ("release", "istio".into()),
             ("app.kubernetes.io/name", "istio-reader".into()),
         ]);
-        let mut sa = json!({
-            "apiVersion": "v1",
-            "kind": "ServiceAccount",
-            "metadata": {
+        let mut sa = obj! {
+            "apiVersion" => "v1",
+            "kind" => "ServiceAccount",
+            "metadata" => json!({
                 "name": "istio-reader-service-account",
                 "namespace": self.text("global.istioNamespace"),
                 "labels": labels,
-            },
-        });
+            }),
+        };
         let secrets: Vec<Value> = list_at(self.values, "global.imagePullSecrets", COMPONENT)?
             .iter()
-            .map(|s| json!({"name": go_format(s)}))
+            .map(|s| obj! { "name" => go_format(s) })
             .collect();
         if !secrets.is_empty() {
             sa["imagePullSecrets"] = Value::Array(secrets);
@@ -142,11 +143,11 @@ impl Base<'_> {
             };
             client.insert(
                 "service".into(),
-                json!({
-                    "name": service,
-                    "namespace": self.text("global.istioNamespace"),
-                    "path": "/validate",
-                }),
+                obj! {
+                    "name" => service,
+                    "namespace" => self.text("global.istioNamespace"),
+                    "path" => "/validate",
+                },
             );
         }
         let pinned = truthy(self.get("base.validationCABundle"));
@@ -156,11 +157,11 @@ impl Base<'_> {
                 self.text("base.validationCABundle").into(),
             );
         }
-        json!({
-            "apiVersion": "admissionregistration.k8s.io/v1",
-            "kind": "ValidatingWebhookConfiguration",
-            "metadata": {"name": "istiod-default-validator", "labels": self.default_labels()},
-            "webhooks": [{
+        obj! {
+            "apiVersion" => "admissionregistration.k8s.io/v1",
+            "kind" => "ValidatingWebhookConfiguration",
+            "metadata" => json!({"name": "istiod-default-validator", "labels": self.default_labels()}),
+            "webhooks" => json!([{
                 "name": "validation.istio.io",
                 "clientConfig": client,
                 "rules": [{
@@ -179,8 +180,8 @@ impl Base<'_> {
                 "failurePolicy": if pinned { "Fail" } else { "Ignore" },
                 "sideEffects": "None",
                 "admissionReviewVersions": ["v1"],
-            }],
-        })
+            }]),
+        }
     }
 
     /// The stable-channel policy for objects of every revision.

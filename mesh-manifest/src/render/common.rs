@@ -45,7 +45,7 @@ mod tests {
 // ---------------------------------------------------------------------------------------------
 
 /// A JSON object map, the building block of rendered objects.
-pub type ObjectMap = serde_json::Map<String, Value>;
+pub use mesh_core::ObjectMap;
 
 /// How `{{ value }}` prints a chart value. Helm reads numbers as 64-bit floats, so numbers print
 /// like Go's `%v` of a float64 (`50`, `12.5`, `1e+06`); a missing value prints as nothing.

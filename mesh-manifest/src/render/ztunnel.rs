@@ -9,6 +9,7 @@
 mod daemonset;
 mod extras;
 
+use mesh_core::obj;
 use mesh_core::{ComponentName, Value};
 
 use super::common::{ObjectMap, chart_labels, get, list_at, map_at, printed, str_at, truthy};
@@ -139,7 +140,7 @@ impl Ztunnel<'_> {
         if !secrets.is_empty() {
             let refs: Vec<Value> = secrets
                 .iter()
-                .map(|s| serde_json::json!({"name": printed(s)}))
+                .map(|s| obj! { "name" => printed(s) })
                 .collect();
             sa.insert("imagePullSecrets".into(), Value::Array(refs));
         }

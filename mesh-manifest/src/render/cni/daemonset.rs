@@ -1,6 +1,7 @@
 //! The `istio-cni-node` DaemonSet: the `install-cni` container on every Linux node.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::{COMPONENT, Cni, NAME, object};
@@ -23,7 +24,10 @@ impl Cni<'_> {
         let mut ds = object("apps/v1", "DaemonSet", &node, Some(self.namespace), labels);
 
         let mut spec = ObjectMap::new();
-        spec.insert("selector".into(), json!({"matchLabels": {"k8s-app": node}}));
+        spec.insert(
+            "selector".into(),
+            obj! { "matchLabels" => json!({"k8s-app": node}) },
+        );
         let strategy = self.at("updateStrategy");
         if truthy(strategy) {
             spec.insert("updateStrategy".into(), strategy.clone());
@@ -83,10 +87,10 @@ impl Cni<'_> {
         );
         spec.insert("containers".into(), json!([self.install_container()?]));
         spec.insert("volumes".into(), Value::Array(self.volumes()));
-        Ok(json!({
-            "metadata": {"labels": labels, "annotations": annotations},
-            "spec": spec,
-        }))
+        Ok(obj! {
+            "metadata" => json!({"labels": labels, "annotations": annotations}),
+            "spec" => spec,
+        })
     }
 
     /// Whether AppArmor is relaxed through the (deprecated) pod annotation rather than the
@@ -153,7 +157,7 @@ impl Cni<'_> {
         );
         c.insert(
             "readinessProbe".into(),
-            json!({"httpGet": {"path": "/readyz", "port": 8000}}),
+            obj! { "httpGet" => json!({"path": "/readyz", "port": 8000}) },
         );
         c.insert("securityContext".into(), self.security_context()?);
         c.insert("command".into(), json!(["install-cni"]));
@@ -179,7 +183,7 @@ impl Cni<'_> {
     fn security_context(&self) -> Result<Value, RenderError> {
         let mut sc = ObjectMap::new();
         if !self.apparmor_annotation() {
-            sc.insert("appArmorProfile".into(), json!({"type": "Unconfined"}));
+            sc.insert("appArmorProfile".into(), obj! { "type" => "Unconfined" });
         }
         sc.insert("privileged".into(), false.into());
         sc.insert("runAsGroup".into(), 0.into());
@@ -187,10 +191,10 @@ impl Cni<'_> {
         sc.insert("runAsNonRoot".into(), false.into());
         sc.insert(
             "capabilities".into(),
-            json!({
-                "drop": ["ALL"],
-                "add": ["NET_ADMIN", "NET_RAW", "SYS_PTRACE", "SYS_ADMIN", "DAC_OVERRIDE"],
-            }),
+            obj! {
+                "drop" => json!(["ALL"]),
+                "add" => json!(["NET_ADMIN", "NET_RAW", "SYS_PTRACE", "SYS_ADMIN", "DAC_OVERRIDE"]),
+            },
         );
         let selinux = self.at("seLinuxOptions");
         match selinux {
@@ -237,49 +241,50 @@ impl Cni<'_> {
     /// values quoted), as Istio 1.30's DaemonSet template lists them.
     fn env(&self) -> Result<Vec<Value>, RenderError> {
         let mut env = vec![
-            json!({"name": "REPAIR_NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}),
-            json!({"name": "REPAIR_RUN_AS_DAEMON", "value": "true"}),
-            json!({"name": "REPAIR_SIDECAR_ANNOTATION", "value": "sidecar.istio.io/status"}),
+            obj! { "name" => "REPAIR_NODE_NAME", "valueFrom" => json!({"fieldRef": {"fieldPath": "spec.nodeName"}}) },
+            obj! { "name" => "REPAIR_RUN_AS_DAEMON", "value" => "true" },
+            obj! { "name" => "REPAIR_SIDECAR_ANNOTATION", "value" => "sidecar.istio.io/status" },
         ];
         if !self.shares_host_network() {
-            env.push(json!({"name": "ALLOW_SWITCH_TO_HOST_NS", "value": "true"}));
+            env.push(obj! { "name" => "ALLOW_SWITCH_TO_HOST_NS", "value" => "true" });
         }
         env.extend([
-            json!({"name": "NODE_NAME", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "spec.nodeName"}}}),
-            json!({"name": "GOMEMLIMIT", "valueFrom": {"resourceFieldRef": {"resource": "limits.memory", "divisor": "1"}}}),
-            json!({"name": "GOMAXPROCS", "valueFrom": {"resourceFieldRef": {"resource": "limits.cpu", "divisor": "1"}}}),
-            json!({"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}),
-            json!({"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}),
+            obj! { "name" => "NODE_NAME", "valueFrom" => json!({"fieldRef": {"apiVersion": "v1", "fieldPath": "spec.nodeName"}}) },
+            obj! { "name" => "GOMEMLIMIT", "valueFrom" => json!({"resourceFieldRef": {"resource": "limits.memory", "divisor": "1"}}) },
+            obj! { "name" => "GOMAXPROCS", "valueFrom" => json!({"resourceFieldRef": {"resource": "limits.cpu", "divisor": "1"}}) },
+            obj! { "name" => "POD_NAME", "valueFrom" => json!({"fieldRef": {"fieldPath": "metadata.name"}}) },
+            obj! { "name" => "POD_NAMESPACE", "valueFrom" => json!({"fieldRef": {"fieldPath": "metadata.namespace"}}) },
         ]);
         if let Some(extra) = map_at(self.values, "env", COMPONENT)? {
             let mut keys: Vec<&String> = extra.keys().collect();
             keys.sort();
             for key in keys {
-                env.push(json!({
-                    "name": printed(&Value::from(key.as_str())),
-                    "value": go_format(&extra[key]),
-                }));
+                env.push(obj! {
+                    "name" => printed(&Value::from(key.as_str())),
+                    "value" => go_format(&extra[key]),
+                });
             }
         }
         Ok(env)
     }
 
     fn volume_mounts(&self) -> Vec<Value> {
-        let mut mounts = vec![json!({"mountPath": "/host/opt/cni/bin", "name": "cni-bin-dir"})];
+        let mut mounts = vec![obj! { "mountPath" => "/host/opt/cni/bin", "name" => "cni-bin-dir" }];
         if self.needs_procfs() {
             mounts.push(
-                json!({"mountPath": "/host/proc", "name": "cni-host-procfs", "readOnly": true}),
+                obj! { "mountPath" => "/host/proc", "name" => "cni-host-procfs", "readOnly" => true },
             );
         }
-        mounts.push(json!({"mountPath": "/host/etc/cni/net.d", "name": "cni-net-dir"}));
-        mounts.push(json!({"mountPath": "/var/run/istio-cni", "name": "cni-socket-dir"}));
+        mounts.push(obj! { "mountPath" => "/host/etc/cni/net.d", "name" => "cni-net-dir" });
+        mounts.push(obj! { "mountPath" => "/var/run/istio-cni", "name" => "cni-socket-dir" });
         if self.ambient() {
-            mounts.push(json!({
-                "mountPath": "/host/var/run/netns",
-                "mountPropagation": "HostToContainer",
-                "name": "cni-netns-dir",
-            }));
-            mounts.push(json!({"mountPath": "/var/run/ztunnel", "name": "cni-ztunnel-sock-dir"}));
+            mounts.push(obj! {
+                "mountPath" => "/host/var/run/netns",
+                "mountPropagation" => "HostToContainer",
+                "name" => "cni-netns-dir",
+            });
+            mounts
+                .push(obj! { "mountPath" => "/var/run/ztunnel", "name" => "cni-ztunnel-sock-dir" });
         }
         mounts
     }
@@ -292,27 +297,28 @@ impl Cni<'_> {
         } else {
             Value::from("/opt/cni/bin")
         };
-        let mut volumes = vec![json!({"name": "cni-bin-dir", "hostPath": {"path": bin_dir}})];
+        let mut volumes =
+            vec![obj! { "name" => "cni-bin-dir", "hostPath" => json!({"path": bin_dir}) }];
         if self.needs_procfs() {
-            volumes.push(json!({
-                "name": "cni-host-procfs",
-                "hostPath": {"path": "/proc", "type": "Directory"},
-            }));
+            volumes.push(obj! {
+                "name" => "cni-host-procfs",
+                "hostPath" => json!({"path": "/proc", "type": "Directory"}),
+            });
         }
         if self.ambient() {
-            volumes.push(json!({
-                "name": "cni-ztunnel-sock-dir",
-                "hostPath": {"path": "/var/run/ztunnel", "type": "DirectoryOrCreate"},
-            }));
+            volumes.push(obj! {
+                "name" => "cni-ztunnel-sock-dir",
+                "hostPath" => json!({"path": "/var/run/ztunnel", "type": "DirectoryOrCreate"}),
+            });
         }
         volumes.push(
-            json!({"name": "cni-net-dir", "hostPath": {"path": printed(self.at("cniConfDir"))}}),
+            obj! { "name" => "cni-net-dir", "hostPath" => json!({"path": printed(self.at("cniConfDir"))}) },
         );
-        volumes.push(json!({"name": "cni-socket-dir", "hostPath": {"path": "/var/run/istio-cni"}}));
-        volumes.push(json!({
-            "name": "cni-netns-dir",
-            "hostPath": {"path": printed(self.at("cniNetnsDir")), "type": "DirectoryOrCreate"},
-        }));
+        volumes.push(obj! { "name" => "cni-socket-dir", "hostPath" => json!({"path": "/var/run/istio-cni"}) });
+        volumes.push(obj! {
+            "name" => "cni-netns-dir",
+            "hostPath" => json!({"path": printed(self.at("cniNetnsDir")), "type": "DirectoryOrCreate"}),
+        });
         volumes
     }
 }

@@ -2,6 +2,7 @@
 //! ResourceQuota, the NetworkPolicy and the Prometheus PodMonitor.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::{COMPONENT, Cni, NAME, object};
@@ -41,14 +42,14 @@ impl Cni<'_> {
         );
         quota.insert(
             "spec".into(),
-            json!({
-                "hard": {"pods": go_format(self.at("resourceQuotas.pods"))},
-                "scopeSelector": {"matchExpressions": [{
+            obj! {
+                "hard" => json!({"pods": go_format(self.at("resourceQuotas.pods"))}),
+                "scopeSelector" => json!({"matchExpressions": [{
                     "operator": "In",
                     "scopeName": "PriorityClass",
                     "values": ["system-node-critical"],
-                }]},
-            }),
+                }]}),
+            },
         );
         Some(Value::Object(quota))
     }
@@ -87,15 +88,15 @@ impl Cni<'_> {
         );
         np.insert(
             "spec".into(),
-            json!({
-                "podSelector": {"matchLabels": {"k8s-app": format!("{NAME}-node")}},
-                "policyTypes": ["Ingress", "Egress"],
-                "ingress": [
+            obj! {
+                "podSelector" => json!({"matchLabels": {"k8s-app": format!("{NAME}-node")}}),
+                "policyTypes" => json!(["Ingress", "Egress"]),
+                "ingress" => json!([
                     {"ports": [{"protocol": "TCP", "port": 15014}]},
                     {"ports": [{"protocol": "TCP", "port": 8000}]},
-                ],
-                "egress": [{}],
-            }),
+                ]),
+                "egress" => json!([{}]),
+            },
         );
         Some(Value::Object(np))
     }
@@ -120,11 +121,11 @@ impl Cni<'_> {
         );
         pm.insert(
             "spec".into(),
-            json!({
-                "namespaceSelector": {"matchNames": [self.namespace]},
-                "selector": {"matchLabels": {"k8s-app": format!("{NAME}-node")}},
-                "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics", "interval": interval}],
-            }),
+            obj! {
+                "namespaceSelector" => json!({"matchNames": [self.namespace]}),
+                "selector" => json!({"matchLabels": {"k8s-app": format!("{NAME}-node")}}),
+                "podMetricsEndpoints" => json!([{"port": "metrics", "path": "/metrics", "interval": interval}]),
+            },
         );
         Some(Value::Object(pm))
     }

@@ -1,6 +1,7 @@
 //! The CNI agent's ServiceAccount, ClusterRoles and ClusterRoleBindings.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::{COMPONENT, Cni, NAME, object};
@@ -21,7 +22,7 @@ impl Cni<'_> {
         if !secrets.is_empty() {
             let refs: Vec<Value> = secrets
                 .iter()
-                .map(|s| json!({"name": printed(s)}))
+                .map(|s| obj! { "name" => printed(s) })
                 .collect();
             sa.insert("imagePullSecrets".into(), Value::Array(refs));
         }
@@ -31,18 +32,18 @@ impl Cni<'_> {
     /// The agent's base role, the repair role when repair is on, the ambient role when ambient
     /// is on.
     pub(super) fn cluster_roles(&self) -> Vec<Value> {
-        let mut base_rules = vec![json!({
-            "apiGroups": [""],
-            "resources": ["pods", "nodes", "namespaces"],
-            "verbs": ["get", "list", "watch"],
-        })];
+        let mut base_rules = vec![obj! {
+            "apiGroups" => json!([""]),
+            "resources" => json!(["pods", "nodes", "namespaces"]),
+            "verbs" => json!(["get", "list", "watch"]),
+        }];
         if self.platform() == "openshift" {
-            base_rules.push(json!({
-                "apiGroups": ["security.openshift.io"],
-                "resources": ["securitycontextconstraints"],
-                "resourceNames": ["privileged"],
-                "verbs": ["use"],
-            }));
+            base_rules.push(obj! {
+                "apiGroups" => json!(["security.openshift.io"]),
+                "resources" => json!(["securitycontextconstraints"]),
+                "resourceNames" => json!(["privileged"]),
+                "verbs" => json!(["use"]),
+            });
         }
         let mut roles = vec![self.cluster_role(NAME, base_rules)];
         if truthy(self.at("repair.enabled")) {
@@ -50,13 +51,13 @@ impl Cni<'_> {
         }
         if self.ambient() {
             let rules = vec![
-                json!({"apiGroups": [""], "resources": ["pods/status"], "verbs": ["patch", "update"]}),
-                json!({
-                    "apiGroups": ["apps"],
-                    "resources": ["daemonsets"],
-                    "resourceNames": [format!("{NAME}-node")],
-                    "verbs": ["get"],
-                }),
+                obj! { "apiGroups" => json!([""]), "resources" => json!(["pods/status"]), "verbs" => json!(["patch", "update"]) },
+                obj! {
+                    "apiGroups" => json!(["apps"]),
+                    "resources" => json!(["daemonsets"]),
+                    "resourceNames" => json!([format!("{NAME}-node")]),
+                    "verbs" => json!(["get"]),
+                },
             ];
             roles.push(self.cluster_role(&format!("{NAME}-ambient"), rules));
         }
@@ -67,19 +68,19 @@ impl Cni<'_> {
     /// place, `delete` to delete them, `pods/status` updates to label them.
     fn repair_rules(&self) -> Vec<Value> {
         let mut rules = vec![
-            json!({"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]}),
-            json!({"apiGroups": [""], "resources": ["pods"], "verbs": ["watch", "get", "list"]}),
+            obj! { "apiGroups" => json!([""]), "resources" => json!(["events"]), "verbs" => json!(["create", "patch"]) },
+            obj! { "apiGroups" => json!([""]), "resources" => json!(["pods"]), "verbs" => json!(["watch", "get", "list"]) },
         ];
         if truthy(self.at("repair.repairPods")) {
             // repairing in place needs no further rights
         } else if truthy(self.at("repair.deletePods")) {
-            rules.push(json!({"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]}));
+            rules.push(obj! { "apiGroups" => json!([""]), "resources" => json!(["pods"]), "verbs" => json!(["delete"]) });
         } else if truthy(self.at("repair.labelPods")) {
-            rules.push(json!({
-                "apiGroups": [""],
-                "resources": ["pods/status"],
-                "verbs": ["patch", "update"],
-            }));
+            rules.push(obj! {
+                "apiGroups" => json!([""]),
+                "resources" => json!(["pods/status"]),
+                "verbs" => json!(["patch", "update"]),
+            });
         }
         rules
     }
@@ -127,7 +128,7 @@ impl Cni<'_> {
         );
         b.insert(
             "roleRef".into(),
-            json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role}),
+            obj! { "apiGroup" => "rbac.authorization.k8s.io", "kind" => "ClusterRole", "name" => role },
         );
         b.insert(
             "subjects".into(),

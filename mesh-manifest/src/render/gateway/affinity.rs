@@ -2,6 +2,7 @@
 //! anti-affinity from the gateway's label selectors.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::Gateway;
@@ -57,17 +58,18 @@ impl Gateway<'_> {
             } else {
                 Value::Array(archs)
             };
-            expressions
-                .push(json!({"key": "kubernetes.io/arch", "operator": "In", "values": values}));
+            expressions.push(
+                obj! { "key" => "kubernetes.io/arch", "operator" => "In", "values" => values },
+            );
         }
         for (key, val) in selector.into_iter().flatten() {
-            expressions.push(json!({
-                "key": printed(&Value::from(key.as_str())),
-                "operator": "In",
-                "values": [go_format(val)],
-            }));
+            expressions.push(obj! {
+                "key" => printed(&Value::from(key.as_str())),
+                "operator" => "In",
+                "values" => json!([go_format(val)]),
+            });
         }
-        Ok(json!({"nodeSelectorTerms": [{"matchExpressions": expressions}]}))
+        Ok(obj! { "nodeSelectorTerms" => json!([{"matchExpressions": expressions}]) })
     }
 
     /// `podAntiAffinity` from `podAntiAffinityLabelSelector` (required) and
@@ -98,7 +100,7 @@ impl Gateway<'_> {
                 .iter()
                 .map(|item| {
                     self.anti_affinity_term(item, false)
-                        .map(|term| json!({"podAffinityTerm": term, "weight": 100}))
+                        .map(|term| obj! { "podAffinityTerm" => term, "weight" => 100 })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             anti.insert(
@@ -135,7 +137,7 @@ impl Gateway<'_> {
         let mut term = ObjectMap::new();
         term.insert(
             "labelSelector".into(),
-            json!({"matchExpressions": [Value::Object(expression)]}),
+            obj! { "matchExpressions" => json!([Value::Object(expression)]) },
         );
         term.insert("topologyKey".into(), printed(get(item, "topologyKey")));
         let namespaces = get(item, "namespaces");
@@ -154,12 +156,12 @@ fn preferred_arch(arch: Option<&ObjectMap>) -> Value {
         .flatten()
         .filter(|(_, w)| helm_int(w) > 0)
         .map(|(k, w)| {
-            json!({
-                "weight": helm_int(w),
-                "preference": {"matchExpressions": [
+            obj! {
+                "weight" => helm_int(w),
+                "preference" => json!({"matchExpressions": [
                     {"key": "kubernetes.io/arch", "operator": "In", "values": [k]}
-                ]},
-            })
+                ]}),
+            }
         })
         .collect();
     if terms.is_empty() {

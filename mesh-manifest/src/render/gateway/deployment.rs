@@ -2,6 +2,7 @@
 //! injector when `injectionTemplate` is set.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::proxy::restricted_security_context;
@@ -34,14 +35,16 @@ impl Gateway<'_> {
         }
         spec.insert(
             "selector".into(),
-            json!({"matchLabels": Value::Object(self.labels()?)}),
+            obj! { "matchLabels" => Value::Object(self.labels()?) },
         );
         spec.insert(
             "strategy".into(),
-            json!({"rollingUpdate": {
+            obj! {
+                "rollingUpdate" => json!({
                 "maxSurge": printed(self.at("rollingMaxSurge")),
                 "maxUnavailable": printed(self.at("rollingMaxUnavailable")),
-            }}),
+            }),
+            },
         );
         let template = if injected {
             self.injected_pod_template()?
@@ -147,10 +150,10 @@ impl Gateway<'_> {
         spec.insert("affinity".into(), self.affinity()?);
         self.insert_tolerations(&mut spec)?;
 
-        Ok(json!({
-            "metadata": {"labels": labels, "annotations": annotations},
-            "spec": spec,
-        }))
+        Ok(obj! {
+            "metadata" => json!({"labels": labels, "annotations": annotations}),
+            "spec" => spec,
+        })
     }
 
     /// The pod of the `injectionTemplate` variant: `image: auto`, only the gateway-specific
@@ -198,7 +201,7 @@ impl Gateway<'_> {
         container.insert("resources".into(), self.resources());
         let mut env = Vec::new();
         if !truthy(self.at("runAsRoot")) {
-            env.push(json!({"name": "ISTIO_META_UNPRIVILEGED_POD", "value": "true"}));
+            env.push(obj! { "name" => "ISTIO_META_UNPRIVILEGED_POD", "value" => "true" });
         }
         env.extend(self.gateway_env()?);
         container.insert("env".into(), Value::Array(env));
@@ -231,10 +234,10 @@ impl Gateway<'_> {
         spec.insert("affinity".into(), self.affinity()?);
         self.insert_tolerations(&mut spec)?;
 
-        Ok(json!({
-            "metadata": {"labels": labels, "annotations": annotations},
-            "spec": spec,
-        }))
+        Ok(obj! {
+            "metadata" => json!({"labels": labels, "annotations": annotations}),
+            "spec" => spec,
+        })
     }
 
     /// The pod security context, unless the gateway runs as root: non-root, and UID/GID 1337
@@ -244,9 +247,9 @@ impl Gateway<'_> {
             return None;
         }
         if self.platform() == "openshift" {
-            Some(json!({"runAsNonRoot": true}))
+            Some(obj! { "runAsNonRoot" => true })
         } else {
-            Some(json!({"runAsUser": 1337, "runAsGroup": 1337, "runAsNonRoot": true}))
+            Some(obj! { "runAsUser" => 1337, "runAsGroup" => 1337, "runAsNonRoot" => true })
         }
     }
 

@@ -1,6 +1,7 @@
 //! The router pod's `istio-proxy` container: image, ports, arguments, environment, resources.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::{Gateway, or};
@@ -42,12 +43,14 @@ impl Gateway<'_> {
                 let path = format!("{}[{i}]", self.path("ports"));
                 return Err(bad_value(self.component(), &path, "a map", port));
             }
-            out.push(json!({
-                "containerPort": printed(or(get(port, "targetPort"), get(port, "port"))),
-                "protocol": printed(or(get(port, "protocol"), &Value::from("TCP"))),
-            }));
+            out.push(obj! {
+                "containerPort" => printed(or(get(port, "targetPort"), get(port, "port"))),
+                "protocol" => printed(or(get(port, "protocol"), &Value::from("TCP"))),
+            });
         }
-        out.push(json!({"containerPort": 15090, "protocol": "TCP", "name": "http-envoy-prom"}));
+        out.push(
+            obj! { "containerPort" => 15090, "protocol" => "TCP", "name" => "http-envoy-prom" },
+        );
         Ok(out)
     }
 
@@ -78,14 +81,14 @@ impl Gateway<'_> {
         }
         c.insert(
             "readinessProbe".into(),
-            json!({
-                "failureThreshold": 30,
-                "httpGet": {"path": "/healthz/ready", "port": 15021, "scheme": "HTTP"},
-                "initialDelaySeconds": 1,
-                "periodSeconds": 2,
-                "successThreshold": 1,
-                "timeoutSeconds": 1,
-            }),
+            obj! {
+                "failureThreshold" => 30,
+                "httpGet" => json!({"path": "/healthz/ready", "port": 15021, "scheme": "HTTP"}),
+                "initialDelaySeconds" => 1,
+                "periodSeconds" => 2,
+                "successThreshold" => 1,
+                "timeoutSeconds" => 1,
+            },
         );
         c.insert("resources".into(), self.resources());
         c.insert("env".into(), Value::Array(self.proxy_env()?));
@@ -134,7 +137,7 @@ impl Gateway<'_> {
             .gw_map("env")?
             .into_iter()
             .flatten()
-            .map(|(k, v)| json!({"name": k, "value": go_format(v)}))
+            .map(|(k, v)| obj! { "name" => k.as_str(), "value" => go_format(v) })
             .collect())
     }
 
@@ -142,32 +145,35 @@ impl Gateway<'_> {
     fn proxy_env(&self) -> Result<Vec<Value>, RenderError> {
         let v = self.values;
         let mut env = vec![
-            json!({"name": "PILOT_CERT_PROVIDER", "value": printed(get(v, "global.pilotCertProvider"))}),
-            json!({"name": "CA_ADDR", "value": self.ca_address()}),
+            obj! { "name" => "PILOT_CERT_PROVIDER", "value" => printed(get(v, "global.pilotCertProvider")) },
+            obj! { "name" => "CA_ADDR", "value" => self.ca_address() },
             field_env("NODE_NAME", "spec.nodeName", true),
             field_env("POD_NAME", "metadata.name", true),
             field_env("POD_NAMESPACE", "metadata.namespace", true),
             field_env("INSTANCE_IP", "status.podIP", true),
             field_env("HOST_IP", "status.hostIP", true),
-            json!({"name": "ISTIO_CPU_LIMIT", "valueFrom": {"resourceFieldRef": {"divisor": "1", "resource": "limits.cpu"}}}),
+            obj! { "name" => "ISTIO_CPU_LIMIT", "valueFrom" => json!({"resourceFieldRef": {"divisor": "1", "resource": "limits.cpu"}}) },
             field_env("SERVICE_ACCOUNT", "spec.serviceAccountName", false),
-            json!({"name": "ISTIO_META_WORKLOAD_NAME", "value": printed(&Value::from(self.name.as_str()))}),
-            json!({"name": "ISTIO_META_OWNER", "value": format!(
+            obj! { "name" => "ISTIO_META_WORKLOAD_NAME", "value" => printed(&Value::from(self.name.as_str())) },
+            obj! {
+                "name" => "ISTIO_META_OWNER",
+                "value" => format!(
                 "kubernetes://apis/apps/v1/namespaces/{}/deployments/{}", self.namespace, self.name
-            )}),
+            ),
+            },
         ];
         let mesh_id = get(v, "global.meshID");
         let trust_domain = get(v, "meshConfig.trustDomain");
         if truthy(mesh_id) {
-            env.push(json!({"name": "ISTIO_META_MESH_ID", "value": go_format(mesh_id)}));
+            env.push(obj! { "name" => "ISTIO_META_MESH_ID", "value" => go_format(mesh_id) });
         } else if truthy(trust_domain) {
-            env.push(json!({"name": "ISTIO_META_MESH_ID", "value": go_format(trust_domain)}));
+            env.push(obj! { "name" => "ISTIO_META_MESH_ID", "value" => go_format(trust_domain) });
         }
         if truthy(trust_domain) {
-            env.push(json!({"name": "TRUST_DOMAIN", "value": go_format(trust_domain)}));
+            env.push(obj! { "name" => "TRUST_DOMAIN", "value" => go_format(trust_domain) });
         }
         if !truthy(self.at("runAsRoot")) {
-            env.push(json!({"name": "ISTIO_META_UNPRIVILEGED_POD", "value": "true"}));
+            env.push(obj! { "name" => "ISTIO_META_UNPRIVILEGED_POD", "value" => "true" });
         }
         env.extend(self.gateway_env()?);
         let metadata = map_at(
@@ -176,12 +182,12 @@ impl Gateway<'_> {
             self.component(),
         )?;
         for (k, val) in metadata.into_iter().flatten() {
-            env.push(json!({"name": k, "value": go_format(val)}));
+            env.push(obj! { "name" => k.as_str(), "value" => go_format(val) });
         }
         let network_set = truthy(get(self.at("env"), "ISTIO_META_NETWORK"));
         let network = get(v, "global.network");
         if !network_set && truthy(network) {
-            env.push(json!({"name": "ISTIO_META_NETWORK", "value": go_format(network)}));
+            env.push(obj! { "name" => "ISTIO_META_NETWORK", "value" => go_format(network) });
         }
         let cluster = get(v, "global.multiCluster.clusterName");
         let cluster = if truthy(cluster) {
@@ -189,7 +195,7 @@ impl Gateway<'_> {
         } else {
             "Kubernetes".to_string()
         };
-        env.push(json!({"name": "ISTIO_META_CLUSTER_ID", "value": cluster}));
+        env.push(obj! { "name" => "ISTIO_META_CLUSTER_ID", "value" => cluster });
         env.push(field_env("ISTIO_META_NODE_NAME", "spec.nodeName", false));
         Ok(env)
     }
@@ -213,19 +219,19 @@ impl Gateway<'_> {
 /// A downward-API environment variable, with `apiVersion: v1` where the chart writes it.
 fn field_env(name: &str, field: &str, with_api_version: bool) -> Value {
     let field_ref = if with_api_version {
-        json!({"apiVersion": "v1", "fieldPath": field})
+        obj! { "apiVersion" => "v1", "fieldPath" => field }
     } else {
-        json!({"fieldPath": field})
+        obj! { "fieldPath" => field }
     };
-    json!({"name": name, "valueFrom": {"fieldRef": field_ref}})
+    obj! { "name" => name, "valueFrom" => json!({"fieldRef": field_ref}) }
 }
 
 /// The container security context of a non-root gateway.
 pub(super) fn restricted_security_context() -> Value {
-    json!({
-        "allowPrivilegeEscalation": false,
-        "capabilities": {"drop": ["ALL"]},
-        "privileged": false,
-        "readOnlyRootFilesystem": true,
-    })
+    obj! {
+        "allowPrivilegeEscalation" => false,
+        "capabilities" => json!({"drop": ["ALL"]}),
+        "privileged" => false,
+        "readOnlyRootFilesystem" => true,
+    }
 }

@@ -1,6 +1,7 @@
 //! The gateway's ServiceAccount and the Role/RoleBinding that let it read secrets (SDS).
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::{Gateway, object};
@@ -26,7 +27,7 @@ impl Gateway<'_> {
         if !secrets.is_empty() {
             let refs: Vec<Value> = secrets
                 .iter()
-                .map(|s| json!({"name": printed(s)}))
+                .map(|s| obj! { "name" => printed(s) })
                 .collect();
             sa.insert("imagePullSecrets".into(), Value::Array(refs));
         }
@@ -65,11 +66,11 @@ impl Gateway<'_> {
         let mut rb = object("rbac.authorization.k8s.io/v1", "RoleBinding", metadata);
         rb.insert(
             "roleRef".into(),
-            json!({
-                "apiGroup": "rbac.authorization.k8s.io",
-                "kind": "Role",
-                "name": format!("{}-sds", self.name),
-            }),
+            obj! {
+                "apiGroup" => "rbac.authorization.k8s.io",
+                "kind" => "Role",
+                "name" => format!("{}-sds", self.name),
+            },
         );
         rb.insert(
             "subjects".into(),

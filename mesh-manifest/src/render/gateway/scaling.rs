@@ -1,6 +1,7 @@
 //! The gateway's HorizontalPodAutoscaler and PodDisruptionBudget.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::{Gateway, object};
@@ -22,24 +23,24 @@ impl Gateway<'_> {
         );
         let mut hpa = object("autoscaling/v2", "HorizontalPodAutoscaler", metadata);
         // Istio 1.30's gateway charts scale on the CPU target only (a memory target is ignored).
-        let metrics = vec![json!({
-            "type": "Resource",
-            "resource": {
+        let metrics = vec![obj! {
+            "type" => "Resource",
+            "resource" => json!({
                 "name": "cpu",
                 "target": {
                     "type": "Utilization",
                     "averageUtilization": printed(self.at("cpu.targetAverageUtilization")),
                 },
-            },
-        })];
+            }),
+        }];
         hpa.insert(
             "spec".into(),
-            json!({
-                "maxReplicas": printed(max),
-                "minReplicas": printed(min),
-                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.name},
-                "metrics": metrics,
-            }),
+            obj! {
+                "maxReplicas" => printed(max),
+                "minReplicas" => printed(min),
+                "scaleTargetRef" => json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": self.name}),
+                "metrics" => metrics,
+            },
         );
         Ok(Some(Value::Object(hpa)))
     }
@@ -72,7 +73,7 @@ impl Gateway<'_> {
         let mut pdb = object("policy/v1", "PodDisruptionBudget", metadata);
         pdb.insert(
             "spec".into(),
-            json!({"minAvailable": 1, "selector": {"matchLabels": self.labels()?}}),
+            obj! { "minAvailable" => 1, "selector" => json!({"matchLabels": self.labels()?}) },
         );
         Ok(Some(Value::Object(pdb)))
     }

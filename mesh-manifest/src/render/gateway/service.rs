@@ -1,5 +1,6 @@
 //! The gateway's Service and, when network policies are on, its NetworkPolicy.
 
+use mesh_core::obj;
 use mesh_core::{ComponentName, Value};
 use serde_json::json;
 
@@ -95,10 +96,10 @@ impl Gateway<'_> {
             ports.push(Value::Object(printed_fields));
         }
         for extra in self.gw_list(self.flavor.extra_ports)? {
-            ports.push(json!({
-                "port": printed(get(extra, "port")),
-                "name": printed(get(extra, "name")),
-            }));
+            ports.push(obj! {
+                "port" => printed(get(extra, "port")),
+                "name" => printed(get(extra, "name")),
+            });
         }
         Ok(ports)
     }
@@ -130,24 +131,26 @@ impl Gateway<'_> {
         labels.extend(self.chart_labels());
         let metadata = self.metadata(&name, Value::from(self.namespace), labels);
         let mut rules = vec![
-            json!({"ports": [{"protocol": "TCP", "port": 15021}]}),
-            json!({"ports": [{"protocol": "TCP", "port": 15020}, {"protocol": "TCP", "port": 15090}]}),
+            obj! { "ports" => json!([{"protocol": "TCP", "port": 15021}]) },
+            obj! { "ports" => json!([{"protocol": "TCP", "port": 15020}, {"protocol": "TCP", "port": 15090}]) },
         ];
         for port in self.ports()? {
-            rules.push(json!({"ports": [{
+            rules.push(obj! {
+                "ports" => json!([{
                 "protocol": printed(or(get(port, "protocol"), &Value::from("TCP"))),
                 "port": printed(or(get(port, "targetPort"), get(port, "port"))),
-            }]}));
+            }]),
+            });
         }
         let mut np = object("networking.k8s.io/v1", "NetworkPolicy", metadata);
         np.insert(
             "spec".into(),
-            json!({
-                "podSelector": {"matchLabels": self.labels()?},
-                "policyTypes": ["Ingress", "Egress"],
-                "ingress": rules,
-                "egress": [{}],
-            }),
+            obj! {
+                "podSelector" => json!({"matchLabels": self.labels()?}),
+                "policyTypes" => json!(["Ingress", "Egress"]),
+                "ingress" => rules,
+                "egress" => json!([{}]),
+            },
         );
         Ok(Some(Value::Object(np)))
     }

@@ -1,6 +1,7 @@
 //! The router pod's volumes and volume mounts.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::Gateway;
@@ -20,22 +21,24 @@ impl Gateway<'_> {
     /// The router's fixed volume mounts.
     pub(super) fn standard_volume_mounts(&self) -> Vec<Value> {
         let mut mounts = vec![
-            json!({"name": "workload-socket", "mountPath": "/var/run/secrets/workload-spiffe-uds"}),
-            json!({"name": "credential-socket", "mountPath": "/var/run/secrets/credential-uds"}),
-            json!({"name": "workload-certs", "mountPath": "/var/run/secrets/workload-spiffe-credentials"}),
-            json!({"name": "istio-envoy", "mountPath": "/etc/istio/proxy"}),
-            json!({"name": "config-volume", "mountPath": "/etc/istio/config"}),
+            obj! { "name" => "workload-socket", "mountPath" => "/var/run/secrets/workload-spiffe-uds" },
+            obj! { "name" => "credential-socket", "mountPath" => "/var/run/secrets/credential-uds" },
+            obj! { "name" => "workload-certs", "mountPath" => "/var/run/secrets/workload-spiffe-credentials" },
+            obj! { "name" => "istio-envoy", "mountPath" => "/etc/istio/proxy" },
+            obj! { "name" => "config-volume", "mountPath" => "/etc/istio/config" },
         ];
         if self.istiod_certs() {
-            mounts.push(json!({"mountPath": "/var/run/secrets/istio", "name": "istiod-ca-cert"}));
-        }
-        mounts.push(json!({"name": "istio-token", "mountPath": "/var/run/secrets/tokens", "readOnly": true}));
-        if self.mtls_certs() {
             mounts
-                .push(json!({"name": "istio-certs", "mountPath": "/etc/certs", "readOnly": true}));
+                .push(obj! { "mountPath" => "/var/run/secrets/istio", "name" => "istiod-ca-cert" });
         }
-        mounts.push(json!({"mountPath": "/var/lib/istio/data", "name": "istio-data"}));
-        mounts.push(json!({"name": "podinfo", "mountPath": "/etc/istio/pod"}));
+        mounts.push(obj! { "name" => "istio-token", "mountPath" => "/var/run/secrets/tokens", "readOnly" => true });
+        if self.mtls_certs() {
+            mounts.push(
+                obj! { "name" => "istio-certs", "mountPath" => "/etc/certs", "readOnly" => true },
+            );
+        }
+        mounts.push(obj! { "mountPath" => "/var/lib/istio/data", "name" => "istio-data" });
+        mounts.push(obj! { "name" => "podinfo", "mountPath" => "/etc/istio/pod" });
         mounts
     }
 
@@ -43,19 +46,19 @@ impl Gateway<'_> {
     pub(super) fn extra_volume_mounts(&self) -> Result<Vec<Value>, RenderError> {
         let mut mounts = Vec::new();
         for vol in self.gw_list("secretVolumes")? {
-            mounts.push(json!({
-                "name": printed(get(vol, "name")),
-                "mountPath": go_format(get(vol, "mountPath")),
-                "readOnly": true,
-            }));
+            mounts.push(obj! {
+                "name" => printed(get(vol, "name")),
+                "mountPath" => go_format(get(vol, "mountPath")),
+                "readOnly" => true,
+            });
         }
         for vol in self.gw_list("configVolumes")? {
             if truthy(get(vol, "mountPath")) {
-                mounts.push(json!({
-                    "name": printed(get(vol, "name")),
-                    "mountPath": go_format(get(vol, "mountPath")),
-                    "readOnly": true,
-                }));
+                mounts.push(obj! {
+                    "name" => printed(get(vol, "name")),
+                    "mountPath" => go_format(get(vol, "mountPath")),
+                    "readOnly" => true,
+                });
             }
         }
         Ok(mounts)
@@ -65,16 +68,16 @@ impl Gateway<'_> {
     pub(super) fn extra_volumes(&self) -> Result<Vec<Value>, RenderError> {
         let mut volumes = Vec::new();
         for vol in self.gw_list("secretVolumes")? {
-            volumes.push(json!({
-                "name": printed(get(vol, "name")),
-                "secret": {"secretName": go_format(get(vol, "secretName")), "optional": true},
-            }));
+            volumes.push(obj! {
+                "name" => printed(get(vol, "name")),
+                "secret" => json!({"secretName": go_format(get(vol, "secretName")), "optional": true}),
+            });
         }
         for vol in self.gw_list("configVolumes")? {
-            volumes.push(json!({
-                "name": printed(get(vol, "name")),
-                "configMap": {"name": go_format(get(vol, "configMapName")), "optional": true},
-            }));
+            volumes.push(obj! {
+                "name" => printed(get(vol, "name")),
+                "configMap" => json!({"name": go_format(get(vol, "configMapName")), "optional": true}),
+            });
         }
         Ok(volumes)
     }
@@ -82,49 +85,49 @@ impl Gateway<'_> {
     /// The router pod's volumes.
     pub(super) fn volumes(&self) -> Result<Vec<Value>, RenderError> {
         let mut volumes = vec![
-            json!({"emptyDir": {}, "name": "workload-socket"}),
-            json!({"emptyDir": {}, "name": "credential-socket"}),
-            json!({"emptyDir": {}, "name": "workload-certs"}),
+            obj! { "emptyDir" => json!({}), "name" => "workload-socket" },
+            obj! { "emptyDir" => json!({}), "name" => "credential-socket" },
+            obj! { "emptyDir" => json!({}), "name" => "workload-certs" },
         ];
         if self.istiod_certs() {
             volumes.push(
-                json!({"name": "istiod-ca-cert", "configMap": {"name": "istio-ca-root-cert"}}),
+                obj! { "name" => "istiod-ca-cert", "configMap" => json!({"name": "istio-ca-root-cert"}) },
             );
         }
-        volumes.push(json!({
-            "name": "podinfo",
-            "downwardAPI": {"items": [
+        volumes.push(obj! {
+            "name" => "podinfo",
+            "downwardAPI" => json!({"items": [
                 {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
                 {"path": "annotations", "fieldRef": {"fieldPath": "metadata.annotations"}},
-            ]},
-        }));
-        volumes.push(json!({"name": "istio-envoy", "emptyDir": {}}));
-        volumes.push(json!({"name": "istio-data", "emptyDir": {}}));
-        volumes.push(json!({
-            "name": "istio-token",
-            "projected": {"sources": [{"serviceAccountToken": {
+            ]}),
+        });
+        volumes.push(obj! { "name" => "istio-envoy", "emptyDir" => json!({}) });
+        volumes.push(obj! { "name" => "istio-data", "emptyDir" => json!({}) });
+        volumes.push(obj! {
+            "name" => "istio-token",
+            "projected" => json!({"sources": [{"serviceAccountToken": {
                 "path": "istio-token",
                 "expirationSeconds": 43200,
                 "audience": printed(get(self.values, "global.sds.token.aud")),
-            }}]},
-        }));
+            }}]}),
+        });
         if self.mtls_certs() {
-            volumes.push(json!({
-                "name": "istio-certs",
-                "secret": {
+            volumes.push(obj! {
+                "name" => "istio-certs",
+                "secret" => json!({
                     "secretName": format!("istio.{}-service-account", self.flavor.key),
                     "optional": true,
-                },
-            }));
+                }),
+            });
         }
         let config_map = match self.revision() {
             "" => "istio".to_string(),
             rev => format!("istio-{rev}"),
         };
-        volumes.push(json!({
-            "name": "config-volume",
-            "configMap": {"name": printed(&Value::from(config_map)), "optional": true},
-        }));
+        volumes.push(obj! {
+            "name" => "config-volume",
+            "configMap" => json!({"name": printed(&Value::from(config_map)), "optional": true}),
+        });
         volumes.extend(self.extra_volumes()?);
         Ok(volumes)
     }

@@ -1,6 +1,7 @@
 //! The istiod chart's view of its values: names, labels and the switches the templates share.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use crate::render::RenderContext;
@@ -194,8 +195,8 @@ impl<'a> Chart<'a> {
     /// revision, `istio.io/rev: <rev>` otherwise (both with `app: istiod`).
     pub fn pod_selector(&self) -> Value {
         match self.revision() {
-            r if r.is_empty() => json!({"app": "istiod", "istio": "pilot"}),
-            r => json!({"app": "istiod", "istio.io/rev": r}),
+            r if r.is_empty() => obj! { "app" => "istiod", "istio" => "pilot" },
+            r => obj! { "app" => "istiod", "istio.io/rev" => r },
         }
     }
 

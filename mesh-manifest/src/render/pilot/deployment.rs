@@ -1,7 +1,7 @@
 //! The istiod Deployment: pod labels and annotations, scheduling, the `discovery` container's
 //! image, arguments, environment, resources, security context, mounts and volumes.
 
-use mesh_core::Value;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::chart::{Chart, annotate};
@@ -43,27 +43,29 @@ fn deployment(chart: &Chart<'_>) -> Result<Value, RenderError> {
     }
     spec.insert(
         "strategy".into(),
-        json!({"rollingUpdate": {
+        obj! {
+            "rollingUpdate" => json!({
             "maxSurge": chart.printed("rollingMaxSurge"),
             "maxUnavailable": chart.printed("rollingMaxUnavailable"),
-        }}),
+        }),
+        },
     );
     let selector = if chart.revision().is_empty() {
-        json!({"istio": "pilot"})
+        obj! { "istio" => "pilot" }
     } else {
-        json!({"app": "istiod", "istio.io/rev": chart.revision()})
+        obj! { "app" => "istiod", "istio.io/rev" => chart.revision() }
     };
-    spec.insert("selector".into(), json!({ "matchLabels": selector }));
+    spec.insert("selector".into(), obj! { "matchLabels" => selector });
     spec.insert(
         "template".into(),
-        json!({"metadata": pod_metadata(chart)?, "spec": pod_spec(chart)?}),
+        obj! { "metadata" => pod_metadata(chart)?, "spec" => pod_spec(chart)? },
     );
-    Ok(json!({
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": md,
-        "spec": spec,
-    }))
+    Ok(obj! {
+        "apiVersion" => "apps/v1",
+        "kind" => "Deployment",
+        "metadata" => md,
+        "spec" => spec,
+    })
 }
 
 /// The pod template's labels and annotations.
@@ -89,7 +91,7 @@ fn pod_metadata(chart: &Chart<'_>) -> Result<Value, RenderError> {
     if let Some(extra) = chart.nonempty_map("podAnnotations")? {
         annotations.extend(extra.clone());
     }
-    Ok(json!({"labels": labels, "annotations": annotations}))
+    Ok(obj! { "labels" => labels, "annotations" => annotations })
 }
 
 /// The pod spec.
@@ -101,7 +103,7 @@ fn pod_spec(chart: &Chart<'_>) -> Result<Value, RenderError> {
     if chart.on("affinity") {
         spec.insert("affinity".into(), chart.get("affinity").clone());
     }
-    let mut tolerations = vec![json!({"key": "cni.istio.io/not-ready", "operator": "Exists"})];
+    let mut tolerations = vec![obj! { "key" => "cni.istio.io/not-ready", "operator" => "Exists" }];
     tolerations.extend(chart.list("tolerations")?.iter().cloned());
     spec.insert("tolerations".into(), Value::Array(tolerations));
     if chart.on("topologySpreadConstraints") {
@@ -123,7 +125,7 @@ fn pod_spec(chart: &Chart<'_>) -> Result<Value, RenderError> {
     if chart.on("initContainers") {
         spec.insert("initContainers".into(), chart.get("initContainers").clone());
     }
-    spec.insert("containers".into(), json!([container(chart)?]));
+    spec.insert("containers".into(), Value::Array(vec![container(chart)?]));
     spec.insert("volumes".into(), Value::Array(volumes(chart)?));
     Ok(Value::Object(spec))
 }
@@ -180,17 +182,17 @@ fn container(chart: &Chart<'_>) -> Result<Value, RenderError> {
         "ports".into(),
         PORTS
             .iter()
-            .map(|(port, name)| json!({"containerPort": port, "protocol": "TCP", "name": name}))
+            .map(|(port, name)| obj! { "containerPort" => *port, "protocol" => "TCP", "name" => *name })
             .collect(),
     );
     c.insert(
         "readinessProbe".into(),
-        json!({
-            "httpGet": {"path": "/ready", "port": 8080},
-            "initialDelaySeconds": 1,
-            "periodSeconds": 3,
-            "timeoutSeconds": 5,
-        }),
+        obj! {
+            "httpGet" => json!({"path": "/ready", "port": 8080}),
+            "initialDelaySeconds" => 1,
+            "periodSeconds" => 3,
+            "timeoutSeconds" => 5,
+        },
     );
     c.insert("env".into(), Value::Array(env(chart)?));
     let resources = if chart.on("resources") {
@@ -199,12 +201,12 @@ fn container(chart: &Chart<'_>) -> Result<Value, RenderError> {
         chart.get("global.defaultResources")
     };
     c.insert("resources".into(), helm_resources(resources));
-    let mut security = json!({
-        "allowPrivilegeEscalation": false,
-        "readOnlyRootFilesystem": true,
-        "runAsNonRoot": true,
-        "capabilities": {"drop": ["ALL"]},
-    });
+    let mut security = obj! {
+        "allowPrivilegeEscalation" => false,
+        "readOnlyRootFilesystem" => true,
+        "runAsNonRoot" => true,
+        "capabilities" => json!({"drop": ["ALL"]}),
+    };
     if chart.on("seccompProfile") {
         security["seccompProfile"] = chart.get("seccompProfile").clone();
     }
@@ -235,12 +237,12 @@ fn args(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
 
 /// `name: value` environment variable.
 fn var(name: &str, value: impl Into<Value>) -> Value {
-    json!({"name": name, "value": value.into()})
+    obj! { "name" => name, "value" => value.into() }
 }
 
 /// An environment variable read from a field of the pod.
 fn field_var(name: &str, path: &str) -> Value {
-    json!({"name": name, "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": path}}})
+    obj! { "name" => name, "valueFrom" => json!({"fieldRef": {"apiVersion": "v1", "fieldPath": path}}) }
 }
 
 /// The container environment, in the chart's order.
@@ -310,10 +312,10 @@ fn env(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
         "Kubernetes".to_string()
     };
     env.push(var("CLUSTER_ID", cluster));
-    env.push(json!({
-        "name": "GOMAXPROCS",
-        "valueFrom": {"resourceFieldRef": {"resource": "limits.cpu", "divisor": "1"}},
-    }));
+    env.push(obj! {
+        "name" => "GOMAXPROCS",
+        "valueFrom" => json!({"resourceFieldRef": {"resource": "limits.cpu", "divisor": "1"}}),
+    });
     let platform = if chart.on("global.platform") {
         chart.text("global.platform")
     } else {
@@ -325,19 +327,19 @@ fn env(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
 
 /// `name`, `mountPath` and `readOnly: true`.
 fn read_only_mount(name: &str, path: &str) -> Value {
-    json!({"name": name, "mountPath": path, "readOnly": true})
+    obj! { "name" => name, "mountPath" => path, "readOnly" => true }
 }
 
 /// The container's volume mounts.
 fn volume_mounts(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
     let mut mounts = vec![
         read_only_mount("istio-token", "/var/run/secrets/tokens"),
-        json!({"name": "local-certs", "mountPath": "/var/run/secrets/istio-dns"}),
+        obj! { "name" => "local-certs", "mountPath" => "/var/run/secrets/istio-dns" },
         read_only_mount("cacerts", "/etc/cacerts"),
         read_only_mount("istio-kubeconfig", "/var/run/secrets/remote"),
     ];
     if chart.on("jwksResolverExtraRootCA") {
-        mounts.push(json!({"name": "extracacerts", "mountPath": "/cacerts"}));
+        mounts.push(obj! { "name" => "extracacerts", "mountPath" => "/cacerts" });
     }
     mounts.push(read_only_mount(
         "istio-csr-dns-cert",
@@ -353,27 +355,33 @@ fn volume_mounts(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
 
 /// An optional Secret volume.
 fn secret_volume(name: &str, secret: &str) -> Value {
-    json!({"name": name, "secret": {"secretName": secret, "optional": true}})
+    obj! { "name" => name, "secret" => json!({"secretName": secret, "optional": true}) }
 }
 
 /// The pod's volumes.
 fn volumes(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
     let mut volumes = vec![
-        json!({"name": "local-certs", "emptyDir": {"medium": "Memory"}}),
-        json!({"name": "istio-token", "projected": {"sources": [{"serviceAccountToken": {
+        obj! { "name" => "local-certs", "emptyDir" => json!({"medium": "Memory"}) },
+        obj! {
+            "name" => "istio-token",
+            "projected" => json!({"sources": [{"serviceAccountToken": {
             "audience": chart.printed("global.sds.token.aud"),
             "expirationSeconds": 43200,
             "path": "istio-token",
-        }}]}}),
+        }}]}),
+        },
         secret_volume("cacerts", "cacerts"),
         secret_volume("istio-kubeconfig", "istio-kubeconfig"),
         secret_volume("istio-csr-dns-cert", "istiod-tls"),
         root_cert_volume(chart),
     ];
     if chart.on("jwksResolverExtraRootCA") {
-        volumes.push(json!({"name": "extracacerts", "configMap": {
+        volumes.push(obj! {
+            "name" => "extracacerts",
+            "configMap" => json!({
             "name": chart.revisioned("pilot-jwks-extra-cacerts"),
-        }}));
+        }),
+        });
     }
     volumes.extend(chart.list("volumes")?.iter().cloned());
     Ok(volumes)
@@ -389,21 +397,27 @@ fn root_cert_volume(chart: &Chart<'_>) -> Value {
         } else {
             "root-cert".to_string()
         };
-        json!({"name": "istio-csr-ca-configmap", "projected": {"sources": [{"clusterTrustBundle": {
+        obj! {
+            "name" => "istio-csr-ca-configmap",
+            "projected" => json!({"sources": [{"clusterTrustBundle": {
             "name": format!("istio.io:istiod-ca:{name}"),
             "path": "root-cert.pem",
             "optional": true,
-        }}]}})
+        }}]}),
+        }
     } else {
         let name = if bundle {
             chart.text("global.trustBundleName")
         } else {
             "istio-ca-root-cert".to_string()
         };
-        json!({"name": "istio-csr-ca-configmap", "configMap": {
+        obj! {
+            "name" => "istio-csr-ca-configmap",
+            "configMap" => json!({
             "name": name,
             "defaultMode": 420,
             "optional": true,
-        }})
+        }),
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! ServiceMonitor.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::chart::Chart;
@@ -52,28 +53,28 @@ fn gateway_classes(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
             Value::Null => ObjectMap::new(),
             _ => return Err(chart.bad(&format!("gatewayClasses.{class}"), "a map")),
         };
-        out.push(json!({
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": chart.metadata(&name, Some(chart.namespace), labels),
-            "data": data,
-        }));
+        out.push(obj! {
+            "apiVersion" => "v1",
+            "kind" => "ConfigMap",
+            "metadata" => chart.metadata(&name, Some(chart.namespace), labels),
+            "data" => data,
+        });
     }
     Ok(out)
 }
 
 /// The ConfigMap with the extra root CA istiod trusts when fetching JWKS.
 fn jwks_root_ca(chart: &Chart<'_>) -> Value {
-    json!({
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": chart.metadata(
+    obj! {
+        "apiVersion" => "v1",
+        "kind" => "ConfigMap",
+        "metadata" => chart.metadata(
             &chart.revisioned("pilot-jwks-extra-cacerts"),
             Some(chart.namespace),
             chart.component_labels(&[]),
         ),
-        "data": {"extra.pem": chart.text("jwksResolverExtraRootCA")},
-    })
+        "data" => json!({"extra.pem": chart.text("jwksResolverExtraRootCA")}),
+    }
 }
 
 /// The TLS Secret with the client certificate istiod presents when fetching JWKS.
@@ -86,31 +87,31 @@ fn jwks_client_cert(chart: &Chart<'_>) -> Value {
         chart.owner(),
     );
     labels.insert("operator.istio.io/component".into(), "Pilot".into());
-    json!({
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": chart.metadata(
+    obj! {
+        "apiVersion" => "v1",
+        "kind" => "Secret",
+        "metadata" => chart.metadata(
             &chart.revisioned("pilot-jwks-resolver-cert"),
             Some(chart.namespace),
             labels,
         ),
-        "type": "kubernetes.io/tls",
-        "data": {
+        "type" => "kubernetes.io/tls",
+        "data" => json!({
             "tls.crt": mesh_core::base64::encode(go_format(chart.get("jwksResolverCert")).as_bytes()),
             "tls.key": mesh_core::base64::encode(go_format(chart.get("jwksResolverKey")).as_bytes()),
-        },
-    })
+        }),
+    }
 }
 
 /// A NetworkPolicy letting the webhook and xDS ports in and everything out.
 fn network_policy(chart: &Chart<'_>) -> Value {
     let labels = chart.component_labels(&[("app", "istiod".into()), ("istio", "pilot".into())]);
-    let tcp = |port: u16| json!({"protocol": "TCP", "port": port});
-    json!({
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": chart.metadata(&chart.revisioned("istiod"), Some(chart.namespace), labels),
-        "spec": {
+    let tcp = |port: u16| obj! { "protocol" => "TCP", "port" => port };
+    obj! {
+        "apiVersion" => "networking.k8s.io/v1",
+        "kind" => "NetworkPolicy",
+        "metadata" => chart.metadata(&chart.revisioned("istiod"), Some(chart.namespace), labels),
+        "spec" => json!({
             "podSelector": {"matchLabels": {
                 "app": "istiod",
                 "istio.io/rev": chart.revision_or_default(),
@@ -121,21 +122,21 @@ fn network_policy(chart: &Chart<'_>) -> Value {
                 {"ports": [tcp(15010), tcp(15011), tcp(15012), tcp(8080), tcp(15014)]},
             ],
             "egress": [{}],
-        },
-    })
+        }),
+    }
 }
 
 /// A Prometheus-operator ServiceMonitor scraping istiod's monitoring port.
 fn service_monitor(chart: &Chart<'_>) -> Value {
     let labels = chart.component_labels(&[("app", "istiod".into()), ("istio", "pilot".into())]);
-    json!({
-        "apiVersion": "monitoring.coreos.com/v1",
-        "kind": "ServiceMonitor",
-        "metadata": chart.metadata(&chart.revisioned("istiod"), Some(chart.namespace), labels),
-        "spec": {
+    obj! {
+        "apiVersion" => "monitoring.coreos.com/v1",
+        "kind" => "ServiceMonitor",
+        "metadata" => chart.metadata(&chart.revisioned("istiod"), Some(chart.namespace), labels),
+        "spec" => json!({
             "namespaceSelector": {"matchNames": [chart.namespace]},
             "selector": {"matchLabels": chart.pod_selector()},
             "endpoints": [{"port": "http-monitoring", "path": "/metrics", "interval": "10s"}],
-        },
-    })
+        }),
+    }
 }

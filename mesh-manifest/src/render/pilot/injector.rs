@@ -7,6 +7,7 @@
 //! templates natively and its tests check the two agree.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::chart::Chart;
@@ -77,19 +78,19 @@ pub(super) fn render(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
     }
     let values = injector_values(chart);
     let values_json = serde_json::to_string_pretty(&values).unwrap_or_default();
-    Ok(vec![json!({
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": chart.metadata(
+    Ok(vec![obj! {
+        "apiVersion" => "v1",
+        "kind" => "ConfigMap",
+        "metadata" => chart.metadata(
             &chart.revisioned("istio-sidecar-injector"),
             Some(chart.namespace),
             chart.component_labels(&[]),
         ),
-        "data": {
+        "data" => json!({
             "values": values_json,
             "config": config_block(chart)?,
-        },
-    })])
+        }),
+    }])
 }
 
 /// The values the injection templates read, narrowed to the top-level keys they use:

@@ -6,6 +6,7 @@
 //! `.Values.meshConfig` over it, so `meshConfig` is the real API.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::chart::{Chart, RELEASE};
@@ -30,15 +31,15 @@ pub(super) fn render(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
             ("release", RELEASE.into()),
         ],
     );
-    Ok(vec![json!({
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": chart.metadata(&chart.revisioned("istio"), Some(chart.namespace), labels),
-        "data": {
+    Ok(vec![obj! {
+        "apiVersion" => "v1",
+        "kind" => "ConfigMap",
+        "metadata" => chart.metadata(&chart.revisioned("istio"), Some(chart.namespace), labels),
+        "data" => json!({
             "mesh": yaml_block(&mesh),
             "meshNetworks": mesh_networks(chart)?,
-        },
-    })])
+        }),
+    }])
 }
 
 /// A value as the body of a `|-` block: YAML without the trailing newline.
@@ -50,7 +51,7 @@ pub(super) fn yaml_block(value: &Value) -> String {
 fn mesh_networks(chart: &Chart<'_>) -> Result<String, RenderError> {
     let networks = chart.get("global.meshNetworks");
     if truthy(networks) {
-        Ok(yaml_block(&json!({ "networks": networks })))
+        Ok(yaml_block(&obj! { "networks" => networks.clone() }))
     } else {
         Ok("networks: {}".to_string())
     }
@@ -114,7 +115,7 @@ fn default_providers(chart: &Chart<'_>) -> Option<Value> {
     if stackdriver {
         metrics.push(json!("stackdriver"));
     }
-    let mut providers = json!({ "metrics": metrics });
+    let mut providers = obj! { "metrics" => metrics };
     if stackdriver {
         providers["accessLogging"] = json!(["stackdriver"]);
     }
@@ -133,7 +134,7 @@ fn default_config(chart: &Chart<'_>) -> Result<Value, RenderError> {
         chart.text("global.variant")
     };
     if !variant.is_empty() {
-        dc.insert("image".into(), json!({ "imageType": variant }));
+        dc.insert("image".into(), obj! { "imageType" => variant });
     }
     let tracer = chart.text("global.proxy.tracer");
     if tracer != "none" {
@@ -153,23 +154,29 @@ fn tracing(chart: &Chart<'_>, tracer: &str) -> Value {
         }
     };
     match tracer {
-        "lightstep" => json!({"lightstep": {
+        "lightstep" => obj! {
+            "lightstep" => json!({
             "address": chart.printed("global.tracer.lightstep.address"),
             "accessToken": chart.printed("global.tracer.lightstep.accessToken"),
-        }}),
+        }),
+        },
         "zipkin" => {
             let fallback = format!("zipkin.{}:9411", chart.istio_namespace());
-            json!({"zipkin": {"address": or("global.tracer.zipkin.address", &fallback)}})
+            obj! { "zipkin" => json!({"address": or("global.tracer.zipkin.address", &fallback)}) }
         }
-        "datadog" => json!({"datadog": {
+        "datadog" => obj! {
+            "datadog" => json!({
             "address": or("global.tracer.datadog.address", "$(HOST_IP):8126"),
-        }}),
-        "stackdriver" => json!({"stackdriver": {
+        }),
+        },
+        "stackdriver" => obj! {
+            "stackdriver" => json!({
             "debug": or("global.tracer.stackdriver.debug", "false"),
             "maxNumberOfAttributes": or("global.tracer.stackdriver.maxNumberOfAttributes", "200"),
             "maxNumberOfAnnotations": or("global.tracer.stackdriver.maxNumberOfAnnotations", "200"),
             "maxNumberOfMessageEvents": or("global.tracer.stackdriver.maxNumberOfMessageEvents", "200"),
-        }}),
+        }),
+        },
         "openCensusAgent" => chart.get("meshConfig.defaultConfig.tracing").clone(),
         _ => Value::Null,
     }

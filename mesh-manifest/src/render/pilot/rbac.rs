@@ -3,6 +3,7 @@
 //! to the `istio-reader-service-account` that the base chart creates.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::chart::{Chart, RELEASE, annotate};
@@ -59,7 +60,7 @@ const GATEWAY_STATUS: [&str; 10] = [
 
 /// One RBAC policy rule.
 pub(crate) fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> Value {
-    json!({"apiGroups": groups, "resources": resources, "verbs": verbs})
+    obj! { "apiGroups" => groups, "resources" => resources, "verbs" => verbs }
 }
 
 /// All objects of this module that the values call for.
@@ -123,7 +124,7 @@ fn service_account(chart: &Chart<'_>) -> Result<Value, RenderError> {
     let ns = chart.istio_namespace();
     let mut md = chart.metadata(&chart.revisioned("istiod"), Some(&ns), istiod_labels(chart));
     annotate(chart, &mut md, "serviceAccountAnnotations")?;
-    let mut sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": md});
+    let mut sa = obj! { "apiVersion" => "v1", "kind" => "ServiceAccount", "metadata" => md };
     let secrets = pull_secrets(chart)?;
     if !secrets.is_empty() {
         sa["imagePullSecrets"] = Value::Array(secrets);
@@ -136,7 +137,7 @@ pub(crate) fn pull_secrets(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError>
     Ok(chart
         .list("global.imagePullSecrets")?
         .iter()
-        .map(|s| json!({"name": go_format(s)}))
+        .map(|s| obj! { "name" => go_format(s) })
         .collect())
 }
 
@@ -267,12 +268,12 @@ fn istiod_cluster_role(chart: &Chart<'_>) -> Result<Value, RenderError> {
             &["get", "watch", "list"],
         ),
     ]);
-    Ok(json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1",
-        "kind": "ClusterRole",
-        "metadata": chart.metadata(&cluster_name(chart, "istiod-clusterrole"), None, istiod_labels(chart)),
-        "rules": rules,
-    }))
+    Ok(obj! {
+        "apiVersion" => "rbac.authorization.k8s.io/v1",
+        "kind" => "ClusterRole",
+        "metadata" => chart.metadata(&cluster_name(chart, "istiod-clusterrole"), None, istiod_labels(chart)),
+        "rules" => rules,
+    })
 }
 
 /// The multicluster-services API group: `env.MCS_API_GROUP` or `multicluster.x-k8s.io`.
@@ -311,12 +312,12 @@ fn certificate_rules(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
         } else {
             Value::Array(signers)
         };
-        rules.push(json!({
-            "apiGroups": ["certificates.k8s.io"],
-            "resources": ["signers"],
-            "resourceNames": names,
-            "verbs": ["approve"],
-        }));
+        rules.push(obj! {
+            "apiGroups" => json!(["certificates.k8s.io"]),
+            "resources" => json!(["signers"]),
+            "resourceNames" => names,
+            "verbs" => json!(["approve"]),
+        });
     }
     if chart.get("env.ENABLE_CLUSTER_TRUST_BUNDLE_API") == &Value::Bool(true) {
         rules.push(rule(
@@ -324,12 +325,12 @@ fn certificate_rules(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
             &["clustertrustbundles"],
             &["update", "create", "delete", "list", "watch", "get"],
         ));
-        rules.push(json!({
-            "apiGroups": ["certificates.k8s.io"],
-            "resources": ["signers"],
-            "resourceNames": ["istio.io/istiod-ca"],
-            "verbs": ["attest"],
-        }));
+        rules.push(obj! {
+            "apiGroups" => json!(["certificates.k8s.io"]),
+            "resources" => json!(["signers"]),
+            "resourceNames" => json!(["istio.io/istiod-ca"]),
+            "verbs" => json!(["attest"]),
+        });
     }
     Ok(rules)
 }
@@ -343,57 +344,57 @@ fn gateway_controller_role(chart: &Chart<'_>) -> Value {
         rule(&[""], &["services"], &READ_WRITE),
         rule(&[""], &["serviceaccounts"], &READ_WRITE),
     ];
-    json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1",
-        "kind": "ClusterRole",
-        "metadata": chart.metadata(&cluster_name(chart, "istiod-gateway-controller"), None, istiod_labels(chart)),
-        "rules": rules,
-    })
+    obj! {
+        "apiVersion" => "rbac.authorization.k8s.io/v1",
+        "kind" => "ClusterRole",
+        "metadata" => chart.metadata(&cluster_name(chart, "istiod-gateway-controller"), None, istiod_labels(chart)),
+        "rules" => rules,
+    }
 }
 
 /// A ClusterRoleBinding of `<base>[-rev]-<ns>` to istiod's ServiceAccount.
 fn cluster_role_binding(chart: &Chart<'_>, base: &str) -> Value {
     let name = cluster_name(chart, base);
-    json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1",
-        "kind": "ClusterRoleBinding",
-        "metadata": chart.metadata(&name, None, istiod_labels(chart)),
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
-        "subjects": [{
+    obj! {
+        "apiVersion" => "rbac.authorization.k8s.io/v1",
+        "kind" => "ClusterRoleBinding",
+        "metadata" => chart.metadata(&name, None, istiod_labels(chart)),
+        "roleRef" => json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name}),
+        "subjects" => json!([{
             "kind": "ServiceAccount",
             "name": chart.revisioned("istiod"),
             "namespace": chart.istio_namespace(),
-        }],
-    })
+        }]),
+    }
 }
 
 /// The Role istiod needs in its own namespace (CA secrets, leases, webhook dry runs).
 fn role(chart: &Chart<'_>) -> Value {
     let ns = chart.istio_namespace();
-    json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1",
-        "kind": "Role",
-        "metadata": chart.metadata(&chart.revisioned("istiod"), Some(&ns), istiod_labels(chart)),
-        "rules": [
+    obj! {
+        "apiVersion" => "rbac.authorization.k8s.io/v1",
+        "kind" => "Role",
+        "metadata" => chart.metadata(&chart.revisioned("istiod"), Some(&ns), istiod_labels(chart)),
+        "rules" => json!([
             rule(&["networking.istio.io"], &["gateways"], &["create"]),
             rule(&[""], &["secrets"], &["create", "get", "watch", "list", "update", "delete"]),
             rule(&[""], &["configmaps"], &["delete"]),
             rule(&["coordination.k8s.io"], &["leases"], &["get", "update", "patch", "create"]),
-        ],
-    })
+        ]),
+    }
 }
 
 /// The RoleBinding of that Role to istiod's ServiceAccount.
 fn role_binding(chart: &Chart<'_>) -> Value {
     let ns = chart.istio_namespace();
     let name = chart.revisioned("istiod");
-    json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1",
-        "kind": "RoleBinding",
-        "metadata": chart.metadata(&name, Some(&ns), istiod_labels(chart)),
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
-        "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": ns}],
-    })
+    obj! {
+        "apiVersion" => "rbac.authorization.k8s.io/v1",
+        "kind" => "RoleBinding",
+        "metadata" => chart.metadata(&name, Some(&ns), istiod_labels(chart)),
+        "roleRef" => json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name}),
+        "subjects" => json!([{"kind": "ServiceAccount", "name": name, "namespace": ns}]),
+    }
 }
 
 /// The read-only ClusterRole for the reader ServiceAccount (used by remote secrets); a remote
@@ -466,26 +467,26 @@ fn reader_cluster_role(chart: &Chart<'_>) -> Value {
             ),
         ]);
     }
-    json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1",
-        "kind": "ClusterRole",
-        "metadata": chart.metadata(&cluster_name(chart, "istio-reader-clusterrole"), None, reader_labels(chart)),
-        "rules": rules,
-    })
+    obj! {
+        "apiVersion" => "rbac.authorization.k8s.io/v1",
+        "kind" => "ClusterRole",
+        "metadata" => chart.metadata(&cluster_name(chart, "istio-reader-clusterrole"), None, reader_labels(chart)),
+        "rules" => rules,
+    }
 }
 
 /// The binding of the reader ClusterRole to `istio-reader-service-account`.
 fn reader_binding(chart: &Chart<'_>) -> Value {
     let name = cluster_name(chart, "istio-reader-clusterrole");
-    json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1",
-        "kind": "ClusterRoleBinding",
-        "metadata": chart.metadata(&name, None, reader_labels(chart)),
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
-        "subjects": [{
+    obj! {
+        "apiVersion" => "rbac.authorization.k8s.io/v1",
+        "kind" => "ClusterRoleBinding",
+        "metadata" => chart.metadata(&name, None, reader_labels(chart)),
+        "roleRef" => json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name}),
+        "subjects" => json!([{
             "kind": "ServiceAccount",
             "name": "istio-reader-service-account",
             "namespace": chart.istio_namespace(),
-        }],
-    })
+        }]),
+    }
 }

@@ -3,6 +3,7 @@
 //! replica would block node drains).
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::chart::Chart;
@@ -54,10 +55,13 @@ fn needs_budget(chart: &Chart<'_>) -> bool {
 
 /// A resource utilization metric.
 fn utilization(resource: &str, target: Value) -> Value {
-    json!({"type": "Resource", "resource": {"name": resource, "target": {
+    obj! {
+        "type" => "Resource",
+        "resource" => json!({"name": resource, "target": {
         "type": "Utilization",
         "averageUtilization": target,
-    }}})
+    }}),
+    }
 }
 
 /// The autoscaler of the istiod Deployment.
@@ -79,7 +83,7 @@ fn autoscaler(chart: &Chart<'_>) -> Result<Value, RenderError> {
     spec.insert("minReplicas".into(), chart.printed("autoscaleMin"));
     spec.insert(
         "scaleTargetRef".into(),
-        json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": name}),
+        obj! { "apiVersion" => "apps/v1", "kind" => "Deployment", "name" => name.as_str() },
     );
     spec.insert("metrics".into(), Value::Array(metrics));
     if let Some(behavior) = chart.nonempty_map("autoscaleBehavior")? {
@@ -91,12 +95,12 @@ fn autoscaler(chart: &Chart<'_>) -> Result<Value, RenderError> {
     } else {
         "autoscaling/v2beta2"
     };
-    Ok(json!({
-        "apiVersion": api_version,
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": chart.metadata(&name, Some(chart.namespace), labels),
-        "spec": spec,
-    }))
+    Ok(obj! {
+        "apiVersion" => api_version,
+        "kind" => "HorizontalPodAutoscaler",
+        "metadata" => chart.metadata(&name, Some(chart.namespace), labels),
+        "spec" => spec,
+    })
 }
 
 /// The disruption budget of the istiod pods.
@@ -118,14 +122,14 @@ fn disruption_budget(chart: &Chart<'_>) -> Value {
     }
     spec.insert(
         "selector".into(),
-        json!({ "matchLabels": chart.pod_selector() }),
+        obj! { "matchLabels" => chart.pod_selector() },
     );
-    json!({
-        "apiVersion": "policy/v1",
-        "kind": "PodDisruptionBudget",
-        "metadata": chart.metadata(&chart.revisioned("istiod"), Some(chart.namespace), labels),
-        "spec": spec,
-    })
+    obj! {
+        "apiVersion" => "policy/v1",
+        "kind" => "PodDisruptionBudget",
+        "metadata" => chart.metadata(&chart.revisioned("istiod"), Some(chart.namespace), labels),
+        "spec" => spec,
+    }
 }
 
 #[cfg(test)]

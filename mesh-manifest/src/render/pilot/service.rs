@@ -3,6 +3,7 @@
 //! point at the remote control plane.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::chart::{Chart, annotate};
@@ -98,7 +99,7 @@ fn istiod_service(chart: &Chart<'_>, name: &str, tag: Option<&str>) -> Result<Va
             chart.printed("trafficDistribution"),
         );
     }
-    Ok(json!({"apiVersion": "v1", "kind": "Service", "metadata": md, "spec": spec}))
+    Ok(obj! { "apiVersion" => "v1", "kind" => "Service", "metadata" => md, "spec" => spec })
 }
 
 /// The name of the local stand-in for a remote istiod: `istiod[-rev]`, or `istiod[-rev]-remote`
@@ -134,12 +135,12 @@ fn remote_service(chart: &Chart<'_>) -> Result<Value, RenderError> {
         );
     }
     ip_families(chart, &mut spec, "global.")?;
-    Ok(json!({
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": chart.metadata(&remote_name(chart), Some(chart.namespace), labels),
-        "spec": spec,
-    }))
+    Ok(obj! {
+        "apiVersion" => "v1",
+        "kind" => "Service",
+        "metadata" => chart.metadata(&remote_name(chart), Some(chart.namespace), labels),
+        "spec" => spec,
+    })
 }
 
 /// The EndpointSlice giving the remote istiod's IP address to the local Service.
@@ -152,17 +153,17 @@ fn remote_endpoints(chart: &Chart<'_>) -> Value {
             ("endpointslice.kubernetes.io/managed-by", "Helm".into()),
         ],
     );
-    json!({
-        "apiVersion": "discovery.k8s.io/v1",
-        "kind": "EndpointSlice",
-        "metadata": chart.metadata(&name, Some(chart.namespace), labels),
-        "addressType": if is_ipv4(&chart.text("global.remotePilotAddress")) { "IPv4" } else { "IPv6" },
-        "endpoints": [{"addresses": [chart.printed("global.remotePilotAddress")]}],
-        "ports": [
+    obj! {
+        "apiVersion" => "discovery.k8s.io/v1",
+        "kind" => "EndpointSlice",
+        "metadata" => chart.metadata(&name, Some(chart.namespace), labels),
+        "addressType" => if is_ipv4(&chart.text("global.remotePilotAddress")) { "IPv4" } else { "IPv6" },
+        "endpoints" => json!([{"addresses": [chart.printed("global.remotePilotAddress")]}]),
+        "ports" => json!([
             {"port": 15012, "name": "tcp-istiod", "protocol": "TCP"},
             {"port": 15017, "name": "tcp-webhook", "protocol": "TCP"},
-        ],
-    })
+        ]),
+    }
 }
 
 #[cfg(test)]

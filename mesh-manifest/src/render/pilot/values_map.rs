@@ -2,6 +2,7 @@
 //! chart's effective values (`merged-values`), as pretty JSON, kept for debugging and tools.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::chart::Chart;
@@ -24,17 +25,17 @@ pub(super) fn render(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
     );
     md.insert(
         "annotations".into(),
-        json!({ "kubernetes.io/description": DESCRIPTION }),
+        obj! { "kubernetes.io/description" => DESCRIPTION },
     );
-    Ok(vec![json!({
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": md,
-        "data": {
+    Ok(vec![obj! {
+        "apiVersion" => "v1",
+        "kind" => "ConfigMap",
+        "metadata" => md,
+        "data" => json!({
             "original-values": pretty(chart.original),
             "merged-values": pretty(chart.values),
-        },
-    })])
+        }),
+    }])
 }
 
 /// Helm's `toPrettyJson`: two-space indented JSON.

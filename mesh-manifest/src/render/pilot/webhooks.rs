@@ -3,6 +3,7 @@
 //! and its binding, and the webhooks of each revision tag.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::chart::{Chart, RELEASE, annotate};
@@ -91,7 +92,7 @@ impl Hooks {
         if self.url.is_empty() {
             client.insert(
                 "service".into(),
-                json!({"name": self.service, "namespace": self.namespace, "path": self.path, "port": 443}),
+                obj! { "name" => self.service.as_str(), "namespace" => self.namespace.as_str(), "path" => self.path.as_str(), "port" => 443 },
             );
         } else {
             client.insert("url".into(), self.url.clone().into());
@@ -99,22 +100,22 @@ impl Hooks {
         if !self.ca_bundle.is_empty() {
             client.insert("caBundle".into(), self.ca_bundle.clone().into());
         }
-        json!({
-            "name": format!("{prefix}sidecar-injector.istio.io"),
-            "clientConfig": client,
-            "sideEffects": "None",
-            "rules": [{
+        obj! {
+            "name" => format!("{prefix}sidecar-injector.istio.io"),
+            "clientConfig" => client,
+            "sideEffects" => "None",
+            "rules" => json!([{
                 "operations": ["CREATE"],
                 "apiGroups": [""],
                 "apiVersions": ["v1"],
                 "resources": ["pods"],
-            }],
-            "failurePolicy": "Fail",
-            "reinvocationPolicy": self.reinvocation,
-            "admissionReviewVersions": ["v1"],
-            "namespaceSelector": namespace_selector,
-            "objectSelector": object_selector,
-        })
+            }]),
+            "failurePolicy" => "Fail",
+            "reinvocationPolicy" => self.reinvocation.as_str(),
+            "admissionReviewVersions" => json!(["v1"]),
+            "namespaceSelector" => namespace_selector,
+            "objectSelector" => object_selector,
+        }
     }
 
     /// The two entries that select pods of revision (or tag) `rev`: by namespace label, or by
@@ -173,22 +174,22 @@ impl Hooks {
 
 /// `{matchExpressions: [...]}`.
 fn selector(exprs: &[Value]) -> Value {
-    json!({ "matchExpressions": exprs })
+    obj! { "matchExpressions" => exprs }
 }
 
 /// `key In values`.
 fn in_(key: &str, values: &[&str]) -> Value {
-    json!({"key": key, "operator": "In", "values": values})
+    obj! { "key" => key, "operator" => "In", "values" => values }
 }
 
 /// `key NotIn values`.
 fn not_in(key: &str, values: &[&str]) -> Value {
-    json!({"key": key, "operator": "NotIn", "values": values})
+    obj! { "key" => key, "operator" => "NotIn", "values" => values }
 }
 
 /// `key DoesNotExist`.
 fn absent(key: &str) -> Value {
-    json!({"key": key, "operator": "DoesNotExist"})
+    obj! { "key" => key, "operator" => "DoesNotExist" }
 }
 
 /// `<base>`, with `-<release namespace>` appended outside `istio-system`.
@@ -212,12 +213,12 @@ fn injection_webhooks(chart: &Chart<'_>, hooks: &Hooks) -> Result<Value, RenderE
             hooks.default_entries(chart.on("sidecarInjectorWebhook.enableNamespacesByDefault")),
         );
     }
-    Ok(json!({
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "MutatingWebhookConfiguration",
-        "metadata": md,
-        "webhooks": webhooks,
-    }))
+    Ok(obj! {
+        "apiVersion" => "admissionregistration.k8s.io/v1",
+        "kind" => "MutatingWebhookConfiguration",
+        "metadata" => md,
+        "webhooks" => webhooks,
+    })
 }
 
 /// The validation webhook entry `rev.validation.istio.io` for objects labelled with `rev`.
@@ -228,11 +229,11 @@ fn validation_entry(chart: &Chart<'_>, rev: &str) -> Value {
     } else {
         client.insert(
             "service".into(),
-            json!({
-                "name": chart.revisioned("istiod"),
-                "namespace": chart.istio_namespace(),
-                "path": "/validate",
-            }),
+            obj! {
+                "name" => chart.revisioned("istiod"),
+                "namespace" => chart.istio_namespace(),
+                "path" => "/validate",
+            },
         );
     }
     // A pinned CA bundle means istiod will not patch the webhook: it must fail closed from
@@ -256,20 +257,20 @@ fn validation_entry(chart: &Chart<'_>, rev: &str) -> Value {
     if chart.on("base.validateGateway") {
         groups.push("gateway.networking.k8s.io");
     }
-    json!({
-        "name": "rev.validation.istio.io",
-        "clientConfig": client,
-        "rules": [{
+    obj! {
+        "name" => "rev.validation.istio.io",
+        "clientConfig" => client,
+        "rules" => json!([{
             "operations": ["CREATE", "UPDATE"],
             "apiGroups": groups,
             "apiVersions": ["*"],
             "resources": ["*"],
-        }],
-        "failurePolicy": failure_policy,
-        "sideEffects": "None",
-        "admissionReviewVersions": ["v1"],
-        "objectSelector": selector(&[in_("istio.io/rev", &[rev])]),
-    })
+        }]),
+        "failurePolicy" => failure_policy,
+        "sideEffects" => "None",
+        "admissionReviewVersions" => json!(["v1"]),
+        "objectSelector" => selector(&[in_("istio.io/rev", &[rev])]),
+    }
 }
 
 /// The labels of the validating webhook configurations.
@@ -296,12 +297,12 @@ fn validating_webhooks(chart: &Chart<'_>) -> Value {
         chart.revisioned("istio-validator"),
         chart.istio_namespace()
     );
-    json!({
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "ValidatingWebhookConfiguration",
-        "metadata": chart.metadata(&name, None, validator_labels(chart, &[])),
-        "webhooks": [validation_entry(chart, &chart.revision_or_default())],
-    })
+    obj! {
+        "apiVersion" => "admissionregistration.k8s.io/v1",
+        "kind" => "ValidatingWebhookConfiguration",
+        "metadata" => chart.metadata(&name, None, validator_labels(chart, &[])),
+        "webhooks" => json!([validation_entry(chart, &chart.revision_or_default())]),
+    }
 }
 
 /// The CEL rules of the stable channel: refuse kinds and fields that are not yet stable.
@@ -351,45 +352,45 @@ fn stable_variables() -> Value {
     Value::Array(
         kinds
             .iter()
-            .map(|(name, kind)| json!({"name": name, "expression": format!("object.kind == '{kind}'")}))
+            .map(|(name, kind)| obj! { "name" => *name, "expression" => format!("object.kind == '{kind}'") })
             .collect(),
     )
 }
 
 /// A stable-channel ValidatingAdmissionPolicy; `rev` restricts it to objects of one revision.
 pub(crate) fn stable_policy(name: &str, labels: ObjectMap, rev: Option<&str>) -> Value {
-    let mut constraints = json!({
-        "resourceRules": [{
+    let mut constraints = obj! {
+        "resourceRules" => json!([{
             "apiGroups": VALIDATED_GROUPS,
             "apiVersions": ["*"],
             "operations": ["CREATE", "UPDATE"],
             "resources": ["*"],
-        }],
-    });
+        }]),
+    };
     if let Some(rev) = rev {
         constraints["objectSelector"] = selector(&[in_("istio.io/rev", &[rev])]);
     }
-    json!({
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "ValidatingAdmissionPolicy",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
+    obj! {
+        "apiVersion" => "admissionregistration.k8s.io/v1",
+        "kind" => "ValidatingAdmissionPolicy",
+        "metadata" => json!({"name": name, "labels": labels}),
+        "spec" => json!({
             "failurePolicy": "Fail",
             "matchConstraints": constraints,
             "variables": stable_variables(),
             "validations": stable_validations(),
-        },
-    })
+        }),
+    }
 }
 
 /// The binding that enforces a stable-channel policy (`Deny`).
 pub(crate) fn stable_policy_binding(name: &str, policy: &str) -> Value {
-    json!({
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "ValidatingAdmissionPolicyBinding",
-        "metadata": {"name": name},
-        "spec": {"policyName": policy, "validationActions": ["Deny"]},
-    })
+    obj! {
+        "apiVersion" => "admissionregistration.k8s.io/v1",
+        "kind" => "ValidatingAdmissionPolicyBinding",
+        "metadata" => json!({"name": name}),
+        "spec" => json!({"policyName": policy, "validationActions": ["Deny"]}),
+    }
 }
 
 /// For each of `revisionTags`: a MutatingWebhookConfiguration that injects pods labelled with
@@ -415,12 +416,12 @@ fn revision_tags(chart: &Chart<'_>, hooks: &Hooks) -> Result<Vec<Value>, RenderE
                     ),
                 );
             }
-            out.push(json!({
-                "apiVersion": "admissionregistration.k8s.io/v1",
-                "kind": "MutatingWebhookConfiguration",
-                "metadata": md,
-                "webhooks": webhooks,
-            }));
+            out.push(obj! {
+                "apiVersion" => "admissionregistration.k8s.io/v1",
+                "kind" => "MutatingWebhookConfiguration",
+                "metadata" => md,
+                "webhooks" => webhooks,
+            });
         }
     }
     Ok(out)

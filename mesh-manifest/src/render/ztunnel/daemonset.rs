@@ -1,6 +1,7 @@
 //! The `ztunnel` DaemonSet.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::{CHART, COMPONENT, Ztunnel, object};
@@ -23,7 +24,10 @@ impl Ztunnel<'_> {
         if truthy(strategy) {
             spec.insert("updateStrategy".into(), strategy.clone());
         }
-        spec.insert("selector".into(), json!({"matchLabels": {"app": CHART}}));
+        spec.insert(
+            "selector".into(),
+            obj! { "matchLabels" => json!({"app": CHART}) },
+        );
         spec.insert("template".into(), self.pod_template()?);
         ds.insert("spec".into(), Value::Object(spec));
         Ok(Value::Object(ds))
@@ -76,10 +80,10 @@ impl Ztunnel<'_> {
         if truthy(dns_config) {
             spec.insert("dnsConfig".into(), dns_config.clone());
         }
-        Ok(json!({
-            "metadata": {"labels": labels, "annotations": annotations},
-            "spec": spec,
-        }))
+        Ok(obj! {
+            "metadata" => json!({"labels": labels, "annotations": annotations}),
+            "spec" => spec,
+        })
     }
 
     /// `<hub>/<image>:<tag>[-<variant>]`, or `image` as is when it names a full image.
@@ -122,22 +126,22 @@ impl Ztunnel<'_> {
         c.insert("securityContext".into(), self.security_context());
         c.insert(
             "readinessProbe".into(),
-            json!({"httpGet": {"port": 15021, "path": "/healthz/ready"}}),
+            obj! { "httpGet" => json!({"port": 15021, "path": "/healthz/ready"}) },
         );
         c.insert("args".into(), json!(["proxy", "ztunnel"]));
         c.insert("env".into(), Value::Array(self.env()?));
         let mut mounts = vec![
-            json!({"mountPath": "/var/run/secrets/istio", "name": "istiod-ca-cert"}),
-            json!({"mountPath": "/var/run/secrets/tokens", "name": "istio-token"}),
-            json!({"mountPath": "/var/run/ztunnel", "name": "cni-ztunnel-sock-dir"}),
-            json!({"mountPath": "/tmp", "name": "tmp"}),
+            obj! { "mountPath" => "/var/run/secrets/istio", "name" => "istiod-ca-cert" },
+            obj! { "mountPath" => "/var/run/secrets/tokens", "name" => "istio-token" },
+            obj! { "mountPath" => "/var/run/ztunnel", "name" => "cni-ztunnel-sock-dir" },
+            obj! { "mountPath" => "/tmp", "name" => "tmp" },
         ];
         if self.peer_ca_crl() {
-            mounts.push(json!({
-                "mountPath": "/var/run/secrets/istio/crl",
-                "name": "crl-volume",
-                "readOnly": true,
-            }));
+            mounts.push(obj! {
+                "mountPath" => "/var/run/secrets/istio/crl",
+                "name" => "crl-volume",
+                "readOnly" => true,
+            });
         }
         mounts.extend(
             list_at(self.values, "volumeMounts", COMPONENT)?
@@ -156,7 +160,7 @@ impl Ztunnel<'_> {
         sc.insert("privileged".into(), false.into());
         sc.insert(
             "capabilities".into(),
-            json!({"drop": ["ALL"], "add": ["NET_ADMIN", "SYS_ADMIN", "NET_RAW"]}),
+            obj! { "drop" => json!(["ALL"]), "add" => json!(["NET_ADMIN", "SYS_ADMIN", "NET_RAW"]) },
         );
         sc.insert("readOnlyRootFilesystem".into(), true.into());
         sc.insert("runAsGroup".into(), 1337.into());
@@ -185,17 +189,17 @@ impl Ztunnel<'_> {
     }
 
     fn env(&self) -> Result<Vec<Value>, RenderError> {
-        let field = |name: &str, path: &str| json!({"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}});
+        let field = |name: &str, path: &str| obj! { "name" => name, "valueFrom" => json!({"fieldRef": {"fieldPath": path}}) };
         let mut env = vec![
-            json!({"name": "CA_ADDRESS", "value": self.istiod_address("caAddress")}),
-            json!({"name": "XDS_ADDRESS", "value": self.istiod_address("xdsAddress")}),
+            obj! { "name" => "CA_ADDRESS", "value" => self.istiod_address("caAddress") },
+            obj! { "name" => "XDS_ADDRESS", "value" => self.istiod_address("xdsAddress") },
         ];
         if truthy(self.at("logAsJson")) {
-            env.push(json!({"name": "LOG_FORMAT", "value": "json"}));
+            env.push(obj! { "name" => "LOG_FORMAT", "value" => "json" });
         }
         let network = self.at("network");
         if truthy(network) {
-            env.push(json!({"name": "NETWORK", "value": go_format(network)}));
+            env.push(obj! { "name" => "NETWORK", "value" => go_format(network) });
         }
         let cluster = self.at("multiCluster.clusterName");
         let cluster = if truthy(cluster) {
@@ -204,14 +208,14 @@ impl Ztunnel<'_> {
             Value::from("Kubernetes")
         };
         env.extend([
-            json!({"name": "RUST_LOG", "value": go_format(self.at("logLevel"))}),
-            json!({"name": "RUST_BACKTRACE", "value": "1"}),
-            json!({"name": "ISTIO_META_CLUSTER_ID", "value": cluster}),
-            json!({"name": "INPOD_ENABLED", "value": "true"}),
-            json!({
-                "name": "TERMINATION_GRACE_PERIOD_SECONDS",
-                "value": go_format(self.at("terminationGracePeriodSeconds")),
-            }),
+            obj! { "name" => "RUST_LOG", "value" => go_format(self.at("logLevel")) },
+            obj! { "name" => "RUST_BACKTRACE", "value" => "1" },
+            obj! { "name" => "ISTIO_META_CLUSTER_ID", "value" => cluster },
+            obj! { "name" => "INPOD_ENABLED", "value" => "true" },
+            obj! {
+                "name" => "TERMINATION_GRACE_PERIOD_SECONDS",
+                "value" => go_format(self.at("terminationGracePeriodSeconds")),
+            },
             field("POD_NAME", "metadata.name"),
             field("POD_NAMESPACE", "metadata.namespace"),
             field("NODE_NAME", "spec.nodeName"),
@@ -224,17 +228,19 @@ impl Ztunnel<'_> {
             COMPONENT,
         )?;
         for (key, val) in metadata.into_iter().flatten() {
-            env.push(json!({"name": key, "value": go_format(val)}));
+            env.push(obj! { "name" => key.as_str(), "value" => go_format(val) });
         }
-        env.push(json!({
-            "name": "ZTUNNEL_CPU_LIMIT",
-            "valueFrom": {"resourceFieldRef": {"divisor": "1", "resource": "limits.cpu"}},
-        }));
+        env.push(obj! {
+            "name" => "ZTUNNEL_CPU_LIMIT",
+            "valueFrom" => json!({"resourceFieldRef": {"divisor": "1", "resource": "limits.cpu"}}),
+        });
         for (key, val) in map_at(self.values, "env", COMPONENT)?.into_iter().flatten() {
-            env.push(json!({"name": key, "value": go_format(val)}));
+            env.push(obj! { "name" => key.as_str(), "value" => go_format(val) });
         }
         if self.peer_ca_crl() {
-            env.push(json!({"name": "CRL_PATH", "value": "/var/run/secrets/istio/crl/ca-crl.pem"}));
+            env.push(
+                obj! { "name" => "CRL_PATH", "value" => "/var/run/secrets/istio/crl/ca-crl.pem" },
+            );
         }
         Ok(env)
     }
@@ -246,27 +252,27 @@ impl Ztunnel<'_> {
 
     fn volumes(&self) -> Result<Vec<Value>, RenderError> {
         let mut volumes = vec![
-            json!({
-                "name": "istio-token",
-                "projected": {"sources": [{"serviceAccountToken": {
+            obj! {
+                "name" => "istio-token",
+                "projected" => json!({"sources": [{"serviceAccountToken": {
                     "path": "istio-token",
                     "expirationSeconds": 43200,
                     "audience": "istio-ca",
-                }}]},
-            }),
-            json!({"name": "istiod-ca-cert", "configMap": {"name": "istio-ca-root-cert"}}),
-            json!({
-                "name": "cni-ztunnel-sock-dir",
-                "hostPath": {"path": "/var/run/ztunnel", "type": "DirectoryOrCreate"},
-            }),
-            json!({"name": "tmp", "emptyDir": {}}),
+                }}]}),
+            },
+            obj! { "name" => "istiod-ca-cert", "configMap" => json!({"name": "istio-ca-root-cert"}) },
+            obj! {
+                "name" => "cni-ztunnel-sock-dir",
+                "hostPath" => json!({"path": "/var/run/ztunnel", "type": "DirectoryOrCreate"}),
+            },
+            obj! { "name" => "tmp", "emptyDir" => json!({}) },
         ];
         if self.peer_ca_crl() {
             // The `istio-ca-crl` ConfigMap, when it exists.
-            volumes.push(json!({
-                "name": "crl-volume",
-                "configMap": {"name": "istio-ca-crl", "optional": true},
-            }));
+            volumes.push(obj! {
+                "name" => "crl-volume",
+                "configMap" => json!({"name": "istio-ca-crl", "optional": true}),
+            });
         }
         volumes.extend(list_at(self.values, "volumes", COMPONENT)?.iter().cloned());
         Ok(volumes)

@@ -2,6 +2,7 @@
 //! NetworkPolicy and the PodMonitor.
 
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 
 use super::{CHART, Ztunnel, object};
@@ -55,11 +56,11 @@ impl Ztunnel<'_> {
         );
         binding.insert(
             "roleRef".into(),
-            json!({
-                "apiGroup": "rbac.authorization.k8s.io",
-                "kind": "ClusterRole",
-                "name": self.resource_name(),
-            }),
+            obj! {
+                "apiGroup" => "rbac.authorization.k8s.io",
+                "kind" => "ClusterRole",
+                "name" => self.resource_name(),
+            },
         );
         binding.insert(
             "subjects".into(),
@@ -90,14 +91,14 @@ impl Ztunnel<'_> {
         let mut quota = object("v1", "ResourceQuota", metadata);
         quota.insert(
             "spec".into(),
-            json!({
-                "hard": {"pods": go_format(self.at("resourceQuotas.pods"))},
-                "scopeSelector": {"matchExpressions": [{
+            obj! {
+                "hard" => json!({"pods": go_format(self.at("resourceQuotas.pods"))}),
+                "scopeSelector" => json!({"matchExpressions": [{
                     "operator": "In",
                     "scopeName": "PriorityClass",
                     "values": ["system-node-critical"],
-                }]},
-            }),
+                }]}),
+            },
         );
         Ok(Some(Value::Object(quota)))
     }
@@ -134,22 +135,22 @@ impl Ztunnel<'_> {
         metadata.insert("name".into(), name.into());
         metadata.insert("namespace".into(), self.namespace.into());
         metadata.insert("labels".into(), Value::Object(labels));
-        let tcp = |port: u16| json!({"protocol": "TCP", "port": port});
+        let tcp = |port: u16| obj! { "protocol" => "TCP", "port" => port };
         // Readiness, metrics, admin, HBONE, outbound, inbound plaintext, DNS (TCP and UDP).
         let mut ingress: Vec<Value> = [15021, 15020, 15000, 15008, 15001, 15006]
             .into_iter()
-            .map(|port| json!({"ports": [tcp(port)]}))
+            .map(|port| obj! { "ports" => json!([tcp(port)]) })
             .collect();
-        ingress.push(json!({"ports": [tcp(15053), {"protocol": "UDP", "port": 15053}]}));
+        ingress.push(obj! { "ports" => json!([tcp(15053), {"protocol": "UDP", "port": 15053}]) });
         let mut np = object("networking.k8s.io/v1", "NetworkPolicy", metadata);
         np.insert(
             "spec".into(),
-            json!({
-                "podSelector": {"matchLabels": {"app": CHART}},
-                "policyTypes": ["Ingress", "Egress"],
-                "ingress": ingress,
-                "egress": [{}],
-            }),
+            obj! {
+                "podSelector" => json!({"matchLabels": {"app": CHART}}),
+                "policyTypes" => json!(["Ingress", "Egress"]),
+                "ingress" => ingress,
+                "egress" => json!([{}]),
+            },
         );
         Some(Value::Object(np))
     }
@@ -166,14 +167,14 @@ impl Ztunnel<'_> {
         let mut pm = object("monitoring.coreos.com/v1", "PodMonitor", metadata);
         pm.insert(
             "spec".into(),
-            json!({
-                "selector": {"matchLabels": {"app.kubernetes.io/name": CHART}},
-                "podMetricsEndpoints": [{
+            obj! {
+                "selector" => json!({"matchLabels": {"app.kubernetes.io/name": CHART}}),
+                "podMetricsEndpoints" => json!([{
                     "port": "ztunnel-stats",
                     "path": "/metrics",
                     "interval": printed(&Value::from("30s")),
-                }],
-            }),
+                }]),
+            },
         );
         Some(Value::Object(pm))
     }
