@@ -11,7 +11,8 @@ use crate::json_write::write_value;
 use crate::patch::create_patch_bytes;
 use crate::pod::PodContext;
 use crate::policy::{PodFacts, PolicyError, injector_decision};
-use serde_json::{Map, Value, json};
+use mesh_core::obj;
+use serde_json::{Map, Value};
 
 /// `admission.k8s.io/v1`, also used to answer reviews whose version cannot be read.
 pub const ADMISSION_V1: &str = "admission.k8s.io/v1";
@@ -151,7 +152,7 @@ pub fn review_in(body: &[u8], injector: &impl PodInjector, context: &PodContext)
         }
         Err(error) => {
             response.insert("allowed".into(), Value::Bool(false));
-            response.insert("status".into(), json!({ "message": error.to_string() }));
+            response.insert("status".into(), obj! { "message" => error.to_string() });
             Outcome::Failed { error }
         }
     };
@@ -284,6 +285,7 @@ fn base64(bytes: &[u8]) -> String {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn base64_writer_matches_the_reference_encoder() {

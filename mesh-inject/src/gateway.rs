@@ -10,6 +10,7 @@ use crate::template_data::{
     proxy_metadata_env, resource_env, strings, token_volume, workload_certs_volume,
 };
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::{Map, json};
 
 /// Renders the `gateway` template: a partial pod to merge onto the gateway pod.
@@ -18,7 +19,9 @@ pub(crate) fn render(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     let mut spec = Map::new();
     let pod_sc = match d.values.get("gateways.securityContext") {
         Some(sc) if mesh_core::go::truthy(sc) => crate::template_data::pruned(sc),
-        _ => json!({"sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]}),
+        _ => {
+            obj! { "sysctls" => json!([{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]) }
+        }
     };
     spec.insert("securityContext".into(), pod_sc);
     spec.insert("containers".into(), Value::Array(vec![proxy_container(d)]));
@@ -52,7 +55,7 @@ fn proxy_container(d: &TemplateData<'_>) -> Value {
     let id = |v: i64| if v == 0 { 1337 } else { v };
     c.insert(
         "securityContext".into(),
-        json!({"runAsUser": id(d.proxy_uid), "runAsGroup": id(d.proxy_gid)}),
+        obj! { "runAsUser" => id(d.proxy_uid), "runAsGroup" => id(d.proxy_gid) },
     );
     c.insert("env".into(), Value::Array(proxy_env(d)));
     if let Some(p) = image_pull_policy(d) {
@@ -120,13 +123,13 @@ fn proxy_env(d: &TemplateData<'_>) -> Vec<Value> {
 
 fn volumes(d: &TemplateData<'_>) -> Vec<Value> {
     let mut v = vec![
-        json!({"name": "workload-socket"}),
-        json!({"name": "credential-socket", "emptyDir": {}}),
+        obj! { "name" => "workload-socket" },
+        obj! { "name" => "credential-socket", "emptyDir" => json!({}) },
         workload_certs_volume(d, true),
     ];
     v.extend(bootstrap_volume(d));
-    v.push(json!({"name": "istio-envoy", "emptyDir": {"medium": "Memory"}}));
-    v.push(json!({"name": "istio-data", "emptyDir": {}}));
+    v.push(obj! { "name" => "istio-envoy", "emptyDir" => json!({"medium": "Memory"}) });
+    v.push(obj! { "name" => "istio-data", "emptyDir" => json!({}) });
     v.push(podinfo_volume());
     v.push(token_volume(d));
     v.extend(istiod_ca_volume(d));

@@ -11,6 +11,7 @@ use crate::template_data::{
     workload_certs_volume,
 };
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::{Map, json};
 
 const BOOTSTRAP_DIR: &str = "/var/lib/grpc/data/";
@@ -59,7 +60,7 @@ fn container_names(d: &TemplateData<'_>) -> Vec<String> {
 
 /// Renders `grpc-simple`.
 pub(crate) fn render_simple(d: &TemplateData<'_>) -> Result<Value, InjectError> {
-    let bootstrap_mount = json!({"mountPath": BOOTSTRAP_DIR, "name": BOOTSTRAP_VOLUME});
+    let bootstrap_mount = obj! { "mountPath" => BOOTSTRAP_DIR, "name" => BOOTSTRAP_VOLUME };
     let init = object([
         ("name", json!("grpc-bootstrap-init")),
         ("image", json!("busybox:1.28")),
@@ -106,7 +107,7 @@ pub(crate) fn render_simple(d: &TemplateData<'_>) -> Result<Value, InjectError> 
     Ok(object([
         (
             "metadata",
-            json!({"annotations": {ann::REWRITE_APP_HTTP_PROBERS: "false"}}),
+            obj! { "annotations" => json!({ann::REWRITE_APP_HTTP_PROBERS: "false"}) },
         ),
         (
             "spec",
@@ -142,8 +143,8 @@ pub(crate) fn render_agent(d: &TemplateData<'_>) -> Result<Value, InjectError> {
             (
                 "volumeMounts",
                 Value::Array(vec![
-                    json!({"mountPath": "/var/lib/istio/data", "name": "istio-data"}),
-                    json!({"mountPath": "/etc/istio/proxy", "name": "istio-xds"}),
+                    obj! { "mountPath" => "/var/lib/istio/data", "name" => "istio-data" },
+                    obj! { "mountPath" => "/etc/istio/proxy", "name" => "istio-xds" },
                     workload_certs_mount(d),
                 ]),
             ),
@@ -174,9 +175,11 @@ fn agent_container(d: &TemplateData<'_>) -> Result<Value, InjectError> {
     c.insert("args".into(), strings(sidecar_args(d)));
     c.insert(
         "lifecycle".into(),
-        json!({"postStart": {"exec": {"command": [
+        obj! {
+            "postStart" => json!({"exec": {"command": [
             "pilot-agent", "wait", "--url=http://localhost:15020/healthz/ready"
-        ]}}}),
+        ]}}),
+        },
     );
     c.insert("env".into(), Value::Array(agent_env(d)));
     if let Some(p) = image_pull_policy(d) {
@@ -187,20 +190,22 @@ fn agent_container(d: &TemplateData<'_>) -> Result<Value, InjectError> {
         c.insert("readinessProbe".into(), readiness_probe(d, 15020, true));
         c.insert("resources".into(), d.resources()?);
         mounts.push(
-            json!({"name": "workload-socket", "mountPath": "/var/run/secrets/workload-spiffe-uds"}),
+            obj! { "name" => "workload-socket", "mountPath" => "/var/run/secrets/workload-spiffe-uds" },
         );
         mounts.push(workload_certs_mount(d));
         if d.values.str("global.pilotCertProvider") == "istiod" {
-            mounts.push(json!({"mountPath": "/var/run/secrets/istio", "name": "istiod-ca-cert"}));
-        }
-        mounts.push(json!({"mountPath": "/var/lib/istio/data", "name": "istio-data"}));
-        mounts.push(json!({"mountPath": "/etc/istio/proxy", "name": "istio-xds"}));
-        mounts.push(json!({"mountPath": "/var/run/secrets/tokens", "name": "istio-token"}));
-        if d.values.truthy("global.mountMtlsCerts") {
             mounts
-                .push(json!({"mountPath": "/etc/certs/", "name": "istio-certs", "readOnly": true}));
+                .push(obj! { "mountPath" => "/var/run/secrets/istio", "name" => "istiod-ca-cert" });
         }
-        mounts.push(json!({"name": "istio-podinfo", "mountPath": "/etc/istio/pod"}));
+        mounts.push(obj! { "mountPath" => "/var/lib/istio/data", "name" => "istio-data" });
+        mounts.push(obj! { "mountPath" => "/etc/istio/proxy", "name" => "istio-xds" });
+        mounts.push(obj! { "mountPath" => "/var/run/secrets/tokens", "name" => "istio-token" });
+        if d.values.truthy("global.mountMtlsCerts") {
+            mounts.push(
+                obj! { "mountPath" => "/etc/certs/", "name" => "istio-certs", "readOnly" => true },
+            );
+        }
+        mounts.push(obj! { "name" => "istio-podinfo", "mountPath" => "/etc/istio/pod" });
     }
     mounts.extend(d.named_entries(ann::USER_VOLUME_MOUNT)?);
     if !mounts.is_empty() {
@@ -254,12 +259,12 @@ fn agent_env(d: &TemplateData<'_>) -> Vec<Value> {
 
 fn volumes(d: &TemplateData<'_>) -> Result<Vec<Value>, InjectError> {
     let mut v = vec![
-        json!({"name": "workload-socket"}),
+        obj! { "name" => "workload-socket" },
         workload_certs_volume(d, false),
     ];
     v.extend(bootstrap_volume(d));
-    v.push(json!({"name": "istio-xds", "emptyDir": {"medium": "Memory"}}));
-    v.push(json!({"name": "istio-data", "emptyDir": {}}));
+    v.push(obj! { "name" => "istio-xds", "emptyDir" => json!({"medium": "Memory"}) });
+    v.push(obj! { "name" => "istio-data", "emptyDir" => json!({}) });
     v.push(podinfo_volume());
     v.push(token_volume(d));
     v.extend(istiod_ca_volume(d));

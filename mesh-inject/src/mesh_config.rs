@@ -5,7 +5,8 @@ use crate::error::{InjectError, InputProblem, ProxyConfigError};
 use crate::values::kind_name;
 use mesh_core::Value;
 use mesh_core::go::scalar_string;
-use serde_json::{Map, json};
+use mesh_core::obj;
+use serde_json::Map;
 use std::collections::BTreeMap;
 
 /// The effective mesh config: Istio's defaults with the user's mesh config merged over them.
@@ -55,20 +56,20 @@ fn proxy_defaults() -> &'static Map<String, Value> {
 
 /// Istio's default proxy config: the fields `PROXY_CONFIG` leaves out when they keep these values.
 fn default_proxy_fields() -> Map<String, Value> {
-    let v = json!({
-        "configPath": "./etc/istio/proxy",
-        "binaryPath": "/usr/local/bin/envoy",
-        "serviceCluster": "istio-proxy",
-        "drainDuration": "45s",
-        "terminationDrainDuration": "5s",
-        "parentShutdownDuration": "60s",
-        "proxyAdminPort": 15000,
-        "concurrency": 2,
-        "controlPlaneAuthPolicy": "MUTUAL_TLS",
-        "discoveryAddress": "istiod.istio-system.svc:15012",
-        "statNameLength": 189,
-        "statusPort": 15020,
-    });
+    let v = obj! {
+        "configPath" => "./etc/istio/proxy",
+        "binaryPath" => "/usr/local/bin/envoy",
+        "serviceCluster" => "istio-proxy",
+        "drainDuration" => "45s",
+        "terminationDrainDuration" => "5s",
+        "parentShutdownDuration" => "60s",
+        "proxyAdminPort" => 15000,
+        "concurrency" => 2,
+        "controlPlaneAuthPolicy" => "MUTUAL_TLS",
+        "discoveryAddress" => "istiod.istio-system.svc:15012",
+        "statNameLength" => 189,
+        "statusPort" => 15020,
+    };
     match v {
         Value::Object(m) => m,
         _ => Map::new(),
@@ -77,12 +78,12 @@ fn default_proxy_fields() -> Map<String, Value> {
 
 /// The top-level MeshConfig defaults injection reads.
 fn default_mesh_fields() -> Map<String, Value> {
-    let v = json!({
-        "trustDomain": "cluster.local",
-        "proxyListenPort": 15001,
-        "enablePrometheusMerge": true,
-        "rootNamespace": "istio-system",
-    });
+    let v = obj! {
+        "trustDomain" => "cluster.local",
+        "proxyListenPort" => 15001,
+        "enablePrometheusMerge" => true,
+        "rootNamespace" => "istio-system",
+    };
     match v {
         Value::Object(m) => m,
         _ => Map::new(),
@@ -479,6 +480,7 @@ fn check_duration(s: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn defaults_clean_to_empty_object() {

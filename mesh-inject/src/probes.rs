@@ -4,6 +4,7 @@
 
 use crate::annotations::{self as ann, parse_go_bool};
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::{Map, json};
 use std::collections::BTreeMap;
 
@@ -230,7 +231,7 @@ pub(crate) fn dump_app_probers(pod: &Value, annotations: &impl Annotations) -> O
 /// Adds the probers to the proxy env: appended on first injection, merged (old entries win)
 /// into the existing variable on re-injection.
 pub fn merge_or_append_probers(previously_injected: bool, env: &mut Vec<Value>, probers: &str) {
-    let new_entry = json!({"name": KUBE_APP_PROBERS_ENV, "value": probers});
+    let new_entry = obj! { "name" => KUBE_APP_PROBERS_ENV, "value" => probers };
     if !previously_injected {
         env.push(new_entry);
         return;
@@ -252,7 +253,8 @@ pub fn merge_or_append_probers(previously_injected: bool, env: &mut Vec<Value>, 
     for (k, v) in old {
         merged.insert(k, v);
     }
-    *existing = json!({"name": KUBE_APP_PROBERS_ENV, "value": Value::Object(merged).to_string()});
+    *existing =
+        obj! { "name" => KUBE_APP_PROBERS_ENV, "value" => Value::Object(merged).to_string() };
 }
 
 /// Points the application probes and hooks at the agent's status port.
@@ -335,7 +337,10 @@ fn convert_handler(handler: &mut Value, url: &str, port: i64, is_probe: bool) {
         false
     };
     if replaced {
-        m.insert("httpGet".to_string(), json!({"path": url, "port": port}));
+        m.insert(
+            "httpGet".to_string(),
+            obj! { "path" => url, "port" => port },
+        );
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::annotations::{self as ann, parse_go_bool};
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::{Map, json};
 
 /// The environment variable carrying the application's scrape settings to the agent.
@@ -102,7 +103,7 @@ pub fn apply_merge(
     if let Some(env) = proxy_env
         && !scrape.is_empty()
     {
-        env.push(json!({"name": PROMETHEUS_ENV, "value": Value::Object(scrape).to_string()}));
+        env.push(obj! { "name" => PROMETHEUS_ENV, "value" => Value::Object(scrape).to_string() });
     }
     clear_annotations(annotations);
     annotations.insert("prometheus.io/port".to_string(), json!(target));

@@ -8,6 +8,7 @@ use crate::error::{InjectError, TemplateProblem};
 use crate::template_data::TemplateData;
 use crate::{gateway, grpc, sidecar};
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -202,20 +203,20 @@ pub(crate) fn go_data(d: &TemplateData<'_>) -> Value {
         crate::mesh_config::InboundTrafficPolicy::Localhost => "localhost",
         crate::mesh_config::InboundTrafficPolicy::Passthrough => "passthrough",
     };
-    json!({
-        "TypeMeta": {"kind": d.type_meta.kind, "apiVersion": d.type_meta.api_version},
-        "DeploymentMeta": {"name": d.deploy.name, "namespace": d.deploy.namespace},
-        "ObjectMeta": meta,
-        "Spec": d.spec,
-        "ProxyConfig": proxy,
-        "MeshConfig": mesh,
-        "Values": d.values.root(),
-        "Revision": d.revision,
-        "NativeSidecars": d.native_sidecars,
-        "ProxyImage": d.proxy_image,
-        "ProxyUID": d.proxy_uid,
-        "ProxyGID": d.proxy_gid,
-        "InboundTrafficPolicyMode": inbound,
-        "CompliancePolicy": d.compliance_policy,
-    })
+    obj! {
+        "TypeMeta" => json!({"kind": d.type_meta.kind, "apiVersion": d.type_meta.api_version}),
+        "DeploymentMeta" => json!({"name": d.deploy.name, "namespace": d.deploy.namespace}),
+        "ObjectMeta" => meta,
+        "Spec" => d.spec.clone(),
+        "ProxyConfig" => proxy,
+        "MeshConfig" => mesh,
+        "Values" => d.values.root().clone(),
+        "Revision" => d.revision,
+        "NativeSidecars" => d.native_sidecars,
+        "ProxyImage" => d.proxy_image.as_str(),
+        "ProxyUID" => d.proxy_uid,
+        "ProxyGID" => d.proxy_gid,
+        "InboundTrafficPolicyMode" => inbound,
+        "CompliancePolicy" => d.compliance_policy,
+    }
 }

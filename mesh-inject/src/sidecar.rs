@@ -11,6 +11,7 @@ use crate::template_data::{
     workload_certs_mount, workload_certs_volume, yaml_scalar,
 };
 use mesh_core::Value;
+use mesh_core::obj;
 use serde_json::{Map, json};
 
 /// Renders the `sidecar` template: a partial pod to merge onto the application pod.
@@ -344,7 +345,7 @@ fn init_container(d: &TemplateData<'_>, mode: &str, tproxy: bool) -> Result<Valu
         sc.insert("privileged".into(), privileged.clone());
     }
     if cni {
-        sc.insert("capabilities".into(), json!({"drop": ["ALL"]}));
+        sc.insert("capabilities".into(), obj! { "drop" => json!(["ALL"]) });
         sc.insert("readOnlyRootFilesystem".into(), json!(true));
         let (uid, gid) = if tproxy {
             (1337, 1337)
@@ -357,7 +358,7 @@ fn init_container(d: &TemplateData<'_>, mode: &str, tproxy: bool) -> Result<Valu
     } else {
         sc.insert(
             "capabilities".into(),
-            json!({"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]}),
+            obj! { "add" => json!(["NET_ADMIN", "NET_RAW"]), "drop" => json!(["ALL"]) },
         );
         sc.insert("readOnlyRootFilesystem".into(), json!(false));
         sc.insert("runAsGroup".into(), json!(0));
@@ -513,7 +514,7 @@ pub(crate) fn cluster_id(d: &TemplateData<'_>) -> String {
 /// leaves out a probe's zero integers.
 fn probe(port: i64, path: &str, fields: &[(&str, Value)]) -> Value {
     let mut p = Map::new();
-    p.insert("httpGet".into(), json!({"path": path, "port": port}));
+    p.insert("httpGet".into(), obj! { "path" => path, "port" => port });
     for (k, v) in fields {
         let zero = v.is_null() || v.as_f64() == Some(0.0);
         if !zero {
@@ -569,7 +570,7 @@ fn proxy_security_context(d: &TemplateData<'_>, tproxy: bool) -> Value {
         sc.insert("allowPrivilegeEscalation".into(), json!(true));
         sc.insert(
             "capabilities".into(),
-            json!({"add": ["NET_ADMIN"], "drop": ["ALL"]}),
+            obj! { "add" => json!(["NET_ADMIN"]), "drop" => json!(["ALL"]) },
         );
         sc.insert("privileged".into(), json!(true));
         sc.insert("readOnlyRootFilesystem".into(), json!(true));
@@ -646,14 +647,16 @@ fn proxy_container(
     } else if hold {
         c.insert(
             "lifecycle".into(),
-            json!({"postStart": {"exec": {"command": ["pilot-agent", "wait"]}}}),
+            obj! { "postStart" => json!({"exec": {"command": ["pilot-agent", "wait"]}}) },
         );
     } else if native {
         c.insert(
             "lifecycle".into(),
-            json!({"preStop": {"exec": {"command": [
+            obj! {
+                "preStop" => json!({"exec": {"command": [
                 "pilot-agent", "request", format!("--debug-port={}", d.status_port()), "POST", "drain"
-            ]}}}),
+            ]}}),
+            },
         );
     }
     c.insert("env".into(), Value::Array(proxy_env(d)?));
@@ -691,7 +694,7 @@ fn proxy_container(
 }
 
 pub(crate) fn mount(name: &str, path: &str) -> Value {
-    json!({"name": name, "mountPath": path})
+    obj! { "name" => name, "mountPath" => path }
 }
 
 /// The `istio-proxy` mounts the sidecar and gateway templates share, in their order; the
@@ -718,7 +721,7 @@ pub(crate) fn proxy_volume_mounts(d: &TemplateData<'_>, ca_crl: bool) -> Vec<Val
     m.push(mount("istio-envoy", "/etc/istio/proxy"));
     m.push(mount("istio-token", "/var/run/secrets/tokens"));
     if d.values.truthy("global.mountMtlsCerts") {
-        m.push(json!({"name": "istio-certs", "mountPath": "/etc/certs/", "readOnly": true}));
+        m.push(obj! { "name" => "istio-certs", "mountPath" => "/etc/certs/", "readOnly" => true });
     }
     m.push(mount("istio-podinfo", "/etc/istio/pod"));
     m
@@ -732,7 +735,7 @@ fn volume_mounts(d: &TemplateData<'_>) -> Result<Vec<Value>, InjectError> {
             Some(i) => ca[..=i].to_string(),
             None => String::new(),
         };
-        m.push(json!({"name": "lightstep-certs", "mountPath": dir, "readOnly": true}));
+        m.push(obj! { "name" => "lightstep-certs", "mountPath" => dir, "readOnly" => true });
     }
     m.extend(d.named_entries(ann::USER_VOLUME_MOUNT)?);
     Ok(m)
@@ -744,13 +747,13 @@ fn lightstep_tls(d: &TemplateData<'_>) -> bool {
 
 fn volumes(d: &TemplateData<'_>) -> Result<Vec<Value>, InjectError> {
     let mut v = vec![
-        json!({"name": "workload-socket"}),
-        json!({"name": "credential-socket"}),
+        obj! { "name" => "workload-socket" },
+        obj! { "name" => "credential-socket" },
         workload_certs_volume(d, false),
     ];
     v.extend(bootstrap_volume(d));
-    v.push(json!({"name": "istio-envoy", "emptyDir": {"medium": "Memory"}}));
-    v.push(json!({"name": "istio-data", "emptyDir": {}}));
+    v.push(obj! { "name" => "istio-envoy", "emptyDir" => json!({"medium": "Memory"}) });
+    v.push(obj! { "name" => "istio-data", "emptyDir" => json!({}) });
     v.push(podinfo_volume());
     v.push(token_volume(d));
     v.extend(istiod_ca_volume(d));
@@ -760,11 +763,13 @@ fn volumes(d: &TemplateData<'_>) -> Result<Vec<Value>, InjectError> {
     } else {
         crl
     };
-    v.push(json!({"name": "istio-ca-crl", "configMap": {"name": crl, "optional": true}}));
+    v.push(
+        obj! { "name" => "istio-ca-crl", "configMap" => json!({"name": crl, "optional": true}) },
+    );
     v.extend(mtls_certs_volume(d));
     v.extend(d.named_entries(ann::USER_VOLUME)?);
     if lightstep_tls(d) {
-        v.push(json!({"name": "lightstep-certs", "secret": {"optional": true, "secretName": "lightstep.cacert"}}));
+        v.push(obj! { "name" => "lightstep-certs", "secret" => json!({"optional": true, "secretName": "lightstep.cacert"}) });
     }
     Ok(v)
 }

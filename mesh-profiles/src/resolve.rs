@@ -12,6 +12,7 @@ use crate::error::{API_VERSION, KIND, ResolveError, SourcedError};
 use crate::profiles::{HUB, ProfileSource, TAG, builtin_json};
 use crate::values_shape::operator_shape;
 use crate::{ComponentValues, values};
+use mesh_core::obj;
 use mesh_core::path::{self, kind_name};
 use mesh_core::{
     Path, SetFlag, ValidationError, Value, from_yaml_stream, merge_keep_nulls, overlay_operator,
@@ -76,7 +77,7 @@ pub fn resolve(inputs: &Inputs) -> Result<Resolved, ResolveError> {
         .filter(|v| v.is_object())
         .cloned()
     {
-        merge_keep_nulls(&mut operator, json!({"spec": {"values": extra}}));
+        merge_keep_nulls(&mut operator, obj! { "spec" => json!({"values": extra}) });
     }
     let components = values::component_values(&operator)?;
     Ok(Resolved {
@@ -121,7 +122,7 @@ fn merge(inputs: &Inputs, keep_user_facing: bool) -> Result<(Value, Option<Value
         }));
     }
     for flag in &user.flags {
-        let mut doc = json!({"spec": {}});
+        let mut doc = obj! { "spec" => json!({}) };
         // A flag that cannot be applied to an empty document is reported when merging.
         if path::set(&mut doc, &flag.path.prefixed(&["spec"]), flag.value.clone()).is_ok() {
             errors.extend(schema_errors(&doc, shape).map(|e| SourcedError {
@@ -134,7 +135,7 @@ fn merge(inputs: &Inputs, keep_user_facing: bool) -> Result<(Value, Option<Value
         return Err(ResolveError::Invalid(errors));
     }
 
-    let mut user_config = json!({"apiVersion": "install.istio.io/v1alpha1", "kind": "IstioOperator", "metadata": {}, "spec": {}});
+    let mut user_config = obj! { "apiVersion" => "install.istio.io/v1alpha1", "kind" => "IstioOperator", "metadata" => json!({}), "spec" => json!({}) };
     for (_, doc) in &user.files {
         overlay_operator(&mut user_config, doc.clone());
     }
@@ -173,7 +174,7 @@ fn merge(inputs: &Inputs, keep_user_facing: bool) -> Result<(Value, Option<Value
     let user_facing = keep_user_facing.then(|| merged.clone());
     translate(&mut merged);
     if let Some(v) = user_values {
-        merge_keep_nulls(&mut merged, json!({"spec": {"values": v}}));
+        merge_keep_nulls(&mut merged, obj! { "spec" => json!({"values": v}) });
     }
 
     let errors: Vec<SourcedError> = mesh_core::operator::validate(&merged, shape)
@@ -353,7 +354,10 @@ fn translate(doc: &mut Value) {
         .filter(|v| v.is_object())
         .cloned()
     {
-        merge_keep_nulls(doc, json!({"spec": {"values": {"meshConfig": mesh}}}));
+        merge_keep_nulls(
+            doc,
+            obj! { "spec" => json!({"values": {"meshConfig": mesh}}) },
+        );
     }
     let enabled = |doc: &Value, c: &str| {
         doc.pointer(&format!("/spec/components/{c}/enabled"))
@@ -376,7 +380,7 @@ fn translate(doc: &mut Value) {
         .filter(|s| !s.is_empty())
     {
         let ns = ns.to_string();
-        merge_keep_nulls(doc, json!({"metadata": {"namespace": ns}}));
+        merge_keep_nulls(doc, obj! { "metadata" => json!({"namespace": ns}) });
     }
 }
 

@@ -4,6 +4,7 @@
 //! compares the two.
 
 use crate::values::Chart;
+use mesh_core::obj;
 use mesh_core::{Shape, Value, merge_keep_nulls};
 use serde_json::{Map, json};
 
@@ -55,20 +56,20 @@ const FREE_FORM: &[&str] = &[
 
 /// Keys the charts or istioctl read that no default declares.
 fn extra_keys() -> Value {
-    json!({
-        "profile": "",
-        "compatibilityVersion": "",
-        "revision": "",
-        "defaultRevision": "",
-        "ownerName": "",
-        "revisionTags": [],
-        "platform": "",
-        "global": {
+    obj! {
+        "profile" => "",
+        "compatibilityVersion" => "",
+        "revision" => "",
+        "defaultRevision" => "",
+        "ownerName" => "",
+        "revisionTags" => json!([]),
+        "platform" => "",
+        "global" => json!({
             "platform": "", "profile": "", "remotePilotAddress": "", "externalIstiod": false,
             "proxy": {"holdApplicationUntilProxyStarts": false, "lifecycle": {}, "excludeInterfaces": "", "includeInterfaces": ""},
-        },
-        "pilot": {"enabled": false, "cni": {"enabled": false, "provider": ""}},
-    })
+        }),
+        "pilot" => json!({"enabled": false, "cni": {"enabled": false, "provider": ""}}),
+    }
 }
 
 /// The helm-level profiles whose keys are valid values too, by file stem.
@@ -158,7 +159,10 @@ fn skeleton() -> Value {
         union(&mut all, helm_profile(stem));
     }
     union(&mut all, &extra_keys());
-    merge_keep_nulls(&mut all, json!({"gateways": {"<gateway>": gateway}}));
+    merge_keep_nulls(
+        &mut all,
+        obj! { "gateways" => json!({"<gateway>": gateway}) },
+    );
     all
 }
 
