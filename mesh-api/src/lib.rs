@@ -56,14 +56,29 @@
 //! ```
 
 // `resource!`, the resource type and its trait implementations, used by the generated code.
+#[cfg(feature = "types")]
 #[macro_use]
 mod resource;
+// `string_enum!`, the enum of an enumerated string field, used by the generated code.
+#[cfg(feature = "types")]
+#[macro_use]
+mod string_enum;
 
+#[cfg(feature = "types")]
+mod crd;
+mod schema;
+
+#[cfg(feature = "types")]
+pub use crd::crds;
+#[cfg(feature = "types")]
 pub use resource::KindInfo;
+pub use schema::{crd_values, structural_problems};
 
 /// The generated modules (`$OUT_DIR/api.rs`, written by build.rs).
+#[cfg(feature = "types")]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/api.rs"));
 }
 
+#[cfg(feature = "types")]
 pub use generated::*;

@@ -38,7 +38,8 @@ pub(crate) fn resource_attributes(
     if !semantic_conventions(providers) {
         return String::new();
     }
-    let annotation = |key: &str| annotation(&format!("{ANNOTATION_PREFIX}{key}")).filter(|s| non_empty(s));
+    let annotation =
+        |key: &str| annotation(&format!("{ANNOTATION_PREFIX}{key}")).filter(|s| non_empty(s));
     let single = match containers {
         [one] => Some(one),
         _ => None,
