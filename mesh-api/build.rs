@@ -280,15 +280,7 @@ impl<'a> Structs<'a> {
 
     /// `hint`, or `hint2`, ... when a type of that name exists; taken.
     fn fresh_name(&mut self, hint: &str) -> String {
-        let name = (1..)
-            .map(|n| match n {
-                1 => hint.to_string(),
-                _ => format!("{hint}{n}"),
-            })
-            .find(|name| !self.names.contains(name))
-            .unwrap_or_default();
-        self.names.insert(name.clone());
-        name
+        take_unique(hint, "", &mut self.names)
     }
 
     /// Generates the enum of a string schema listing `values` and returns its name.
@@ -303,15 +295,7 @@ impl<'a> Structs<'a> {
                     self.prefix
                 )
             })?;
-            let base = variant_name(text);
-            let variant = (1..)
-                .map(|n| match n {
-                    1 => base.clone(),
-                    _ => format!("{base}{n}"),
-                })
-                .find(|v| !taken.contains(v))
-                .unwrap_or_default();
-            taken.insert(variant.clone());
+            let variant = take_unique(&variant_name(text), "", &mut taken);
             variants.push(format!("({variant}, {text:?})"));
         }
         let doc = format!("`{path}` of `{}`.", self.prefix);
@@ -394,14 +378,7 @@ impl<'a> Structs<'a> {
                 &format!("{base}{}", pascal_case(field)),
                 &field_path,
             )?;
-            let ident = (1..)
-                .map(|n| match n {
-                    1 => snake_case(field),
-                    _ => format!("{}_{n}", snake_case(field)),
-                })
-                .find(|ident| !taken.contains(ident))
-                .unwrap_or_default();
-            taken.insert(ident.clone());
+            let ident = take_unique(&snake_case(field), "_", &mut taken);
             let is_required = required.contains(field.as_str());
             let doc = format!(
                 "`{field_path}`{}.",
@@ -420,15 +397,7 @@ impl<'a> Structs<'a> {
             }
         }
         if schema["x-kubernetes-preserve-unknown-fields"] == true {
-            let ident = (1..)
-                .map(|n| {
-                    format!(
-                        "other_fields{}",
-                        if n == 1 { String::new() } else { n.to_string() }
-                    )
-                })
-                .find(|ident| !taken.contains(ident))
-                .unwrap_or_default();
+            let ident = take_unique("other_fields", "_", &mut taken);
             let _ = writeln!(
                 body,
                 "    /// The fields the schema does not list, kept as they are."
@@ -479,6 +448,19 @@ fn pascal_case(name: &str) -> String {
         }
     }
     out
+}
+
+/// `base`, or `base<separator>2`, ... when taken; added to `taken`.
+fn take_unique(base: &str, separator: &str, taken: &mut BTreeSet<String>) -> String {
+    let name = (1..)
+        .map(|n| match n {
+            1 => base.to_string(),
+            _ => format!("{base}{separator}{n}"),
+        })
+        .find(|name| !taken.contains(name))
+        .unwrap_or_default();
+    taken.insert(name.clone());
+    name
 }
 
 /// The enum variant of an enumerated text: `MESH_EXTERNAL` -> `MeshExternal`, `http` -> `Http`;
