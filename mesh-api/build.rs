@@ -190,7 +190,7 @@ fn generate(crds: &[Value]) -> Result<String, String> {
                 if let Some((first, names)) = shared.get(&key) {
                     let _ = writeln!(code, "pub use super::{first}::{{{}}};", names.join(", "));
                 } else {
-                    let mut structs = Structs::new(s.kind, "spec");
+                    let mut structs = Structs::new(s.kind, "spec", format!("of `{}`", s.kind));
                     structs.rust_type(s.spec, &spec_name, "spec")?;
                     type_count += structs.names.len();
                     code.push_str(&structs.code);
@@ -246,7 +246,7 @@ fn status_type(served: &[Served], code: &mut String) -> Result<(String, usize), 
     if schemas.any(|other| other != schema) {
         return Err("the CRDs have different status schemas; mesh-api has one status type".into());
     }
-    let mut structs = Structs::new(STATUS_TYPE, "status");
+    let mut structs = Structs::new(STATUS_TYPE, "status", "of every Istio kind".into());
     let ty = structs.rust_type(schema, STATUS_TYPE, "status")?;
     code.push_str(&structs.code);
     let count = structs.names.len();
@@ -264,15 +264,18 @@ struct Structs<'a> {
     prefix: &'a str,
     /// The path of the root object, `spec`.
     root: &'a str,
+    /// Whose schema it is, in the types' docs: "of `VirtualService`".
+    owner: String,
     names: BTreeSet<String>,
     code: String,
 }
 
 impl<'a> Structs<'a> {
-    fn new(prefix: &'a str, root: &'a str) -> Self {
+    fn new(prefix: &'a str, root: &'a str, owner: String) -> Self {
         Self {
             prefix,
             root,
+            owner,
             names: BTreeSet::new(),
             code: String::new(),
         }
@@ -298,7 +301,7 @@ impl<'a> Structs<'a> {
             let variant = take_unique(&variant_name(text), "", &mut taken);
             variants.push(format!("({variant}, {text:?})"));
         }
-        let doc = format!("`{path}` of `{}`.", self.prefix);
+        let doc = format!("`{path}` {}.", self.owner);
         let _ = writeln!(
             self.code,
             "string_enum!({name}, {doc:?}, [{}]);\n",
@@ -408,7 +411,7 @@ impl<'a> Structs<'a> {
                 "    pub {ident}: std::collections::BTreeMap<String, serde_json::Value>,"
             );
         }
-        let doc = format!("`{path}` of `{}`.", self.prefix);
+        let doc = format!("`{path}` {}.", self.owner);
         let _ = writeln!(self.code, "#[doc = {doc:?}]");
         self.code.push_str(
             "#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]\n",
