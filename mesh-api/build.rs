@@ -1,10 +1,12 @@
-//! Generates the typed Istio resources: expands mesh-manifest's CRD catalog and type files
-//! (`../mesh-manifest/crds/`) with mesh-manifest's own catalog code into the CRD objects, then
-//! writes `$OUT_DIR/api.rs` with, for every kind and served version, the resource type, its spec
-//! types (named from their path in the schema) and its `kube::core::Resource` facts. The CRDs
-//! and these types thus have one source: mesh's schema files.
+//! Expands Istio's API as mesh describes it (`crds/`: the catalog and the type files, with the
+//! crate's own `src/schema/` code) into the complete CRD objects and writes them to
+//! `$OUT_DIR/crds.json`, which `crd_values` reads. With the feature `types` it also writes
+//! `$OUT_DIR/api.rs` with, for every kind and served version, the resource type, its spec
+//! types (named from their path in the schema, enumerations as enums), the status type and
+//! its `kube::core::Resource` and `CustomResourceExt` facts. The CRDs and these types thus
+//! have one source: the schema files.
 
-#[path = "../mesh-manifest/src/render/crds/catalog.rs"]
+#[path = "src/schema/catalog.rs"]
 mod catalog;
 // Only its exit code helper is used here.
 #[allow(dead_code)]
@@ -12,8 +14,8 @@ mod catalog;
 mod embed_json;
 // Only the type language expander is used here (not `structural_problems`).
 #[allow(dead_code)]
-#[path = "../mesh-manifest/src/render/crds/schema.rs"]
-mod schema;
+#[path = "src/schema/language.rs"]
+mod language;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -21,9 +23,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use mesh_core::Value;
-
-/// Where mesh-manifest keeps the catalog and type files, from this crate.
-const CRDS_FROM_HERE: &str = "../mesh-manifest";
 
 /// Rust's keywords, which a field name gets a trailing `_` for.
 const KEYWORDS: [&str; 38] = [
@@ -38,19 +37,20 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let manifest = PathBuf::from(env("CARGO_MANIFEST_DIR")?).join(CRDS_FROM_HERE);
-    println!("cargo::rerun-if-changed=build.rs");
-    println!("cargo::rerun-if-changed=../build-support/embed_json.rs");
+    let manifest = PathBuf::from(env("CARGO_MANIFEST_DIR")?);
+    let out = PathBuf::from(env("OUT_DIR")?);
     for path in [
-        "src/render/crds/catalog.rs",
-        "src/render/crds/schema.rs",
+        "build.rs",
+        "../build-support/embed_json.rs",
+        "src/schema/catalog.rs",
+        "src/schema/language.rs",
         "crds",
         catalog::CATALOG_FILE,
     ]
     .into_iter()
     .chain(catalog::TYPE_FILES)
     {
-        println!("cargo::rerun-if-changed={CRDS_FROM_HERE}/{path}");
+        println!("cargo::rerun-if-changed={path}");
     }
     let read = |name: &str| {
         let text =
@@ -58,9 +58,25 @@ fn run() -> Result<(), String> {
         mesh_core::from_yaml_str(&text, name).map_err(|e| e.to_string())
     };
     let crds = catalog::build(&read)?;
-    let code = generate(&crds)?;
-    let path = PathBuf::from(env("OUT_DIR")?).join("api.rs");
-    std::fs::write(&path, code).map_err(|e| format!("{}: {e}", path.display()))
+    write(&out.join("crds.json"), &json_text(&crds)?)?;
+    if std::env::var_os("CARGO_FEATURE_TYPES").is_some() {
+        write(&out.join("api.rs"), &generate(&crds)?)?;
+    }
+    Ok(())
+}
+
+fn write(path: &std::path::Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The compact JSON form of the CRDs, checked to read back to the very same trees.
+fn json_text(crds: &[Value]) -> Result<String, String> {
+    let json = serde_json::to_string(crds).map_err(|e| e.to_string())?;
+    let back: Vec<Value> = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+    if back != crds {
+        return Err("the JSON form of the CRDs does not read back to the same trees".to_string());
+    }
+    Ok(json)
 }
 
 fn env(name: &str) -> Result<String, String> {
@@ -75,7 +91,10 @@ struct Served<'a> {
     plural: &'a str,
     /// The `spec` schema of the version.
     spec: &'a Value,
+    /// The `status` schema of the version.
+    status: &'a Value,
     spec_required: bool,
+    short_names: Vec<&'a str>,
 }
 
 /// The text of `crd` at `pointer`, or an error naming the CRD and the pointer.
@@ -109,6 +128,14 @@ fn served(crds: &[Value]) -> Result<Vec<Served<'_>>, String> {
                 kind: text(crd, "/spec/names/kind")?,
                 plural: text(crd, "/spec/names/plural")?,
                 spec: &root["properties"]["spec"],
+                status: &root["properties"]["status"],
+                short_names: crd
+                    .pointer("/spec/names/shortNames")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect(),
                 spec_required: root["required"]
                     .as_array()
                     .is_some_and(|r| r.iter().any(|f| f == "spec")),
@@ -137,10 +164,10 @@ fn generate(crds: &[Value]) -> Result<String, String> {
     }
     // (kind, spec schema text) -> (module path of its first generation, type names).
     let mut shared: BTreeMap<(String, String), (String, Vec<String>)> = BTreeMap::new();
-    let mut code =
-        String::from("// Written by mesh-api's build.rs from mesh-manifest's CRD catalog.\n\n");
+    let mut code = String::from("// Written by mesh-api's build.rs from the CRD catalog.\n\n");
     let mut kinds = Vec::new();
-    let mut type_count = 0;
+    let (status, status_types) = status_type(&served, &mut code)?;
+    let mut type_count = status_types;
     for (module, versions) in &tree {
         let group = versions
             .values()
@@ -163,7 +190,7 @@ fn generate(crds: &[Value]) -> Result<String, String> {
                 if let Some((first, names)) = shared.get(&key) {
                     let _ = writeln!(code, "pub use super::{first}::{{{}}};", names.join(", "));
                 } else {
-                    let mut structs = Structs::new(s.kind);
+                    let mut structs = Structs::new(s.kind, "spec", format!("of `{}`", s.kind));
                     structs.rust_type(s.spec, &spec_name, "spec")?;
                     type_count += structs.names.len();
                     code.push_str(&structs.code);
@@ -172,11 +199,17 @@ fn generate(crds: &[Value]) -> Result<String, String> {
                 }
                 let _ = writeln!(
                     code,
-                    "resource!({kind}, {spec_name}, {spec_required}, {group:?}, {version:?}, {kind:?}, {plural:?});",
+                    "resource!({kind}, {spec_name}, {status}, {spec_required}, {group:?}, {version:?}, {kind:?}, {plural:?}, [{short}]);",
                     kind = s.kind,
                     spec_required = s.spec_required,
                     group = s.group,
                     plural = s.plural,
+                    short = s
+                        .short_names
+                        .iter()
+                        .map(|n| format!("{n:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 );
                 type_count += 1;
                 kinds.push(format!("{module}::{version}::{}", s.kind));
@@ -200,20 +233,81 @@ fn generate(crds: &[Value]) -> Result<String, String> {
     Ok(code)
 }
 
-/// The spec structs of one kind, generated while walking its schema.
+/// The name of the status type every kind shares.
+const STATUS_TYPE: &str = "IstioStatus";
+
+/// Writes the status types into `code` (at the crate's root) from the status schema every
+/// served version has; returns the Rust type of `status` and how many types were written.
+fn status_type(served: &[Served], code: &mut String) -> Result<(String, usize), String> {
+    let mut schemas = served.iter().map(|s| s.status);
+    let Some(schema) = schemas.next() else {
+        return Ok(("serde_json::Value".into(), 0));
+    };
+    if schemas.any(|other| other != schema) {
+        return Err("the CRDs have different status schemas; mesh-api has one status type".into());
+    }
+    let mut structs = Structs::new(STATUS_TYPE, "status", "of every Istio kind".into());
+    let ty = structs.rust_type(schema, STATUS_TYPE, "status")?;
+    code.push_str(&structs.code);
+    let count = structs.names.len();
+    let ty = if structs.names.contains(&ty) {
+        format!("crate::{ty}")
+    } else {
+        ty
+    };
+    Ok((ty, count))
+}
+
+/// The types of one schema (a kind's spec or the shared status), generated while walking it.
 struct Structs<'a> {
-    kind: &'a str,
+    /// What the fields of the root object are named after: the kind (`VirtualServiceHttp`).
+    prefix: &'a str,
+    /// The path of the root object, `spec`.
+    root: &'a str,
+    /// Whose schema it is, in the types' docs: "of `VirtualService`".
+    owner: String,
     names: BTreeSet<String>,
     code: String,
 }
 
 impl<'a> Structs<'a> {
-    fn new(kind: &'a str) -> Self {
+    fn new(prefix: &'a str, root: &'a str, owner: String) -> Self {
         Self {
-            kind,
+            prefix,
+            root,
+            owner,
             names: BTreeSet::new(),
             code: String::new(),
         }
+    }
+
+    /// `hint`, or `hint2`, ... when a type of that name exists; taken.
+    fn fresh_name(&mut self, hint: &str) -> String {
+        take_unique(hint, "", &mut self.names)
+    }
+
+    /// Generates the enum of a string schema listing `values` and returns its name.
+    fn string_enum(&mut self, values: &[Value], hint: &str, path: &str) -> Result<String, String> {
+        let name = self.fresh_name(hint);
+        let mut taken = BTreeSet::new();
+        let mut variants = Vec::new();
+        for value in values {
+            let text = value.as_str().ok_or_else(|| {
+                format!(
+                    "{}: {path}: enum value {value} is not a string",
+                    self.prefix
+                )
+            })?;
+            let variant = take_unique(&variant_name(text), "", &mut taken);
+            variants.push(format!("({variant}, {text:?})"));
+        }
+        let doc = format!("`{path}` {}.", self.owner);
+        let _ = writeln!(
+            self.code,
+            "string_enum!({name}, {doc:?}, [{}]);\n",
+            variants.join(", ")
+        );
+        Ok(name)
     }
 
     /// The Rust type of the value `schema` describes at `path`; object schemas with fields
@@ -222,11 +316,17 @@ impl<'a> Structs<'a> {
         if schema["x-kubernetes-int-or-string"] == true {
             return Ok("k8s_openapi::apimachinery::pkg::util::intstr::IntOrString".into());
         }
-        if schema["x-kubernetes-preserve-unknown-fields"] == true {
+        // An open object with fields of its own is a struct keeping the others.
+        if schema["x-kubernetes-preserve-unknown-fields"] == true
+            && !schema["properties"].is_object()
+        {
             return Ok("serde_json::Value".into());
         }
         Ok(match schema["type"].as_str() {
-            Some("string") => "String".into(),
+            Some("string") => match schema["enum"].as_array() {
+                Some(values) if !values.is_empty() => self.string_enum(values, hint, path)?,
+                _ => "String".into(),
+            },
             Some("boolean") => "bool".into(),
             Some("number") => "f64".into(),
             Some("integer") => integer_type(schema).into(),
@@ -247,7 +347,7 @@ impl<'a> Structs<'a> {
                 _ => "serde_json::Value".into(),
             },
             None => "serde_json::Value".into(),
-            Some(other) => return Err(format!("{}: {path}: unknown type `{other}`", self.kind)),
+            Some(other) => return Err(format!("{}: {path}: unknown type `{other}`", self.prefix)),
         })
     }
 
@@ -259,22 +359,19 @@ impl<'a> Structs<'a> {
         hint: &str,
         path: &str,
     ) -> Result<String, String> {
-        let name = (1..)
-            .map(|n| match n {
-                1 => hint.to_string(),
-                _ => format!("{hint}{n}"),
-            })
-            .find(|name| !self.names.contains(name))
-            .unwrap_or_default();
-        self.names.insert(name.clone());
+        let name = self.fresh_name(hint);
         let required: BTreeSet<&str> = schema["required"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(Value::as_str)
             .collect();
-        // The spec's own types are named after the kind alone (`VirtualServiceHttp`).
-        let base = if path == "spec" { self.kind } else { &name };
+        // The root's own types are named after the prefix alone (`VirtualServiceHttp`).
+        let base = if path == self.root {
+            self.prefix
+        } else {
+            &name
+        };
         let mut body = String::new();
         let mut taken = BTreeSet::new();
         for (field, field_schema) in fields {
@@ -284,14 +381,7 @@ impl<'a> Structs<'a> {
                 &format!("{base}{}", pascal_case(field)),
                 &field_path,
             )?;
-            let ident = (1..)
-                .map(|n| match n {
-                    1 => snake_case(field),
-                    _ => format!("{}_{n}", snake_case(field)),
-                })
-                .find(|ident| !taken.contains(ident))
-                .unwrap_or_default();
-            taken.insert(ident.clone());
+            let ident = take_unique(&snake_case(field), "_", &mut taken);
             let is_required = required.contains(field.as_str());
             let doc = format!(
                 "`{field_path}`{}.",
@@ -309,7 +399,19 @@ impl<'a> Structs<'a> {
                 let _ = writeln!(body, "    pub {ident}: Option<{ty}>,");
             }
         }
-        let doc = format!("`{path}` of `{}`.", self.kind);
+        if schema["x-kubernetes-preserve-unknown-fields"] == true {
+            let ident = take_unique("other_fields", "_", &mut taken);
+            let _ = writeln!(
+                body,
+                "    /// The fields the schema does not list, kept as they are."
+            );
+            let _ = writeln!(body, "    #[serde(flatten)]");
+            let _ = writeln!(
+                body,
+                "    pub {ident}: std::collections::BTreeMap<String, serde_json::Value>,"
+            );
+        }
+        let doc = format!("`{path}` {}.", self.owner);
         let _ = writeln!(self.code, "#[doc = {doc:?}]");
         self.code.push_str(
             "#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]\n",
@@ -347,6 +449,43 @@ fn pascal_case(name: &str) -> String {
         } else {
             upper = true;
         }
+    }
+    out
+}
+
+/// `base`, or `base<separator>2`, ... when taken; added to `taken`.
+fn take_unique(base: &str, separator: &str, taken: &mut BTreeSet<String>) -> String {
+    let name = (1..)
+        .map(|n| match n {
+            1 => base.to_string(),
+            _ => format!("{base}{separator}{n}"),
+        })
+        .find(|name| !taken.contains(name))
+        .unwrap_or_default();
+    taken.insert(name.clone());
+    name
+}
+
+/// The enum variant of an enumerated text: `MESH_EXTERNAL` -> `MeshExternal`, `http` -> `Http`;
+/// a text that starts with a digit or is empty gets a `V` in front, and `Other` (the variant
+/// of unlisted values) becomes `OtherValue`.
+fn variant_name(text: &str) -> String {
+    let mut out = String::new();
+    for word in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let all_upper = !word.chars().any(|c| c.is_ascii_lowercase());
+        for (i, c) in word.chars().enumerate() {
+            match (i, all_upper) {
+                (0, _) => out.push(c.to_ascii_uppercase()),
+                (_, true) => out.push(c.to_ascii_lowercase()),
+                (_, false) => out.push(c),
+            }
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'V');
+    }
+    if out == "Other" || out == "Self" {
+        out.push_str("Value");
     }
     out
 }

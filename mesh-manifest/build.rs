@@ -1,26 +1,19 @@
-//! Pre-builds the embedded CRDs: expands `crds/` (catalog and type files) with the crate's own
-//! catalog code into complete CRD objects, once with their legacy labels and once with the
-//! `base` chart's labels for the Istio version mesh installs, and writes for each its JSON form
-//! and its YAML document (printed with the run-time printer), plus `crds/prebuilt.rs` listing
-//! them with the text of the fields a render reads of every object (kind, name, group). A run
-//! then neither builds nor prints the CRDs. The YAML files stay the edited source; broken data
-//! fails the build.
+//! Pre-prints the embedded CRDs: mesh-api's CRD trees (Istio's API as mesh defines it, with
+//! the labels of Istio's CRD file), once as they are and once with the `base` chart's labels
+//! for the Istio version mesh installs, and writes for each its JSON form and its YAML document
+//! (printed with the run-time printer), plus `crds/prebuilt.rs` listing them with the text of
+//! the fields a render reads of every object (kind, name, group). A run then neither builds nor
+//! prints the CRDs.
 //!
 //! Also prints the `templates:` block of the injector's `config` with the built-in injection
 //! templates (`templates/injection/*.tmpl`, by file stem) into `injection/templates.yaml`.
 
-#[path = "src/render/crds/catalog.rs"]
-mod catalog;
 // Only its exit code helper is used here.
 #[allow(dead_code)]
 #[path = "../build-support/embed_json.rs"]
 mod embed_json;
 #[path = "src/render/crds/labels.rs"]
 mod labels;
-// Only the type language expander is used here (not `structural_problems`).
-#[allow(dead_code)]
-#[path = "src/render/crds/schema.rs"]
-mod schema;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -52,24 +45,13 @@ fn run() -> Result<(), String> {
     let out = PathBuf::from(env("OUT_DIR")?).join("crds");
     for path in [
         "build.rs",
-        "src/render/crds/catalog.rs",
+        "../build-support/embed_json.rs",
         "src/render/crds/labels.rs",
-        "src/render/crds/schema.rs",
-        "crds",
         INJECTION_TEMPLATES,
-        catalog::CATALOG_FILE,
-    ]
-    .into_iter()
-    .chain(catalog::TYPE_FILES)
-    {
+    ] {
         println!("cargo::rerun-if-changed={path}");
     }
-    let read = |name: &str| {
-        let text =
-            std::fs::read_to_string(manifest.join(name)).map_err(|e| format!("{name}: {e}"))?;
-        mesh_core::from_yaml_str(&text, name).map_err(|e| e.to_string())
-    };
-    let legacy = catalog::build(&read)?;
+    let legacy = mesh_api::crd_values();
     let chart_labels = labels::chart_labels(mesh_profiles::ISTIO_VERSION, &serde_json::Map::new());
     let chart: Vec<Value> = legacy
         .iter()
@@ -88,8 +70,8 @@ fn run() -> Result<(), String> {
         SUMMARIZED.len()
     );
     for (set, crds, doc) in [
-        ("LEGACY", &legacy, "with their legacy labels"),
-        ("CHART", &chart, "with the labels `CHART_LABELS`"),
+        ("LEGACY", legacy, "with their legacy labels"),
+        ("CHART", chart.as_slice(), "with the labels `CHART_LABELS`"),
     ] {
         let _ = writeln!(rust, "/// The embedded CRDs {doc}, in catalog order.");
         let _ = writeln!(rust, "static {set}: [Prebuilt; {}] = [", crds.len());

@@ -1,9 +1,10 @@
 //! The shape every generated resource shares: `resource!` writes the type, its serde form (with
-//! `apiVersion` and `kind`) and its `kube::core::Resource` implementation; [`KindInfo`] names
-//! a resource type's API facts.
+//! `apiVersion` and `kind`) and its `kube::core::Resource` and `kube::core::CustomResourceExt`
+//! implementations; [`KindInfo`] names a resource type's API facts.
 
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::core::Resource;
+use kube::core::{CustomResourceExt, Resource};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -21,13 +22,15 @@ pub struct KindInfo {
     pub plural: String,
     /// Reads a JSON object as the type and writes it back to JSON (what the type keeps).
     pub reserialize: fn(&serde_json::Value) -> Result<serde_json::Value, serde_json::Error>,
+    /// The type's CRD with this version only ([`CustomResourceExt::crd`]).
+    pub crd: fn() -> CustomResourceDefinition,
 }
 
 impl KindInfo {
     /// The facts of resource type `K`.
     pub fn of<K>() -> Self
     where
-        K: Resource<DynamicType = ()> + Serialize + DeserializeOwned,
+        K: Resource<DynamicType = ()> + CustomResourceExt + Serialize + DeserializeOwned,
     {
         Self {
             kind: K::kind(&()).into_owned(),
@@ -35,6 +38,7 @@ impl KindInfo {
             version: K::version(&()).into_owned(),
             plural: K::plural(&()).into_owned(),
             reserialize: reserialize::<K>,
+            crd: K::crd,
         }
     }
 
@@ -53,14 +57,14 @@ fn reserialize<K: Serialize + DeserializeOwned>(
 
 /// The wire form of a resource, written.
 #[derive(Serialize)]
-struct WireOut<'a, S> {
+struct WireOut<'a, S, St> {
     #[serde(rename = "apiVersion")]
     api_version: &'a str,
     kind: &'a str,
     metadata: &'a ObjectMeta,
     spec: &'a S,
     #[serde(skip_serializing_if = "is_none")]
-    status: &'a Option<serde_json::Value>,
+    status: &'a Option<St>,
 }
 
 fn is_none<T>(value: &&Option<T>) -> bool {
@@ -83,12 +87,12 @@ struct WireIn {
 }
 
 /// Writes a resource with its `apiVersion` and `kind`.
-pub(crate) fn serialize<S: Serialize, W: Serializer>(
+pub(crate) fn serialize<S: Serialize, St: Serialize, W: Serializer>(
     serializer: W,
     (api_version, kind): (&str, &str),
     metadata: &ObjectMeta,
     spec: &S,
-    status: &Option<serde_json::Value>,
+    status: &Option<St>,
 ) -> Result<W::Ok, W::Error> {
     WireOut {
         api_version,
@@ -102,13 +106,14 @@ pub(crate) fn serialize<S: Serialize, W: Serializer>(
 
 /// Reads a resource: `apiVersion` and `kind` must be the type's when present, `spec` must be
 /// present when the schema requires it.
-pub(crate) fn deserialize<'de, S, D>(
+pub(crate) fn deserialize<'de, S, St, D>(
     deserializer: D,
     (api_version, kind): (&str, &str),
     spec_required: bool,
-) -> Result<(ObjectMeta, S, Option<serde_json::Value>), D::Error>
+) -> Result<(ObjectMeta, S, Option<St>), D::Error>
 where
     S: DeserializeOwned + Default,
+    St: DeserializeOwned,
     D: Deserializer<'de>,
 {
     let wire = WireIn::deserialize(deserializer)?;
@@ -129,12 +134,19 @@ where
         None if spec_required => return Err(D::Error::missing_field("spec")),
         None => S::default(),
     };
-    Ok((wire.metadata, spec, wire.status))
+    let status = match wire.status {
+        Some(status) => {
+            Some(St::deserialize(status).map_err(|e| D::Error::custom(format!("status: {e}")))?)
+        }
+        None => None,
+    };
+    Ok((wire.metadata, spec, status))
 }
 
-/// Writes a resource type: `resource!(Name, Spec, spec_required, group, version, kind, plural)`.
+/// Writes a resource type:
+/// `resource!(Name, Spec, Status, spec_required, group, version, kind, plural, [short names])`.
 macro_rules! resource {
-    ($name:ident, $spec:ident, $spec_required:literal, $group:literal, $version:literal, $kind:literal, $plural:literal) => {
+    ($name:ident, $spec:ident, $status:ty, $spec_required:literal, $group:literal, $version:literal, $kind:literal, $plural:literal, [$($short:literal),*]) => {
         #[doc = concat!("A `", $kind, "` of `", $group, "/", $version, "`.")]
         #[derive(Clone, Debug, Default, PartialEq)]
         pub struct $name {
@@ -142,8 +154,8 @@ macro_rules! resource {
             pub metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
             /// What the resource asks for.
             pub spec: $spec,
-            /// What istiod reports about it, as the server stores it.
-            pub status: Option<serde_json::Value>,
+            /// What istiod reports about it.
+            pub status: Option<$status>,
         }
 
         impl $name {
@@ -151,6 +163,8 @@ macro_rules! resource {
             pub const API_VERSION: &'static str = concat!($group, "/", $version);
             /// The kind of this type.
             pub const KIND: &'static str = $kind;
+            /// The name of this type's CustomResourceDefinition, `<plural>.<group>`.
+            pub const CRD_NAME: &'static str = concat!($plural, ".", $group);
 
             /// A resource named `name` (no namespace, no status) with `spec`.
             pub fn new(name: &str, spec: $spec) -> Self {
@@ -218,6 +232,23 @@ macro_rules! resource {
                 &mut self,
             ) -> &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
                 &mut self.metadata
+            }
+        }
+
+        impl kube::core::CustomResourceExt for $name {
+            /// The CRD of this kind with this version only, served and stored, with its full
+            /// schema; [`crate::crds`] has the CRD with all versions as mesh installs it.
+            fn crd() -> k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition {
+                $crate::crd::version_crd(Self::CRD_NAME, $version)
+            }
+            fn crd_name() -> &'static str {
+                Self::CRD_NAME
+            }
+            fn api_resource() -> kube::core::ApiResource {
+                kube::core::ApiResource::erase::<Self>(&())
+            }
+            fn shortnames() -> &'static [&'static str] {
+                &[$($short),*]
             }
         }
     };

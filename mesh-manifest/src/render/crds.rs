@@ -7,21 +7,12 @@
 //! CRDs shipped in a chart's `crds/` folder, which the 1.30.3 `base` chart does not have, so it
 //! changes nothing here.
 //!
-//! The CRDs come from mesh's own catalog ([`CrdSource::Embedded`]) or from an Istio release's
-//! `crd-all.gen.yaml` ([`CrdSource::File`]).
+//! The CRDs come from mesh-api's definitions of Istio's API ([`CrdSource::Embedded`], printed
+//! when mesh is built) or from an Istio release's `crd-all.gen.yaml` ([`CrdSource::File`]).
 
-// Run by build.rs, which pre-builds the embedded CRDs; the crate needs it only to test them.
-#[cfg(test)]
-mod catalog;
 mod embedded;
 mod labels;
 mod release_file;
-// The type language is expanded by build.rs (and the tests); the crate itself uses only
-// `structural_problems`.
-#[cfg_attr(not(test), allow(dead_code))]
-mod schema;
-
-pub use schema::structural_problems;
 
 use mesh_core::{ComponentName, Value};
 use serde_json::Map;

@@ -11,8 +11,9 @@ use crate::support::crds::{
     without_schema,
 };
 use crate::support::manifest_cases;
+use mesh_api::structural_problems;
 use mesh_core::Value;
-use mesh_manifest::render::crds::{render_crds, structural_problems};
+use mesh_manifest::render::crds::render_crds;
 use mesh_manifest::render::{CrdSource, RenderContext, RenderError};
 use mesh_test_support::reference;
 use serde_json::json;

@@ -10,9 +10,9 @@ use mesh_api::networking::v1::{
     VirtualServiceHttpRouteDestination, VirtualServiceSpec,
 };
 use mesh_api::security::v1::{
-    AuthorizationPolicy, AuthorizationPolicyRules, AuthorizationPolicyRulesTo,
-    AuthorizationPolicyRulesToOperation, AuthorizationPolicySelector, AuthorizationPolicySpec,
-    AuthorizationPolicyTargetRefs,
+    AuthorizationPolicy, AuthorizationPolicyAction, AuthorizationPolicyRules,
+    AuthorizationPolicyRulesTo, AuthorizationPolicyRulesToOperation, AuthorizationPolicySelector,
+    AuthorizationPolicySpec, AuthorizationPolicyTargetRefs,
 };
 use mesh_test_support::kube::{ApiServer, block_on, unique_namespace};
 
@@ -46,7 +46,7 @@ fn authorization_policy() -> AuthorizationPolicy {
     AuthorizationPolicy::new(
         "httpbin-get",
         AuthorizationPolicySpec {
-            action: Some("ALLOW".into()),
+            action: Some(AuthorizationPolicyAction::Allow),
             selector: Some(AuthorizationPolicySelector {
                 match_labels: Some(BTreeMap::from([("app".into(), "httpbin".into())])),
             }),

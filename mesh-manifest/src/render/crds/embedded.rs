@@ -1,4 +1,4 @@
-//! The embedded CRDs, built from `crds/` and printed by `build.rs` (with [`super::catalog`]):
+//! The embedded CRDs, mesh-api's CRD trees ([`mesh_api::crd_values`]) printed by `build.rs`:
 //! shared trees that a render neither builds nor prints, and parses only when it reads more
 //! than their kind, name and group (the fields `SUMMARIZED` lists).
 
@@ -74,25 +74,14 @@ fn share_all(crds: &[SharedValue]) -> Vec<SharedValue> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::super::catalog;
     use super::super::labels::chart_labels;
     use super::*;
     use crate::render::RenderContext;
     use serde_json::json;
 
-    /// The catalog built now from the files under version control, as `build.rs` builds it.
-    fn built_now() -> Vec<Value> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let read = |name: &str| {
-            let text = std::fs::read_to_string(dir.join(name)).map_err(|e| e.to_string())?;
-            mesh_core::from_yaml_str(&text, name).map_err(|e| e.to_string())
-        };
-        catalog::build(&read).unwrap()
-    }
-
     #[test]
-    fn prebuilt_trees_and_texts_are_what_the_catalog_builds_and_prints() {
-        let legacy = built_now();
+    fn prebuilt_trees_and_texts_are_mesh_apis_crds_printed() {
+        let legacy = mesh_api::crd_values();
         let labels = chart_labels(&RenderContext::default().istio_version, &Map::new());
         assert!(
             is_chart_labels(&labels),

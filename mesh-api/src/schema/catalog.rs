@@ -1,6 +1,6 @@
-//! mesh's own CRD definitions: the catalog and type files (`crds/`) expanded into complete CRD
-//! objects. `build.rs` runs this to pre-build the embedded CRDs (see `embedded`); the crate
-//! compiles it only for the tests that check the pre-built data against it.
+//! Istio's CRDs as mesh defines them: the catalog and type files (`crds/`) expanded into
+//! complete CRD objects. `build.rs` runs this to write the CRD trees `crd_values` reads; the
+//! crate compiles it only for the test that checks those trees against it.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +8,7 @@ use mesh_core::Value;
 use serde::Deserialize;
 use serde_json::{Map, json};
 
-use super::schema::{TypeTable, object};
+use super::language::{TypeTable, object};
 
 /// The catalog file, relative to the crate.
 pub(super) const CATALOG_FILE: &str = "crds/catalog.yaml";
