@@ -29,9 +29,6 @@ pub struct GenerateOptions {
     pub render: RenderContext,
     /// Ordering options (Namespace objects).
     pub order: OrderOptions,
-    /// Threads the components may be rendered on; 0 and 1 mean the calling thread only (the
-    /// default). The result is the same for any number.
-    pub threads: usize,
 }
 
 /// Renders one component instance and applies its `k8s` block.
@@ -80,78 +77,17 @@ fn k8s_source(cv: &ComponentValues) -> String {
 
 /// Renders every enabled component, in istioctl's component order, unordered within.
 pub fn render_all(resolved: &Resolved, ctx: &RenderContext) -> Result<Vec<Object>, GenerateError> {
-    render_all_threads(resolved, ctx, 1)
-}
-
-/// [`render_all`] on up to `threads` threads: components are dealt out by their usual cost
-/// (istiod's chart is about as much work as all the others), the results joined in component
-/// order, and the first error in that order is the one returned, as [`render_all`] would. A
-/// thread that cannot be started leaves its components to the calling thread.
-pub fn render_all_threads(
-    resolved: &Resolved,
-    ctx: &RenderContext,
-    threads: usize,
-) -> Result<Vec<Object>, GenerateError> {
-    let components = &resolved.components;
-    let shares = deal(components, threads.max(1));
-    let render_share = |share: &[usize]| -> Vec<(usize, Result<Vec<Object>, GenerateError>)> {
-        share
-            .iter()
-            .map(|&i| (i, render_component(&components[i], ctx)))
-            .collect()
-    };
-    let mut results: Vec<(usize, Result<Vec<Object>, GenerateError>)> =
-        std::thread::scope(|scope| {
-            let render_share = &render_share;
-            let spawned: Vec<_> = shares[1..]
-                .iter()
-                .map(|share| {
-                    let worker = std::thread::Builder::new()
-                        .spawn_scoped(scope, move || render_share(share))
-                        .ok();
-                    (share, worker)
-                })
-                .collect();
-            let mut results = render_share(&shares[0]);
-            for (share, worker) in spawned {
-                match worker.map(|w| w.join()) {
-                    Some(Ok(done)) => results.extend(done),
-                    _ => results.extend(render_share(share)),
-                }
-            }
-            results
-        });
-    results.sort_by_key(|(i, _)| *i);
     let mut out = Vec::new();
-    for (_, objects) in results {
-        out.extend(objects?);
+    for cv in &resolved.components {
+        out.extend(render_component(cv, ctx)?);
     }
     Ok(out)
-}
-
-/// Component indexes per thread (the first share is the calling thread's), each component to
-/// the share with the least work so far; empty shares are dropped.
-fn deal(components: &[ComponentValues], threads: usize) -> Vec<Vec<usize>> {
-    let weight = |cv: &ComponentValues| match cv.component {
-        ComponentName::Pilot => 3,
-        _ => 1,
-    };
-    let mut order: Vec<usize> = (0..components.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(weight(&components[i])));
-    let mut shares = vec![(0, Vec::new()); threads.min(components.len()).max(1)];
-    for i in order {
-        if let Some(least) = shares.iter_mut().min_by_key(|(work, _)| *work) {
-            least.0 += weight(&components[i]);
-            least.1.push(i);
-        }
-    }
-    shares.into_iter().map(|(_, share)| share).collect()
 }
 
 /// Renders and orders the whole installation. When `values.global.network` is set, the install
 /// namespace is labelled `topology.istio.io/network` (what `istioctl install` does to it).
 pub fn generate(resolved: &Resolved, opts: &GenerateOptions) -> Result<Manifest, GenerateError> {
-    let objects = render_all_threads(resolved, &opts.render, opts.threads)?;
+    let objects = render_all(resolved, &opts.render)?;
     let mut order_opts = opts.order.clone();
     let network = resolved
         .operator

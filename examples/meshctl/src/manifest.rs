@@ -149,7 +149,6 @@ fn generate_cmd(args: GenerateArgs) -> Result<ExitCode, CliError> {
     let resolved = resolve_inputs(&args.inputs, args.revision.as_ref())?;
     let mut opts = GenerateOptions::default();
     opts.order.namespaces = !args.no_namespace;
-    opts.threads = one_shot_threads();
     opts.render.crds = crate::inputs::crd_source(args.inputs.manifests.as_deref())?;
     let layout: Layout =
         args.layout
@@ -234,21 +233,17 @@ fn apply_notes(manifest: &Manifest) -> Vec<String> {
     notes
 }
 
-/// Threads a one-shot command renders and prints on: two when the machine has them. The
-/// output is the same for any number; a second core takes istiod's chart (or half the
-/// printing) off the critical path, and more threads cost more to start than they save on a
-/// manifest of this size.
-fn one_shot_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
-}
-
 /// Prints the manifest as one stream, or writes one file per stage into `output_dir` and prints
 /// how to apply them.
 pub fn write_manifest(manifest: &Manifest, output_dir: Option<&Path>) -> Result<(), CliError> {
     match output_dir {
         None => {
             let mut out = std::io::stdout().lock();
-            let threads = one_shot_threads()
+            // Two printing threads at most: the text is the same, and a second core halves
+            // the printing time of a one-shot run (more threads cost more to start than
+            // they save on a manifest of this size).
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get().min(2))
                 .try_into()
                 .unwrap_or(std::num::NonZeroUsize::MIN);
             // A closed pipe (`| head`) is not an error worth reporting.

@@ -95,39 +95,3 @@ fn crd_names_and_versions_snapshot() {
         .collect();
     insta::assert_snapshot!("crds_default", summary.join("\n"));
 }
-
-/// Rendering on several threads gives the same manifest as on one, for profiles with one to
-/// many components, and the same first error for inputs that fail.
-#[test]
-fn threaded_rendering_gives_the_same_manifest() {
-    for sets in [
-        vec!["profile=default"],
-        vec!["profile=demo"],
-        vec!["profile=ambient"],
-        vec!["profile=minimal"],
-        vec!["profile=demo", "values.global.pilotCertProvider=kubernetes"],
-    ] {
-        let inputs = Inputs {
-            set_flags: sets.iter().map(|s| s.to_string()).collect(),
-            ..Default::default()
-        };
-        let resolved = resolve(&inputs).unwrap();
-        let one = generate(&resolved, &GenerateOptions::default());
-        for threads in [2, 3, 16] {
-            let opts = GenerateOptions {
-                threads,
-                ..Default::default()
-            };
-            let many = generate(&resolved, &opts);
-            match (&one, &many) {
-                (Ok(a), Ok(b)) => assert_eq!(
-                    mesh_manifest::manifest_yaml(a),
-                    mesh_manifest::manifest_yaml(b),
-                    "{sets:?} on {threads} threads"
-                ),
-                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{sets:?}"),
-                _ => panic!("{sets:?}: one thread and {threads} threads disagree on success"),
-            }
-        }
-    }
-}
