@@ -33,62 +33,6 @@ pub fn manifest_yaml(manifest: &Manifest) -> String {
     yaml_stream(manifest.objects())
 }
 
-/// [`manifest_yaml`] printed on up to `threads` threads (the same text): the documents are
-/// dealt out in turn, each thread prints its share into one text per document, and the texts
-/// are joined in order. For a one-shot command on a machine with idle cores; a thread that
-/// cannot be started leaves its share to the calling thread.
-pub fn manifest_yaml_threads(manifest: &Manifest, threads: std::num::NonZeroUsize) -> String {
-    let objects: Vec<&Object> = manifest.objects().collect();
-    let threads = threads.get().min(objects.len()).max(1);
-    let print_share = |share: usize| -> Vec<String> {
-        objects
-            .iter()
-            .skip(share)
-            .step_by(threads)
-            .map(|object| {
-                let mut text = String::new();
-                object.value.write_yaml(&mut text);
-                text
-            })
-            .collect()
-    };
-    let shares: Vec<Vec<String>> = std::thread::scope(|scope| {
-        let print_share = &print_share;
-        let spawned: Vec<_> = (1..threads)
-            .map(|share| {
-                let worker = std::thread::Builder::new()
-                    .spawn_scoped(scope, move || print_share(share))
-                    .ok();
-                (share, worker)
-            })
-            .collect();
-        let mut shares = vec![print_share(0)];
-        for (share, worker) in spawned {
-            match worker.map(|w| w.join()) {
-                Some(Ok(texts)) => shares.push(texts),
-                _ => shares.push(print_share(share)),
-            }
-        }
-        shares
-    });
-    let total: usize = shares.iter().flatten().map(|t| t.len() + 5).sum();
-    let mut out = String::with_capacity(total);
-    let mut shares: Vec<_> = shares.into_iter().map(Vec::into_iter).collect();
-    for i in 0..objects.len() {
-        let Some(text) = shares[i % threads].next() else {
-            break;
-        };
-        if i > 0 {
-            out.push_str("---\n");
-        }
-        out.push_str(&text);
-        if !out.ends_with('\n') {
-            out.push('\n');
-        }
-    }
-    out
-}
-
 /// One file of the staged output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageFile {

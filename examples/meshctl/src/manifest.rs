@@ -8,8 +8,7 @@ use clap::{Args, Subcommand};
 use mesh_manifest::generate::{GenerateOptions, generate};
 use mesh_manifest::{
     Layout, LayoutOptions, Manifest, OutputFile, TranslateOptions, apply_instructions,
-    layout_files, layout_instructions, manifest_yaml_threads, stage_files, translate,
-    translation_files,
+    layout_files, layout_instructions, manifest_yaml, stage_files, translate, translation_files,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -239,15 +238,8 @@ pub fn write_manifest(manifest: &Manifest, output_dir: Option<&Path>) -> Result<
     match output_dir {
         None => {
             let mut out = std::io::stdout().lock();
-            // Two printing threads at most: the text is the same, and a second core halves
-            // the printing time of a one-shot run (more threads cost more to start than
-            // they save on a manifest of this size).
-            let threads = std::thread::available_parallelism()
-                .map_or(1, |n| n.get().min(2))
-                .try_into()
-                .unwrap_or(std::num::NonZeroUsize::MIN);
             // A closed pipe (`| head`) is not an error worth reporting.
-            let _ = out.write_all(manifest_yaml_threads(manifest, threads).as_bytes());
+            let _ = out.write_all(manifest_yaml(manifest).as_bytes());
         }
         Some(dir) => {
             std::fs::create_dir_all(dir)

@@ -4,8 +4,8 @@ use crate::support::STAGE_FILES;
 use mesh_core::Value;
 use mesh_manifest::output::{ApplyStep, apply_plan};
 use mesh_manifest::{
-    Object, ObjectId, OrderOptions, apply_instructions, manifest_yaml, manifest_yaml_threads,
-    order, stage_files, yaml_stream,
+    Object, ObjectId, OrderOptions, apply_instructions, manifest_yaml, order, stage_files,
+    yaml_stream,
 };
 use serde_json::json;
 
@@ -200,23 +200,4 @@ fn reference_manifest_round_trips_through_the_stream() {
             .any(|s| matches!(s, ApplyStep::WaitRollout { workloads }
         if workloads == &vec![ObjectId::new("apps", "Deployment", "istio-system", "istiod")]))
     );
-}
-
-/// Printing on several threads gives the very same text, for any thread count (more threads
-/// than documents included), on this install and on the default profile's.
-#[test]
-fn threaded_printing_gives_the_same_stream() {
-    let resolved = mesh_profiles::resolve(&mesh_profiles::Inputs::default()).unwrap();
-    let default = mesh_manifest::generate::generate(&resolved, &Default::default()).unwrap();
-    for manifest in [install(), default] {
-        let one = manifest_yaml(&manifest);
-        for threads in [1, 2, 3, 8, 100] {
-            let n = std::num::NonZeroUsize::new(threads).unwrap();
-            assert_eq!(
-                manifest_yaml_threads(&manifest, n),
-                one,
-                "{threads} threads"
-            );
-        }
-    }
 }
