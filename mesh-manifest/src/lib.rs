@@ -28,7 +28,9 @@ pub mod order;
 pub use order::{Manifest, ObjectId, OrderError, OrderOptions, Stage, StageKind, order};
 
 pub mod output;
-pub use output::{StageFile, apply_instructions, manifest_yaml, stage_files, yaml_stream};
+pub use output::{
+    StageFile, apply_instructions, manifest_yaml, manifest_yaml_pieces, stage_files, yaml_stream,
+};
 
 pub mod dashboards;
 

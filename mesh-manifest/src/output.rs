@@ -4,6 +4,7 @@
 use crate::Object;
 use crate::order::{Manifest, ObjectId, Stage, StageKind};
 use mesh_core::Value;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -31,6 +32,29 @@ pub fn yaml_stream<'a>(objects: impl IntoIterator<Item = &'a Object>) -> String 
 /// The whole manifest as one YAML stream, in apply order.
 pub fn manifest_yaml(manifest: &Manifest) -> String {
     yaml_stream(manifest.objects())
+}
+
+/// [`manifest_yaml`] in pieces, for writing straight to a file or pipe: the text printed when
+/// mesh was built (the CRDs, most of the bytes) is handed out as it is, not copied into one
+/// string first; every other document is printed when its turn comes. Joined, the pieces are
+/// exactly [`manifest_yaml`].
+pub fn manifest_yaml_pieces(manifest: &Manifest) -> impl Iterator<Item = Cow<'_, str>> {
+    manifest.objects().enumerate().flat_map(|(i, object)| {
+        let separator = (i > 0).then_some(Cow::Borrowed("---\n"));
+        let (document, newline) = match object.value.printed_yaml() {
+            Some(text) => (Cow::Borrowed(text), !text.ends_with('\n')),
+            None => {
+                let mut text = String::new();
+                object.value.write_yaml(&mut text);
+                let newline = !text.ends_with('\n');
+                (Cow::Owned(text), newline)
+            }
+        };
+        separator
+            .into_iter()
+            .chain(std::iter::once(document))
+            .chain(newline.then_some(Cow::Borrowed("\n")))
+    })
 }
 
 /// One file of the staged output.

@@ -8,7 +8,8 @@ use clap::{Args, Subcommand};
 use mesh_manifest::generate::{GenerateOptions, generate};
 use mesh_manifest::{
     Layout, LayoutOptions, Manifest, OutputFile, TranslateOptions, apply_instructions,
-    layout_files, layout_instructions, manifest_yaml, stage_files, translate, translation_files,
+    layout_files, layout_instructions, manifest_yaml_pieces, stage_files, translate,
+    translation_files,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -237,9 +238,16 @@ fn apply_notes(manifest: &Manifest) -> Vec<String> {
 pub fn write_manifest(manifest: &Manifest, output_dir: Option<&Path>) -> Result<(), CliError> {
     match output_dir {
         None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth reporting.
-            let _ = out.write_all(manifest_yaml(manifest).as_bytes());
+            // Written as printed: the CRDs' text goes out from the binary itself, and only
+            // the other documents are printed into memory, one at a time.
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            for piece in manifest_yaml_pieces(manifest) {
+                // A closed pipe (`| head`) is not an error worth reporting.
+                if out.write_all(piece.as_bytes()).is_err() {
+                    return Ok(());
+                }
+            }
+            let _ = out.flush();
         }
         Some(dir) => {
             std::fs::create_dir_all(dir)

@@ -182,6 +182,16 @@ impl SharedValue {
         }
     }
 
+    /// The tree's YAML document when it is printed already (when mesh was built, or kept by
+    /// [`SharedValue::keeping_yaml`] from an earlier print): the same text
+    /// [`SharedValue::write_yaml`] appends, without a copy.
+    pub fn printed_yaml(&self) -> Option<&str> {
+        match &*self.0 {
+            Tree::Prebuilt(prebuilt) => Some(prebuilt.yaml()),
+            Tree::Owned { yaml, .. } => yaml.get().map(String::as_str),
+        }
+    }
+
     /// Appends the tree as one YAML document ([`mesh_core::yaml_emit::emit_into`]) to `out`.
     /// A prebuilt tree's text was printed when mesh was built; a tree made with
     /// [`SharedValue::keeping_yaml`] is printed once per process, later calls copy the kept

@@ -4,8 +4,8 @@ use crate::support::STAGE_FILES;
 use mesh_core::Value;
 use mesh_manifest::output::{ApplyStep, apply_plan};
 use mesh_manifest::{
-    Object, ObjectId, OrderOptions, apply_instructions, manifest_yaml, order, stage_files,
-    yaml_stream,
+    Object, ObjectId, OrderOptions, apply_instructions, manifest_yaml, manifest_yaml_pieces, order,
+    stage_files, yaml_stream,
 };
 use serde_json::json;
 
@@ -199,5 +199,25 @@ fn reference_manifest_round_trips_through_the_stream() {
         plan.iter()
             .any(|s| matches!(s, ApplyStep::WaitRollout { workloads }
         if workloads == &vec![ObjectId::new("apps", "Deployment", "istio-system", "istiod")]))
+    );
+}
+
+/// The pieces a command writes join to the very stream `manifest_yaml` prints, on a small
+/// install and on the default profile's (whose CRDs are text printed when mesh was built, handed
+/// out without a copy).
+#[test]
+fn pieces_join_to_the_same_stream() {
+    let resolved = mesh_profiles::resolve(&mesh_profiles::Inputs::default()).unwrap();
+    let default = mesh_manifest::generate::generate(&resolved, &Default::default()).unwrap();
+    for manifest in [install(), default] {
+        let joined: String = manifest_yaml_pieces(&manifest).collect();
+        assert_eq!(joined, manifest_yaml(&manifest));
+    }
+    let crds = manifest_yaml_pieces(&mesh_manifest::generate::generate(&resolved, &Default::default()).unwrap())
+        .filter(|piece| matches!(piece, std::borrow::Cow::Borrowed(t) if t.contains("kind: CustomResourceDefinition")))
+        .count();
+    assert!(
+        crds >= 10,
+        "the CRDs' text is handed out as it is ({crds} borrowed CRD pieces)"
     );
 }
