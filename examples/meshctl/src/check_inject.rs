@@ -19,7 +19,7 @@ pub enum Format {
     Json,
 }
 
-/// Flags of `x check-inject`.
+// Flags of `x check-inject`.
 #[derive(Args)]
 pub struct CheckInjectArgs {
     /// The pod, or a workload with a pod template (`-` reads stdin). Every document is checked.

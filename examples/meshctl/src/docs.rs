@@ -23,7 +23,7 @@ pub enum CompletionShell {
     Elvish,
 }
 
-/// Flags of `completion`.
+// Flags of `completion`.
 #[derive(Args)]
 #[command(after_help = "Examples:
   # Complete meshctl in the current bash session, and in every new one
@@ -37,7 +37,7 @@ pub struct CompletionArgs {
     shell: CompletionShell,
 }
 
-/// Flags of `man`.
+// Flags of `man`.
 #[derive(Args)]
 #[command(after_help = "Examples:
   # Read the manual page

@@ -31,8 +31,8 @@ pub enum NativeMode {
     False,
 }
 
-/// Flags of `kube-inject`. `-f` is the workload file (as in istioctl), so the install's
-/// IstioOperator files take istioctl's `--operatorFileName`.
+// Flags of `kube-inject`. `-f` is the workload file (as in istioctl), so the install's
+// IstioOperator files take istioctl's `--operatorFileName`.
 #[derive(Args)]
 pub struct KubeInjectArgs {
     /// The input file with workloads (`-` reads stdin).

@@ -8,7 +8,7 @@ use mesh_profiles::{InputFile, Inputs, ProfileSource};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Configuration input flags, as istioctl names them.
+// Configuration input flags, as istioctl names them (a plain comment: see `Command`).
 #[derive(Args, Debug, Clone, Default)]
 pub struct InputArgs {
     /// IstioOperator files, merged left to right (`-` reads stdin; only as the last file).

@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Arguments of `manifest diff`.
+// Arguments of `manifest diff`.
 #[derive(Args, Debug)]
 pub struct ManifestDiffArgs {
     /// The old manifest (a YAML stream; `-` reads standard input).

@@ -4,7 +4,7 @@ use crate::CliError;
 use clap::Args;
 use std::process::ExitCode;
 
-/// Flags of `version`.
+// Flags of `version`.
 #[derive(Args)]
 pub struct VersionArgs {
     /// Print only the Istio version.

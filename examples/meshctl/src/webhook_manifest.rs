@@ -12,7 +12,7 @@ use mesh_manifest::{
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Flags of `x webhook-manifest`.
+// Flags of `x webhook-manifest`.
 #[derive(Args)]
 pub struct WebhookManifestArgs {
     #[command(flatten)]

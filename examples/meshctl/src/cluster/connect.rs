@@ -8,7 +8,7 @@ use mesh_cluster::{Cluster, ClusterError, KubeVersion};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Cluster selection flags.
+// Cluster selection flags (a plain comment: see `Command` in main.rs).
 #[derive(Args, Debug, Clone, Default)]
 pub struct KubeArgs {
     /// Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the in-cluster config).

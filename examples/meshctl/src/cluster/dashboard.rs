@@ -10,7 +10,7 @@ use mesh_manifest::addons::Addon;
 use std::process::ExitCode;
 use tokio::net::TcpListener;
 
-/// Flags of `dashboard`.
+// Flags of `dashboard`.
 #[derive(Args)]
 pub struct DashboardArgs {
     /// The addon: kiali, grafana, prometheus, jaeger, zipkin or loki.

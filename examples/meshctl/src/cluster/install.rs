@@ -18,7 +18,7 @@ use mesh_manifest::addons::{read_settings, with_control_plane};
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Flags of `install` and `upgrade`.
+// Flags of `install` and `upgrade`.
 #[derive(Args)]
 pub struct InstallArgs {
     #[command(flatten)]

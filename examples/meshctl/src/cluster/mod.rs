@@ -23,6 +23,10 @@ pub use precheck::PrecheckArgs;
 
 /// The cluster commands, flattened into meshctl's top-level commands.
 #[derive(Subcommand)]
+// Each subcommand's flags are added when it is the one run (clap's `defer`): building
+// every command's arguments was a third of `meshctl version`'s instructions. So the flag
+// structs carry plain comments: clap would take a doc comment there for the command's about.
+#[command(defer = true)]
 pub enum ClusterCommand {
     /// Install Istio into the cluster (server-side apply, stage by stage, waiting for readiness).
     Install(install::InstallArgs),

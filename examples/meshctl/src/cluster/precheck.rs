@@ -8,7 +8,7 @@ use clap::Args;
 use mesh_cluster::{Level, MIN_KUBE_VERSION, PrecheckOptions, precheck};
 use std::process::ExitCode;
 
-/// Flags of `x precheck`.
+// Flags of `x precheck`.
 #[derive(Args)]
 pub struct PrecheckArgs {
     /// The revision an install would create.

@@ -16,7 +16,7 @@ use mesh_cluster::{ApiTarget, Cluster, KindCatalog};
 use serde_json::Value;
 use std::process::ExitCode;
 
-/// Flags of `tag set`.
+// Flags of `tag set`.
 #[derive(Args)]
 pub struct SetArgs {
     #[command(flatten)]
@@ -34,14 +34,14 @@ pub struct SetArgs {
     kube: KubeArgs,
 }
 
-/// Flags of `tag list`.
+// Flags of `tag list`.
 #[derive(Args)]
 pub struct ListArgs {
     #[command(flatten)]
     kube: KubeArgs,
 }
 
-/// Flags of `tag remove`.
+// Flags of `tag remove`.
 #[derive(Args)]
 pub struct RemoveArgs {
     /// The tag.

@@ -12,7 +12,7 @@ use clap::Args;
 use mesh_cluster::{Scope, uninstall, uninstall_plan};
 use std::process::ExitCode;
 
-/// Flags of `uninstall`.
+// Flags of `uninstall`.
 #[derive(Args)]
 pub struct UninstallArgs {
     #[command(flatten)]

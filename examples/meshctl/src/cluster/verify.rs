@@ -11,7 +11,7 @@ use mesh_cluster::{PlanOptions, RowStatus, VerifyReport, VerifyRow, install_plan
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-/// Flags of `verify-install`.
+// Flags of `verify-install`.
 #[derive(Args)]
 pub struct VerifyArgs {
     #[command(flatten)]
