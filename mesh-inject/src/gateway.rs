@@ -9,8 +9,7 @@ use crate::template_data::{
     image_pull_secrets, istiod_ca_volume, mesh_identity_env, mtls_certs_volume, podinfo_volume,
     proxy_metadata_env, resource_env, strings, token_volume, workload_certs_volume,
 };
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::{Map, json};
 
 /// Renders the `gateway` template: a partial pod to merge onto the gateway pod.

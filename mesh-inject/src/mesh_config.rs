@@ -3,9 +3,8 @@
 
 use crate::error::{InjectError, InputProblem, ProxyConfigError};
 use crate::values::kind_name;
-use mesh_core::Value;
 use mesh_core::go::scalar_string;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::Map;
 use std::collections::BTreeMap;
 

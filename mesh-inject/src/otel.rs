@@ -39,14 +39,14 @@ pub(crate) fn resource_attributes(
         return String::new();
     }
     let annotation =
-        |key: &str| annotation(&format!("{ANNOTATION_PREFIX}{key}")).filter(|s| non_empty(s));
+        |key: &str| annotation(&format!("{ANNOTATION_PREFIX}{key}")).filter(|s| !s.is_empty());
     let single = match containers {
         [one] => Some(one),
         _ => None,
     };
     let service_namespace = annotation("service.namespace").unwrap_or_else(|| namespace.into());
     let version = annotation("service.version")
-        .or_else(|| label(VERSION_LABEL).filter(|s| non_empty(s)))
+        .or_else(|| label(VERSION_LABEL).filter(|s| !s.is_empty()))
         .or_else(|| {
             let image = single?.get("image")?.as_str()?;
             image_version(image).map(str::to_string)
@@ -67,13 +67,9 @@ pub(crate) fn resource_attributes(
         ("service.instance.id", Some(instance)),
     ]
     .into_iter()
-    .filter_map(|(k, v)| v.filter(|s| non_empty(s)).map(|v| format!("{k}={v}")))
+    .filter_map(|(k, v)| v.filter(|s| !s.is_empty()).map(|v| format!("{k}={v}")))
     .collect::<Vec<_>>()
     .join(",")
-}
-
-fn non_empty(s: &str) -> bool {
-    !s.is_empty()
 }
 
 /// Whether any `opentelemetry` extension provider enriches with OpenTelemetry's conventions.

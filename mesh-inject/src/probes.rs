@@ -3,8 +3,7 @@
 //! the original probes are handed to the agent in `ISTIO_KUBE_APP_PROBERS`.
 
 use crate::annotations::{self as ann, parse_go_bool};
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::{Map, json};
 use std::collections::BTreeMap;
 

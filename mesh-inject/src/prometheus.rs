@@ -2,8 +2,7 @@
 //! proxy's `ISTIO_PROMETHEUS_ANNOTATIONS` and the pod is scraped through the agent instead.
 
 use crate::annotations::{self as ann, parse_go_bool};
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::{Map, json};
 
 /// The environment variable carrying the application's scrape settings to the agent.

@@ -7,8 +7,7 @@ use crate::config::InjectConfig;
 use crate::error::{InjectError, TemplateProblem};
 use crate::template_data::TemplateData;
 use crate::{gateway, grpc, sidecar};
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 use std::collections::BTreeMap;
 

@@ -10,8 +10,7 @@ use crate::template_data::{
     podinfo_volume, proxy_metadata_env, pruned, resource_env, strings, token_volume,
     workload_certs_mount, workload_certs_volume, yaml_scalar,
 };
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::{Map, json};
 
 /// Renders the `sidecar` template: a partial pod to merge onto the application pod.

@@ -18,8 +18,7 @@
 
 use crate::order::Manifest;
 use crate::output::yaml_stream;
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 use std::fmt;
 use std::str::FromStr;

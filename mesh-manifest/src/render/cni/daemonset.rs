@@ -1,7 +1,6 @@
 //! The `istio-cni-node` DaemonSet: the `install-cni` container on every Linux node.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::{COMPONENT, Cni, NAME, object};

@@ -1,8 +1,7 @@
 //! Optional CNI objects: the Multus NetworkAttachmentDefinition, the node-critical pod
 //! ResourceQuota, the NetworkPolicy and the Prometheus PodMonitor.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::{COMPONENT, Cni, NAME, object};

@@ -1,7 +1,6 @@
 //! The CNI agent's ServiceAccount, ClusterRoles and ClusterRoleBindings.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::{COMPONENT, Cni, NAME, object};

@@ -1,8 +1,7 @@
 //! The gateway pod's affinity: node affinity from `global.arch` and the node selector, pod
 //! anti-affinity from the gateway's label selectors.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::Gateway;

@@ -1,8 +1,7 @@
 //! The gateway Deployment: the `istio-proxy` router pod, or the minimal pod left to the
 //! injector when `injectionTemplate` is set.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::proxy::restricted_security_context;

@@ -1,7 +1,6 @@
 //! The router pod's `istio-proxy` container: image, ports, arguments, environment, resources.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::{Gateway, or};

@@ -1,7 +1,6 @@
 //! The gateway's ServiceAccount and the Role/RoleBinding that let it read secrets (SDS).
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::{Gateway, object};

@@ -1,7 +1,6 @@
 //! The router pod's volumes and volume mounts.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::Gateway;

@@ -1,7 +1,6 @@
 //! The istiod chart's view of its values: names, labels and the switches the templates share.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use crate::render::RenderContext;

@@ -2,8 +2,7 @@
 //! ConfigMap, the JWKS resolver client certificate Secret, a NetworkPolicy and a
 //! ServiceMonitor.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::chart::Chart;

@@ -6,8 +6,7 @@
 //! written for istiod's injector and gateway deployment controller; mesh-inject renders the same
 //! templates natively and its tests check the two agree.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::chart::Chart;

@@ -5,8 +5,7 @@
 //! default metrics providers, mesh ID, image type, tracer, discovery address) and deep-merges
 //! `.Values.meshConfig` over it, so `meshConfig` is the real API.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::chart::{Chart, RELEASE};

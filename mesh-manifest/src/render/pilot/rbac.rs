@@ -2,8 +2,7 @@
 //! ClusterRoles and bindings, the namespaced Role and binding, and the reader ClusterRole bound
 //! to the `istio-reader-service-account` that the base chart creates.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::chart::{Chart, RELEASE, annotate};

@@ -2,8 +2,7 @@
 //! PodDisruptionBudget (only when more than one replica is guaranteed: a budget over a single
 //! replica would block node drains).
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::chart::Chart;

@@ -2,8 +2,7 @@
 //! istiod runs elsewhere (`global.remotePilotAddress`), a local Service and EndpointSlice that
 //! point at the remote control plane.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::chart::{Chart, annotate};

@@ -1,8 +1,7 @@
 //! The `values` ConfigMap: the values istioctl passed to the chart (`original-values`) and the
 //! chart's effective values (`merged-values`), as pretty JSON, kept for debugging and tools.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::chart::Chart;

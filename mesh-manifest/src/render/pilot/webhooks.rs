@@ -2,8 +2,7 @@
 //! per-revision ValidatingWebhookConfiguration, the stable-channel ValidatingAdmissionPolicy
 //! and its binding, and the webhooks of each revision tag.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::chart::{Chart, RELEASE, annotate};

@@ -1,7 +1,6 @@
 //! The `ztunnel` DaemonSet.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::{CHART, COMPONENT, Ztunnel, object};

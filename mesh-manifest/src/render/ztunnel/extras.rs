@@ -1,8 +1,7 @@
 //! Optional ztunnel objects: the OpenShift SCC role and binding, the ResourceQuota, the
 //! NetworkPolicy and the PodMonitor.
 
-use mesh_core::Value;
-use mesh_core::obj;
+use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::{CHART, Ztunnel, object};
