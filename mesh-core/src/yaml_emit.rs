@@ -362,12 +362,21 @@ fn literal_block(out: &mut String, s: &str, ind: usize) {
         _ => "|+",
     });
     out.push('\n');
-    for line in body.split('\n') {
+    out.reserve(body.len() + ind + 1);
+    let mut rest = body;
+    loop {
+        // A line break is one byte, so splitting at it keeps both sides valid UTF-8.
+        let end = line_end(rest.as_bytes());
+        let (line, next) = rest.split_at(end);
         if !line.is_empty() {
             indent(out, ind);
             out.push_str(line);
         }
         out.push('\n');
+        match next.get(1..) {
+            Some(after) => rest = after,
+            None => break,
+        }
     }
     // Keep-chomping: the extra trailing newlines are empty lines of the block.
     for _ in 1..trailing {
@@ -375,6 +384,31 @@ fn literal_block(out: &mut String, s: &str, ind: usize) {
     }
     // The caller adds the line break after the scalar; a block already ended its last line.
     out.pop();
+}
+
+/// The index of the first line break in `b`, or `b.len()` when there is none. Eight bytes at a
+/// time: the lines of a literal block (templates, scripts) are short, and `str::split`'s
+/// search costs more per line than this whole scan.
+fn line_end(b: &[u8]) -> usize {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    const NEWLINES: u64 = u64::from_le_bytes([b'\n'; 8]);
+    let words = b.chunks_exact(8);
+    let tail = b.len() - words.remainder().len();
+    for (w, word) in words.enumerate() {
+        let word: [u8; 8] = word.try_into().unwrap_or_default();
+        // A byte of `x` is zero where the word has a line break; the lowest marked byte is
+        // exactly the first one (a borrow can only mark bytes above a zero byte).
+        let x = u64::from_le_bytes(word) ^ NEWLINES;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return w * 8 + (found.trailing_zeros() / 8) as usize;
+        }
+    }
+    b[tail..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |i| tail + i)
 }
 
 /// Single quotes when the text is printable on one line, else JSON-style double quotes.
@@ -385,7 +419,14 @@ fn quoted(out: &mut String, s: &str) {
         out.push_str(&serde_json::to_string(s).unwrap_or_default());
     } else {
         out.push('\'');
-        out.push_str(&s.replace('\'', "''"));
+        // Inner quotes are doubled; most quoted text has none, and is copied as it is.
+        let mut rest = s;
+        while let Some(at) = rest.find('\'') {
+            out.push_str(&rest[..=at]);
+            out.push('\'');
+            rest = &rest[at + 1..];
+        }
+        out.push_str(rest);
         out.push('\'');
     }
 }
@@ -606,6 +647,14 @@ mod tests {
         }
     }
 
+    /// Single quotes inside single-quoted text are doubled, wherever they fall.
+    #[test]
+    fn single_quotes_are_doubled() {
+        assert_eq!(emit(&json!({"k": "'a'b''"})), "k: '''a''b'''''\n");
+        assert_eq!(emit(&json!({"k": "it's: x"})), "k: 'it''s: x'\n");
+        assert_eq!(emit(&json!({"k": "a: b"})), "k: 'a: b'\n");
+    }
+
     #[test]
     fn ascii_fast_path_agrees_with_the_general_rule() {
         let alphabet = [
@@ -713,6 +762,63 @@ mod tests {
                 ascii_string_style(&text),
                 "case {case}: {text:?}"
             );
+        }
+    }
+
+    /// `line_end` finds the first line break as a plain search does, wherever it falls in a
+    /// word, next to bytes that borrow (0x00, 0x0b, 0x80, 0x8a, 0xff), and in the tail.
+    #[test]
+    fn line_end_finds_the_first_line_break() {
+        let alphabet: [u8; 9] = [b'a', b'\n', 0x00, 0x0b, 0x09, 0x80, 0x8a, 0xff, b' '];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for case in 0..50_000 {
+            let len = (next() % 40) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let want = bytes
+                .iter()
+                .position(|&c| c == b'\n')
+                .unwrap_or(bytes.len());
+            assert_eq!(line_end(&bytes), want, "case {case}: {bytes:?}");
+        }
+    }
+
+    /// A literal block holds the lines as `str::split` gives them, blank lines unindented.
+    #[test]
+    fn literal_block_lines_match_a_plain_split() {
+        for text in [
+            "one line without a break at all, long enough for words",
+            "a\nbb\nccc\n",
+            "first line of a template {{ .Values }}\n\n  indented after a blank line\nlast",
+            "x\n\n\n",
+            "ünïcödé line\nnext ünïcödé line that is longer than eight bytes\n",
+        ] {
+            let mut got = String::new();
+            literal_block(&mut got, text, 4);
+            let body = text.trim_end_matches('\n');
+            let mut want: String = body
+                .split('\n')
+                .map(|l| {
+                    if l.is_empty() {
+                        "\n".to_string()
+                    } else {
+                        format!("    {l}\n")
+                    }
+                })
+                .collect();
+            for _ in 1..text.len() - body.len() {
+                want.push('\n');
+            }
+            want.pop();
+            let header_end = got.find('\n').map_or(got.len(), |i| i + 1);
+            assert_eq!(&got[header_end..], want, "{text:?}");
         }
     }
 

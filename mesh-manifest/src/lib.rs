@@ -29,7 +29,7 @@ pub use order::{Manifest, ObjectId, OrderError, OrderOptions, Stage, StageKind, 
 
 pub mod output;
 pub use output::{
-    StageFile, apply_instructions, manifest_yaml, manifest_yaml_pieces, stage_files, yaml_stream,
+    StageFile, apply_instructions, manifest_yaml, stage_files, write_manifest_yaml, yaml_stream,
 };
 
 pub mod dashboards;

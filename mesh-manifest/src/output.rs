@@ -4,7 +4,6 @@
 use crate::Object;
 use crate::order::{Manifest, ObjectId, Stage, StageKind};
 use mesh_core::Value;
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -34,27 +33,33 @@ pub fn manifest_yaml(manifest: &Manifest) -> String {
     yaml_stream(manifest.objects())
 }
 
-/// [`manifest_yaml`] in pieces, for writing straight to a file or pipe: the text printed when
-/// mesh was built (the CRDs, most of the bytes) is handed out as it is, not copied into one
-/// string first; every other document is printed when its turn comes. Joined, the pieces are
-/// exactly [`manifest_yaml`].
-pub fn manifest_yaml_pieces(manifest: &Manifest) -> impl Iterator<Item = Cow<'_, str>> {
-    manifest.objects().enumerate().flat_map(|(i, object)| {
-        let separator = (i > 0).then_some(Cow::Borrowed("---\n"));
-        let (document, newline) = match object.value.printed_yaml() {
-            Some(text) => (Cow::Borrowed(text), !text.ends_with('\n')),
+/// Writes [`manifest_yaml`] to `out` without building it in memory first: the text printed
+/// when mesh was built (the CRDs, most of the bytes) is written as it is, every other document
+/// is printed into one buffer that is reused from document to document. The bytes are exactly
+/// [`manifest_yaml`]'s. Give it a buffered writer: it writes each separator on its own.
+pub fn write_manifest_yaml<W: std::io::Write>(
+    manifest: &Manifest,
+    out: &mut W,
+) -> std::io::Result<()> {
+    let mut buffer = String::new();
+    for (i, object) in manifest.objects().enumerate() {
+        if i > 0 {
+            out.write_all(b"---\n")?;
+        }
+        let text = match object.value.printed_yaml() {
+            Some(text) => text,
             None => {
-                let mut text = String::new();
-                object.value.write_yaml(&mut text);
-                let newline = !text.ends_with('\n');
-                (Cow::Owned(text), newline)
+                buffer.clear();
+                object.value.write_yaml(&mut buffer);
+                &buffer
             }
         };
-        separator
-            .into_iter()
-            .chain(std::iter::once(document))
-            .chain(newline.then_some(Cow::Borrowed("\n")))
-    })
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(())
 }
 
 /// One file of the staged output.

@@ -8,8 +8,8 @@ use clap::{Args, Subcommand};
 use mesh_manifest::generate::{GenerateOptions, generate};
 use mesh_manifest::{
     Layout, LayoutOptions, Manifest, OutputFile, TranslateOptions, apply_instructions,
-    layout_files, layout_instructions, manifest_yaml_pieces, stage_files, translate,
-    translation_files,
+    layout_files, layout_instructions, stage_files, translate, translation_files,
+    write_manifest_yaml,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -245,13 +245,10 @@ pub fn write_manifest(manifest: &Manifest, output_dir: Option<&Path>) -> Result<
             // Written as printed: the CRDs' text goes out from the binary itself, and only
             // the other documents are printed into memory, one at a time.
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            for piece in manifest_yaml_pieces(manifest) {
-                // A closed pipe (`| head`) is not an error worth reporting.
-                if out.write_all(piece.as_bytes()).is_err() {
-                    return Ok(());
-                }
+            // A closed pipe (`| head`) is not an error worth reporting.
+            if write_manifest_yaml(manifest, &mut out).is_ok() {
+                let _ = out.flush();
             }
-            let _ = out.flush();
         }
         Some(dir) => {
             std::fs::create_dir_all(dir)

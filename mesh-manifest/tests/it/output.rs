@@ -4,8 +4,8 @@ use crate::support::STAGE_FILES;
 use mesh_core::Value;
 use mesh_manifest::output::{ApplyStep, apply_plan};
 use mesh_manifest::{
-    Object, ObjectId, OrderOptions, apply_instructions, manifest_yaml, manifest_yaml_pieces, order,
-    stage_files, yaml_stream,
+    Object, ObjectId, OrderOptions, apply_instructions, manifest_yaml, order, stage_files,
+    write_manifest_yaml, yaml_stream,
 };
 use serde_json::json;
 
@@ -202,22 +202,49 @@ fn reference_manifest_round_trips_through_the_stream() {
     );
 }
 
-/// The pieces a command writes join to the very stream `manifest_yaml` prints, on a small
-/// install and on the default profile's (whose CRDs are text printed when mesh was built, handed
-/// out without a copy).
+/// `write_manifest_yaml` writes the very stream `manifest_yaml` prints, on a small install and
+/// on the default profile's, whose CRDs are text printed when mesh was built: each of those
+/// is written from where it lies, in one write, not copied first.
 #[test]
-fn pieces_join_to_the_same_stream() {
+fn the_written_stream_is_manifest_yaml() {
+    /// Keeps the bytes and the address of each write.
+    #[derive(Default)]
+    struct Recorder {
+        bytes: Vec<u8>,
+        writes: Vec<*const u8>,
+    }
+    impl std::io::Write for Recorder {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.bytes.extend_from_slice(buf);
+            self.writes.push(buf.as_ptr());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
     let resolved = mesh_profiles::resolve(&mesh_profiles::Inputs::default()).unwrap();
     let default = mesh_manifest::generate::generate(&resolved, &Default::default()).unwrap();
     for manifest in [install(), default] {
-        let joined: String = manifest_yaml_pieces(&manifest).collect();
-        assert_eq!(joined, manifest_yaml(&manifest));
+        let mut recorder = Recorder::default();
+        write_manifest_yaml(&manifest, &mut recorder).unwrap();
+        assert_eq!(
+            String::from_utf8(recorder.bytes).unwrap(),
+            manifest_yaml(&manifest)
+        );
+        let prebuilt: Vec<&str> = manifest
+            .objects()
+            .filter_map(|o| o.value.printed_yaml())
+            .collect();
+        for text in &prebuilt {
+            assert!(recorder.writes.contains(&text.as_ptr()), "written in place");
+        }
+        if manifest.objects().count() > 20 {
+            assert!(
+                prebuilt.len() >= 10,
+                "{} prebuilt CRD texts",
+                prebuilt.len()
+            );
+        }
     }
-    let crds = manifest_yaml_pieces(&mesh_manifest::generate::generate(&resolved, &Default::default()).unwrap())
-        .filter(|piece| matches!(piece, std::borrow::Cow::Borrowed(t) if t.contains("kind: CustomResourceDefinition")))
-        .count();
-    assert!(
-        crds >= 10,
-        "the CRDs' text is handed out as it is ({crds} borrowed CRD pieces)"
-    );
 }

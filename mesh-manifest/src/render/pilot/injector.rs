@@ -85,10 +85,10 @@ pub(super) fn render(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
             Some(chart.namespace),
             chart.component_labels(&[]),
         ),
-        "data" => json!({
-            "values": values_json,
-            "config": config_block(chart)?,
-        }),
+        "data" => obj! {
+            "values" => values_json,
+            "config" => config_block(chart)?,
+        },
     }])
 }
 
@@ -129,8 +129,11 @@ fn config_block(chart: &Chart<'_>) -> Result<String, RenderError> {
     let mut config = injector_config(chart)?;
     if user_templates.is_none_or(|t| t.is_empty()) {
         let mut text = mesh_core::to_yaml_string(&Value::Object(config));
+        text.reserve_exact(BUILTIN_TEMPLATES_YAML.len());
         text.push_str(BUILTIN_TEMPLATES_YAML);
-        return Ok(text.trim_end().to_string());
+        // Trimmed in place: a copy of the whole block would cost more than printing the rest.
+        text.truncate(text.trim_end().len());
+        return Ok(text);
     }
     config.insert("templates".into(), Value::Object(templates(chart)?));
     Ok(yaml_block(&Value::Object(config)))

@@ -34,16 +34,18 @@ pub(super) fn render(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
         "apiVersion" => "v1",
         "kind" => "ConfigMap",
         "metadata" => chart.metadata(&chart.revisioned("istio"), Some(chart.namespace), labels),
-        "data" => json!({
-            "mesh": yaml_block(&mesh),
-            "meshNetworks": mesh_networks(chart)?,
-        }),
+        "data" => obj! {
+            "mesh" => yaml_block(&mesh),
+            "meshNetworks" => mesh_networks(chart)?,
+        },
     }])
 }
 
 /// A value as the body of a `|-` block: YAML without the trailing newline.
 pub(super) fn yaml_block(value: &Value) -> String {
-    mesh_core::to_yaml_string(value).trim_end().to_string()
+    let mut text = mesh_core::to_yaml_string(value);
+    text.truncate(text.trim_end().len());
+    text
 }
 
 /// `networks: {}`, or the configured `global.meshNetworks` under `networks:`.
