@@ -19,8 +19,10 @@
 # ../shared/reference when present.
 #
 # Environment:
-#   CARGO_TARGET_DIR  where cargo builds (default: target/); the binary is built with the `dist`
-#                     profile (the shipped build: fat LTO, see Cargo.toml) and read from there
+#   CARGO_TARGET_DIR  where cargo builds (default: target/); the binary is built as shipped: the
+#                     `dist` profile (fat LTO, see Cargo.toml) for the static musl target
+#                     (<arch>-unknown-linux-musl), and read from there
+#   MESH_TARGET       another target triple to build for (the host's, say, for the glibc build)
 #   MESHCTL           a meshctl binary to time instead of building one
 #   HELM              the helm binary (default: `helm` on PATH, else ../shared/tools/get-helm.sh
 #                     with its cache in ~/.cache/mesh-helm)
@@ -37,8 +39,13 @@ target=${CARGO_TARGET_DIR:-target}
 if [ -n "$meshctl" ]; then
   bin=$meshctl
 else
-  cargo build --profile dist -q -p meshctl
-  bin=$target/dist/meshctl
+  triple=${MESH_TARGET:-$(uname -m)-unknown-linux-musl}
+  if [ ! -d "$(rustc --print sysroot)/lib/rustlib/$triple" ]; then
+    echo "the $triple target is missing: rustup target add $triple (and Debian's musl-tools for the C parts), or set MESH_TARGET or MESHCTL"
+    exit 2
+  fi
+  cargo build --profile dist --target "$triple" -q -p meshctl
+  bin=$target/$triple/dist/meshctl
 fi
 [ -x "$bin" ] || { echo "$bin is not an executable"; exit 2; }
 command -v python3 >/dev/null || { echo "python3 is needed"; exit 2; }

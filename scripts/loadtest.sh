@@ -10,7 +10,8 @@
 # Settings (environment): RATE (req/s, <= 5000), DURATION (s, <= 300), MALFORMED (total malformed
 # requests, <= 50000), CONNECTIONS (<= 64), PORT (on 127.0.0.1), NICE (scheduling priority of the
 # server and the load generator, -20..19, default 0; negative values need root and are useful on a
-# machine shared with other work). The load generator is oha from
+# machine shared with other work), MESH_TARGET (a target triple to build for, e.g.
+# x86_64-unknown-linux-musl for the static build). The load generator is oha from
 # crates.io (`cargo install oha --locked` when it is missing). Only 127.0.0.1 is ever targeted;
 # every process the script starts is stopped when it exits.
 set -euo pipefail
@@ -52,9 +53,16 @@ if ! command -v oha >/dev/null; then
   cargo install oha --locked >/dev/null || die "cargo install oha failed"
 fi
 
-echo "== building mesh-webhook (release)"
-(cd "$ROOT" && cargo build --release -q -p mesh-webhook-bin)
-BIN="$TARGET_DIR/release/mesh-webhook"
+# MESH_TARGET=x86_64-unknown-linux-musl: the static build (as shipped) instead of the host's.
+if [[ -n ${MESH_TARGET:-} ]]; then
+  echo "== building mesh-webhook (release, $MESH_TARGET)"
+  (cd "$ROOT" && cargo build --release -q --target "$MESH_TARGET" -p mesh-webhook-bin)
+  BIN="$TARGET_DIR/$MESH_TARGET/release/mesh-webhook"
+else
+  echo "== building mesh-webhook (release)"
+  (cd "$ROOT" && cargo build --release -q -p mesh-webhook-bin)
+  BIN="$TARGET_DIR/release/mesh-webhook"
+fi
 [[ -x $BIN ]] || die "$BIN not found"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mesh-webhook-loadtest.XXXXXX")

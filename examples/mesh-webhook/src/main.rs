@@ -13,6 +13,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+/// The static build's allocator (see Cargo.toml: musl's malloc is slow on many small blocks).
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Istio's sidecar injection webhook (targets Istio 1.30.3), served over TLS.
 #[derive(Parser, Debug)]
 #[command(

@@ -22,6 +22,11 @@ use std::process::ExitCode;
 
 pub use cli_error::CliError;
 
+/// The static build's allocator (see Cargo.toml: musl's malloc is slow on many small blocks).
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// meshctl's flags; the about text and the examples are added by [`help::command`].
 #[derive(Parser)]
 #[command(name = "meshctl", version)]
