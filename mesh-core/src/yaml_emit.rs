@@ -69,9 +69,8 @@ fn push_text(out: &mut String, s: &str) {
             rest = after;
         }
     }
-    if !rest.is_empty() {
-        out.push_str(rest);
-    }
+    // Left when a piece would have split a character.
+    out.push_str(rest);
 }
 
 fn map_block(out: &mut String, m: &Map<String, Value>, ind: usize) {
@@ -364,18 +363,26 @@ impl Scan {
 /// Whether one of the eight bytes of `w` is [`NOTABLE`] (bit tricks that test all eight at
 /// once; each test is exact about whether some byte matches, which is all that is needed).
 fn has_notable_byte(w: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Some byte is zero.
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
     // Some byte is below 0x20 (a control character).
-    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0;
     // Some byte is 0x7f or above (DEL, or not ASCII).
-    let del_or_above = (w.wrapping_add(ONES) | w) & HIGH != 0;
+    let del_or_above = (w.wrapping_add(ONES) | w) & HIGHS != 0;
     below_space
         || del_or_above
-        || has_zero(w ^ (ONES * u64::from(b':')))
-        || has_zero(w ^ (ONES * u64::from(b'#')))
+        || zero_bytes(w ^ (ONES * u64::from(b':'))) != 0
+        || zero_bytes(w ^ (ONES * u64::from(b'#'))) != 0
+}
+
+/// One in each byte of a word.
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+/// The high bit of each byte of a word.
+const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// The high bit set in the bytes of `v` that are zero, from the lowest zero byte up; bytes
+/// above it may be marked wrongly (a borrow only runs upwards), so the lowest mark is exact and
+/// "some byte is zero" is `!= 0`.
+fn zero_bytes(v: u64) -> u64 {
+    v.wrapping_sub(ONES) & !v & HIGHS
 }
 
 /// A literal block keeps the text exactly when no line starts with a space where the
@@ -426,17 +433,12 @@ fn literal_block(out: &mut String, s: &str, ind: usize) {
 /// time: the lines of a literal block (templates, scripts) are short, and `str::split`'s
 /// search costs more per line than this whole scan.
 fn line_end(b: &[u8]) -> usize {
-    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-    const NEWLINES: u64 = u64::from_le_bytes([b'\n'; 8]);
     let words = b.chunks_exact(8);
     let tail = b.len() - words.remainder().len();
     for (w, word) in words.enumerate() {
         let word: [u8; 8] = word.try_into().unwrap_or_default();
-        // A byte of `x` is zero where the word has a line break; the lowest marked byte is
-        // exactly the first one (a borrow can only mark bytes above a zero byte).
-        let x = u64::from_le_bytes(word) ^ NEWLINES;
-        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        // A byte is zero where the word has a line break; the lowest mark is the first one.
+        let found = zero_bytes(u64::from_le_bytes(word) ^ (ONES * u64::from(b'\n')));
         if found != 0 {
             return w * 8 + (found.trailing_zeros() / 8) as usize;
         }
@@ -590,6 +592,16 @@ mod tests {
     use crate::from_yaml_str;
     use serde_json::json;
 
+    /// A fixed-seed xorshift generator, so a failing draw names its case.
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+
     fn round_trip(v: &Value) {
         let text = emit(v);
         let back = from_yaml_str(&text, "emit").unwrap_or_else(|e| panic!("{e}\n{text}"));
@@ -737,11 +749,9 @@ mod tests {
             0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x39, 0x3a, 0x3b, 0x7e, 0x7f, 0x80,
             0xff,
         ];
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         for _ in 0..200_000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
+            let seed = next();
             let word: [u8; 8] = std::array::from_fn(|k| {
                 let pick = (seed >> (k * 8)) as u8;
                 if pick.is_multiple_of(2) {
@@ -778,13 +788,7 @@ mod tests {
         let alphabet: [&str; 12] = [
             "a", " ", "\n", "\t", ":", "#", "\u{1}", "\u{7f}", "é", "-", "\r", "|",
         ];
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         for case in 0..20_000 {
             let len = 1 + (next() % 90) as usize;
             let mut text: String = (0..len)
@@ -806,13 +810,7 @@ mod tests {
     #[test]
     fn line_end_finds_the_first_line_break() {
         let alphabet: [u8; 9] = [b'a', b'\n', 0x00, 0x0b, 0x09, 0x80, 0x8a, 0xff, b' '];
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         for case in 0..50_000 {
             let len = (next() % 40) as usize;
             let bytes: Vec<u8> = (0..len)

@@ -10,7 +10,7 @@ use mesh_core::{Value, obj};
 use serde_json::json;
 
 use super::chart::Chart;
-use super::mesh_config::yaml_block;
+use super::mesh_config::{block_body, yaml_block};
 use crate::render::RenderError;
 use crate::render::common::{ObjectMap, go_format, printed};
 
@@ -131,9 +131,7 @@ fn config_block(chart: &Chart<'_>) -> Result<String, RenderError> {
         let mut text = mesh_core::to_yaml_string(&Value::Object(config));
         text.reserve_exact(BUILTIN_TEMPLATES_YAML.len());
         text.push_str(BUILTIN_TEMPLATES_YAML);
-        // Trimmed in place: a copy of the whole block would cost more than printing the rest.
-        text.truncate(text.trim_end().len());
-        return Ok(text);
+        return Ok(block_body(text));
     }
     config.insert("templates".into(), Value::Object(templates(chart)?));
     Ok(yaml_block(&Value::Object(config)))

@@ -43,7 +43,12 @@ pub(super) fn render(chart: &Chart<'_>) -> Result<Vec<Value>, RenderError> {
 
 /// A value as the body of a `|-` block: YAML without the trailing newline.
 pub(super) fn yaml_block(value: &Value) -> String {
-    let mut text = mesh_core::to_yaml_string(value);
+    block_body(mesh_core::to_yaml_string(value))
+}
+
+/// Printed YAML as the body of a `|-` block: trailing whitespace cut in place (these texts
+/// reach 100 KB, and a trimmed copy cost more than printing the rest of the object).
+pub(super) fn block_body(mut text: String) -> String {
     text.truncate(text.trim_end().len());
     text
 }
