@@ -126,12 +126,7 @@ pub fn run(args: CheckInjectArgs) -> Result<ExitCode, CliError> {
 fn write_stdout(text: &str) -> Result<(), CliError> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(CliError::msg(format!("<stdout>: cannot write: {e}")))
-        }
-        _ => Ok(()),
-    }
+    CliError::stdout_written(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
 }
 
 /// A pod found in the input, with where it came from.

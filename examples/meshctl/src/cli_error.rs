@@ -21,6 +21,17 @@ impl CliError {
         CliError { messages }
     }
 
+    /// The outcome of writing a command's output to standard output: a closed pipe (`| head`)
+    /// is not an error; any other failure (a full disk behind `>`) is, named `<stdout>`.
+    pub fn stdout_written(result: std::io::Result<()>) -> Result<(), CliError> {
+        match result {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(CliError::msg(format!("<stdout>: cannot write: {e}")))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The messages, one per line (multi-line messages are split).
     pub fn lines(&self) -> impl Iterator<Item = &str> {
         self.messages.iter().flat_map(|m| m.lines())

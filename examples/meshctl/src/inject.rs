@@ -219,12 +219,7 @@ pub fn run(args: KubeInjectArgs) -> Result<ExitCode, CliError> {
             .map_err(|e| CliError::msg(format!("{path}: cannot write: {e}")))?,
         None => {
             let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    return Err(CliError::msg(format!("<stdout>: cannot write: {e}")));
-                }
-                _ => {}
-            }
+            CliError::stdout_written(out.write_all(text.as_bytes()).and_then(|()| out.flush()))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -245,10 +245,9 @@ pub fn write_manifest(manifest: &Manifest, output_dir: Option<&Path>) -> Result<
             // Written as printed: the CRDs' text goes out from the binary itself, and only
             // the other documents are printed into memory, one at a time.
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            // A closed pipe (`| head`) is not an error worth reporting.
-            if write_manifest_yaml(manifest, &mut out).is_ok() {
-                let _ = out.flush();
-            }
+            CliError::stdout_written(
+                write_manifest_yaml(manifest, &mut out).and_then(|()| out.flush()),
+            )?;
         }
         Some(dir) => {
             std::fs::create_dir_all(dir)

@@ -263,3 +263,40 @@ fn webhook_manifest_url_renders_only_the_configuration_calling_that_url() {
         );
     }
 }
+
+/// A failed write to standard output (a full disk behind `>`) is an error, exit code 2;
+/// istioctl reports success with a truncated manifest.
+#[test]
+fn generate_reports_a_failed_write_to_stdout() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        println!("skipping: /dev/full is not available");
+        return;
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_meshctl"))
+        .args(["manifest", "generate"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("<stdout>: cannot write"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A reader that stops early (`| head`) is not an error: exit code 0 and nothing on stderr.
+#[test]
+fn generate_into_a_closed_pipe_is_not_an_error() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_meshctl"))
+        .args(["manifest", "generate"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The manifest (about 1 MB) is larger than a pipe holds, so a write meets the closed end.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+}
